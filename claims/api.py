@@ -1,0 +1,103 @@
+"""Claims API: file a claim, follow it."""
+
+from __future__ import annotations
+
+import json
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_201_CREATED
+
+from claims import services
+from insure.money import from_fen
+from insure.openapi import BEARER_SECURITY
+from insure.policies.tables import Policy
+from insure.web.guards import signed_in
+
+
+class ClaimRequest(msgspec.Struct):
+    policy_number: str
+    loss_date: str
+    description: str
+    amount: str
+
+
+class RuleOut(msgspec.Struct):
+    code: str
+    passed: bool
+    reason: str
+
+
+class EventOut(msgspec.Struct):
+    from_status: str
+    to_status: str
+    at: str
+    reason: str
+
+
+class ClaimOut(msgspec.Struct):
+    number: str
+    policy_number: str
+    status: str
+    loss_date: str
+    reported_on: str
+    description: str
+    amount: str
+    approved_amount: str
+    currency: str
+    assessment: list[RuleOut]
+    events: list[EventOut]
+
+
+def rules_of(claim: dict) -> list[RuleOut]:
+    raw = claim["assessment"]
+    items = json.loads(raw) if isinstance(raw, str) else (raw or [])
+    return [RuleOut(**item) for item in items]
+
+
+async def claim_out(claim: dict) -> ClaimOut:
+    policy = await Policy.select(Policy.number).where(Policy.id == claim["policy"]).first()
+    return ClaimOut(
+        number=claim["number"],
+        policy_number=policy["number"],
+        status=claim["status"],
+        loss_date=claim["loss_date"].isoformat(),
+        reported_on=claim["reported_on"].isoformat(),
+        description=claim["description"],
+        amount=str(from_fen(claim["amount_fen"])),
+        approved_amount=str(from_fen(claim["approved_fen"])),
+        currency=claim["currency"],
+        assessment=rules_of(claim),
+        events=[
+            EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), e["reason"])
+            for e in await services.events(claim["id"])
+        ],
+    )
+
+
+class ClaimsController(Controller):
+    path = "/api/v1/claims"
+    tags = ["claims"]
+    guards = [signed_in]
+    security = BEARER_SECURITY
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="File a claim (first notice of loss)",
+        description="Answers `submitted` at once; a worker then checks the policy was in force on the loss date and "
+        "the amount is within the sum insured and the straight-through limit, and either pays it (`paid`) or refers "
+        "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}.",
+    )
+    async def file_claim(self, request: Request, data: ClaimRequest) -> ClaimOut:
+        fields = msgspec.structs.asdict(data)
+        claim = await services.file_claim(request.scope["user"], data.policy_number, fields)  # type: ignore[arg-type]
+        return await claim_out(claim)
+
+    @get("/", summary="The customer's claims")
+    async def list_claims(self, request: Request) -> list[ClaimOut]:
+        return [await claim_out(c) for c in await services.list_for_claimant(request.scope["user"])]  # type: ignore[arg-type]
+
+    @get("/{number:str}", summary="One claim with the rules that ran and its history")
+    async def get_claim(self, request: Request, number: str) -> ClaimOut:
+        return await claim_out(await services.get_for(request.scope["user"], number))  # type: ignore[arg-type]

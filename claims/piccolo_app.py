@@ -1,0 +1,12 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from claims.tables import Claim, ClaimEvent
+
+APP_CONFIG = AppConfig(
+    app_name="claims",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[Claim, ClaimEvent],
+    migration_dependencies=["insure.piccolo_app"],
+)

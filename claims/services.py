@@ -1,0 +1,233 @@
+"""Claims: filing (customer), automated assessment and payment (worker), reading with ownership checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from claims.model import ClaimStatus, check_transition
+from claims.rules import ClaimFacts, assess
+from claims.tables import Claim, ClaimEvent
+from insure import clock, outbox
+from insure.auth.tables import User
+from insure.db import transaction
+from insure.errors import N_, FieldError, NotFound, ValidationFailed
+from insure.ledger import entries
+from insure.ledger import services as ledger
+from insure.money import MoneyError, from_fen, parse_amount, to_fen
+from insure.policies import services as policies
+from insure.policies.model import new_number
+from insure.policies.tables import Policy
+from insure.state import transition
+from products import services as products
+
+# Insurance Law art. 26: the right to claim on personal insurance (other than life) lapses after 2 years.
+CLAIM_WINDOW = timedelta(days=730)
+STUCK_AFTER = timedelta(minutes=2)
+SYSTEM = "system:claims-workflow"
+
+
+def _parse_claim(data: dict[str, str], today: date) -> tuple[date | None, str, object, list[FieldError]]:
+    errors: list[FieldError] = []
+    loss: date | None = None
+    try:
+        loss = date.fromisoformat(str(data.get("loss_date", "")).strip())
+    except ValueError:
+        errors.append(FieldError("loss_date", "loss_date_invalid", N_("Enter the date of the loss as YYYY-MM-DD.")))
+    if loss and loss > today:
+        errors.append(
+            FieldError("loss_date", "loss_date_in_future", N_("The date of the loss cannot be in the future."))
+        )
+    elif loss and loss < today - CLAIM_WINDOW:
+        errors.append(
+            FieldError("loss_date", "claim_time_barred", N_("Claims must be made within two years of the loss."))
+        )
+    description = " ".join(str(data.get("description", "")).split())
+    if not 10 <= len(description) <= 2000:
+        errors.append(
+            FieldError("description", "description_invalid", N_("Describe what happened in 10 to 2,000 characters."))
+        )
+    amount = None
+    try:
+        amount = parse_amount(str(data.get("amount", "")))
+    except MoneyError:
+        errors.append(FieldError("amount", "amount_invalid", N_("Enter the amount claimed in CNY, e.g. 1200.50.")))
+    return loss, description, amount, errors
+
+
+async def file_claim(claimant: dict, policy_number: str, data: dict[str, str]) -> dict:
+    """Record a claim and queue its assessment in the same transaction."""
+    policy = await policies.get_for(claimant, policy_number)
+    today = clock.today()
+    loss, description, amount, errors = _parse_claim(data, today)
+    if policy["customer"] != claimant["id"]:
+        raise NotFound(N_("No such policy."), code="policy_not_found")
+    if policy["status"] == "pending_payment":
+        errors.append(FieldError("policy_number", "policy_not_issued", N_("This policy has not been paid yet.")))
+    if errors:
+        raise ValidationFailed(errors)
+    async with transaction():
+        rows = await Claim.insert(
+            Claim(
+                number=new_number("C"),
+                policy=policy["id"],
+                claimant=claimant["id"],
+                loss_date=loss,
+                reported_on=today,
+                description=description,
+                amount_fen=to_fen(amount),  # type: ignore[arg-type]
+                status=ClaimStatus.SUBMITTED,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        ).returning(*Claim.all_columns())
+        claim = rows[0]
+        await ClaimEvent.insert(
+            ClaimEvent(
+                claim=claim["id"],
+                from_status="",
+                to_status=ClaimStatus.SUBMITTED,
+                actor=f"user:{claimant['id']}",
+                reason="first notice of loss",
+                at=clock.now(),
+            )
+        )
+        await outbox.enqueue("claims.assess", claim["id"])
+    return claim
+
+
+async def _move(claim_id: int, current: ClaimStatus, target: ClaimStatus, reason: str, **values: object) -> None:
+    check_transition(current, target)
+    cols = {getattr(Claim, k): v for k, v in values.items()}
+    cols[Claim.updated_at] = clock.now()
+    await transition(
+        Claim,
+        claim_id,
+        current,
+        target,
+        event_table=ClaimEvent,
+        event_owner="claim",
+        actor=SYSTEM,
+        reason=reason,
+        values=cols,
+    )
+
+
+async def run_assessment(claim_id: int) -> str | None:
+    """Worker step: run the rules, then approve (and queue payment) or refer to an adjuster. Idempotent."""
+    async with transaction():
+        claim = await Claim.select().where(Claim.id == claim_id).first()
+        if claim is None or claim["status"] not in (ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING):
+            return None
+        if claim["status"] == ClaimStatus.SUBMITTED:
+            await _move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
+        policy = await Policy.select().where(Policy.id == claim["policy"]).first()
+        prod = products.product(policy["product_code"], on=policy["effective_date"])
+        prior = await Claim.count().where((Claim.policy == policy["id"]) & (Claim.id != claim_id))
+        facts = ClaimFacts(
+            claim_amount=from_fen(claim["amount_fen"]),
+            loss_date=claim["loss_date"],
+            reported_on=claim["reported_on"],
+            policy_status=policy["status"],
+            policy_effective=policy["effective_date"],
+            policy_expiry=policy["expiry_date"],
+            sum_insured=from_fen(policy["sum_insured_fen"]),
+            straight_through_limit=prod.straight_through_limit,
+            prior_claims_on_policy=prior,
+        )
+        result = assess(facts)
+        record = json.dumps([{"code": r.code, "passed": r.passed, "reason": r.reason} for r in result.results])
+        fired = ", ".join(r.code for r in result.fired)
+        if result.outcome == "approve":
+            await _move(
+                claim_id,
+                ClaimStatus.ASSESSING,
+                ClaimStatus.APPROVED,
+                "all automated checks passed",
+                assessment=record,
+                approved_fen=claim["amount_fen"],
+            )
+            await outbox.enqueue("claims.pay", claim_id)
+        else:
+            adjuster = await _least_loaded_adjuster()
+            await _move(
+                claim_id,
+                ClaimStatus.ASSESSING,
+                ClaimStatus.REFERRED,
+                f"referred: {fired}"[:255],
+                assessment=record,
+                assigned_to=adjuster,
+            )
+    return result.outcome
+
+
+async def _least_loaded_adjuster() -> int | None:
+    adjusters = await User.select(User.id).where((User.role == "adjuster") & (User.is_active.eq(True)))
+    if not adjusters:
+        return None
+    open_claims = await Claim.select(Claim.assigned_to).where(Claim.status == ClaimStatus.REFERRED)
+    load = {a["id"]: 0 for a in adjusters}
+    for row in open_claims:
+        if row["assigned_to"] in load:
+            load[row["assigned_to"]] += 1
+    return min(load, key=lambda uid: (load[uid], uid))
+
+
+async def pay(claim_id: int) -> None:
+    """Worker step: post the claim payment to the ledger and mark the claim paid. Idempotent."""
+    async with transaction():
+        claim = await Claim.select().where(Claim.id == claim_id).first()
+        if claim is None or claim["status"] != ClaimStatus.APPROVED:
+            return
+        await ledger.post(
+            f"claim:payment:{claim_id}",
+            f"claim {claim['number']} paid",
+            "claim",
+            claim_id,
+            entries.transfer(entries.CLAIMS_PAID, entries.CASH_SANDBOX, claim["approved_fen"]),
+        )
+        await _move(claim_id, ClaimStatus.APPROVED, ClaimStatus.PAID, "benefit paid", paid_at=clock.now())
+
+
+def can_view(user: dict, claim: dict) -> bool:
+    if user["role"] == "admin":
+        return True
+    if user["role"] == "adjuster":
+        return claim["assigned_to"] == user["id"]
+    return claim["claimant"] == user["id"]
+
+
+async def get_for(user: dict, number: str) -> dict:
+    claim = await Claim.select().where(Claim.number == number).first()
+    if claim is None or not can_view(user, claim):
+        raise NotFound(N_("No such claim."), code="claim_not_found")
+    return claim
+
+
+async def list_for_claimant(user: dict, policy_id: int | None = None) -> list[dict]:
+    query = Claim.select().where(Claim.claimant == user["id"])
+    if policy_id is not None:
+        query = query.where(Claim.policy == policy_id)
+    return await query.order_by(Claim.id, ascending=False)
+
+
+async def assigned_to(adjuster: dict) -> list[dict]:
+    return (
+        await Claim.select(*Claim.all_columns(), Claim.policy.number.as_alias("policy_number"))
+        .where((Claim.assigned_to == adjuster["id"]) & (Claim.status == ClaimStatus.REFERRED))
+        .order_by(Claim.id)
+    )
+
+
+async def events(claim_id: int) -> list[dict]:
+    return await ClaimEvent.select().where(ClaimEvent.claim == claim_id).order_by(ClaimEvent.id)
+
+
+async def stuck() -> list[tuple[str, int]]:
+    """Claims whose automated step has not finished in time: (task, claim id) to enqueue again."""
+    cutoff = clock.now() - STUCK_AFTER
+    rows = await Claim.select(Claim.id, Claim.status).where(
+        Claim.status.is_in([ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, ClaimStatus.APPROVED])
+        & (Claim.updated_at < cutoff)
+    )
+    return [("claims.pay" if r["status"] == ClaimStatus.APPROVED else "claims.assess", r["id"]) for r in rows]

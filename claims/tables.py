@@ -1,0 +1,37 @@
+"""Claims and their status history."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Date, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from insure.auth.tables import User
+from insure.policies.tables import Policy
+from insure.tables_base import currency, fk, money, timestamp_now
+
+
+class Claim(Table):
+    number = Varchar(length=32, unique=True, index=True)
+    policy = fk(Policy)
+    claimant = fk(User)
+    loss_date = Date()
+    reported_on = Date()
+    description = Text()
+    amount_fen = money()
+    approved_fen = money()
+    currency = currency()
+    status = Varchar(length=16, default="submitted", index=True)
+    assessment = JSON(default="[]")  # the rules that ran, whether each passed, and why
+    assigned_to = fk(User, null=True)
+    created_at = timestamp_now()
+    updated_at = timestamp_now()
+    paid_at = Timestamptz(null=True, default=None)
+
+
+class ClaimEvent(Table):
+    claim = fk(Claim)
+    from_status = Varchar(length=16)
+    to_status = Varchar(length=16)
+    actor = Varchar(length=64)
+    reason = Varchar(length=255, default="")
+    at = timestamp_now()

@@ -1,0 +1,3 @@
+from insure.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""create_app(): routes, middleware, templates, sessions, CSRF and the error → problem-details map."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from litestar import Litestar, Request
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.template.config import TemplateConfig
+
+from claims.api import ClaimsController
+from claims.pages import ClaimPages
+from insure import db, outbox
+from insure.auth.api import AuthController
+from insure.auth.pages import AuthPages
+from insure.health import HealthController
+from insure.openapi import openapi_config
+from insure.payments.api import PaymentsController
+from insure.policies.api import PoliciesController
+from insure.policies.pages import PolicyPages
+from insure.settings import get_settings
+from insure.staff_pages import StaffPages
+from insure.templating import environment
+from insure.web.context import context_middleware
+from insure.web.problems import EXCEPTION_HANDLERS
+from products import services as products
+from products.api import ProductsController
+from products.pages import ProductPages
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+SESSION_MAX_AGE = 8 * 3600
+
+
+def _session_store() -> Store:
+    settings = get_settings()
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=settings.redis_url, namespace="insure-sessions")
+    from litestar.stores.file import FileStore
+
+    return FileStore(path=settings.var_dir / "sessions", create_directories=True)
+
+
+async def _relay_after_write(request: Request) -> None:
+    """Publish outbox rows right after a write so workers start at once; the beat relay is the safety net."""
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        try:
+            await outbox.relay_pending()
+        except Exception:  # the broker or DB hiccuped: the beat relay will publish these rows later
+            log.warning("immediate outbox relay failed; leaving rows for the beat relay", exc_info=True)
+
+
+async def _startup() -> None:
+    products.catalog()  # a broken catalog file stops start-up here, naming the file and field
+    await db.start_pool()
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    session = ServerSideSessionConfig(
+        key="insure_session",
+        store="sessions",
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="insure_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        cookie_httponly=False,
+        exclude=["/api/", "/schema", "/health", "/ready"],
+    )
+    allowed = None
+    if settings.allowed_hosts != ("*",):
+        allowed = AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts))
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            AuthController,
+            ProductsController,
+            PoliciesController,
+            PaymentsController,
+            ClaimsController,
+            AuthPages,
+            ProductPages,
+            PolicyPages,
+            ClaimPages,
+            StaffPages,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        middleware=[session.middleware, context_middleware],
+        stores={"sessions": _session_store()},
+        csrf_config=csrf,
+        allowed_hosts=allowed,
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),
+        openapi_config=openapi_config(),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        after_response=_relay_after_write,
+        on_startup=[_startup],
+        on_shutdown=[db.close_pool],
+        request_max_body_size=1024 * 1024,
+    )

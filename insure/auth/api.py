@@ -1,0 +1,77 @@
+"""Partner API: register, exchange credentials for a bearer token, who am I."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from insure.auth import services
+from insure.openapi import BEARER_SECURITY
+from insure.web.guards import signed_in
+
+
+class RegisterRequest(msgspec.Struct):
+    email: str
+    password: str
+    name: str
+    mobile: str
+    id_number: str = msgspec.field(name="id_number")
+
+
+class TokenRequest(msgspec.Struct):
+    email: str
+    password: str
+
+
+class TokenResponse(msgspec.Struct):
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+class UserOut(msgspec.Struct):
+    id: int
+    email: str
+    name: str
+    role: str
+    mobile: str
+    birth_date: str | None
+
+
+def user_out(row: dict) -> UserOut:
+    birth = row.get("birth_date")
+    return UserOut(
+        row["id"], row["email"], row["name"], row["role"], row["mobile"], birth.isoformat() if birth else None
+    )
+
+
+class AuthController(Controller):
+    path = "/api/v1"
+    tags = ["auth"]
+
+    @post(
+        "/auth/register",
+        status_code=HTTP_201_CREATED,
+        summary="Open a customer account",
+        description="Creates a customer. The resident ID number is checked (MOD 11-2 check digit and birth date); "
+        "every invalid field is reported at once in `errors`. Nothing is stored when any field is invalid.",
+    )
+    async def register(self, data: RegisterRequest) -> UserOut:
+        return user_out(await services.register_customer(msgspec.structs.asdict(data)))
+
+    @post(
+        "/auth/token",
+        status_code=HTTP_200_OK,
+        summary="Exchange email and password for a bearer token",
+        description="Returns an opaque access token valid for 30 days. A wrong email or password gives the same "
+        "401 `invalid_credentials`, with no hint which part was wrong.",
+    )
+    async def token(self, data: TokenRequest) -> TokenResponse:
+        user = await services.authenticate(data.email, data.password)
+        token, ttl = await services.issue_token(user["id"])
+        return TokenResponse(access_token=token, token_type="bearer", expires_in=ttl)
+
+    @get("/me", guards=[signed_in], security=BEARER_SECURITY, summary="The account behind the token")
+    async def me(self, request: Request) -> UserOut:
+        return user_out(request.scope["user"])  # type: ignore[arg-type]

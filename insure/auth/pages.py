@@ -1,0 +1,72 @@
+"""Sign-up, log-in, log-out and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+
+from insure import i18n
+from insure.auth import services
+from insure.errors import NotAuthenticated, ValidationFailed
+from insure.web.context import LANG_COOKIE
+from insure.web.pages import form_again, page, safe_next
+
+NextParam = Annotated[str | None, Parameter(query="next")]
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+HOME_BY_ROLE = {"adjuster": "/adjuster/claims", "customer": "/policies"}
+
+
+def _landing(user: dict, wanted: str | None) -> str:
+    return safe_next(wanted, HOME_BY_ROLE.get(user["role"], "/staff"))
+
+
+class AuthPages(Controller):
+    include_in_schema = False
+
+    @get("/signup")
+    async def signup_form(self) -> Template:
+        return page("auth/signup.html")
+
+    @post("/signup")
+    async def signup(self, request: Request, data: Form) -> Template | Redirect:
+        try:
+            user = await services.register_customer({k: str(v) for k, v in data.items()})
+        except ValidationFailed as exc:
+            return form_again("auth/signup.html", data, exc)
+        request.clear_session()
+        request.set_session({"user_id": user["id"]})
+        return Redirect("/")
+
+    @get("/login")
+    async def login_form(self, next_: NextParam = None) -> Template:
+        return page("auth/login.html", next=safe_next(next_, ""))
+
+    @post("/login")
+    async def login(self, request: Request, data: Form) -> Template | Redirect:
+        try:
+            user = await services.authenticate(str(data.get("email", "")), str(data.get("password", "")))
+        except NotAuthenticated as exc:
+            err = ValidationFailed.one("password", exc.code, exc.message)
+            return form_again("auth/login.html", data, err, next=safe_next(data.get("next"), ""))
+        request.clear_session()
+        request.set_session({"user_id": user["id"]})
+        return Redirect(_landing(user, data.get("next")))
+
+    @post("/logout")
+    async def logout(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect("/")
+
+    @get("/lang/{code:str}")
+    async def switch_language(self, request: Request, code: str, next_: NextParam = None) -> Redirect:
+        locale = code if code in i18n.LOCALES else i18n.DEFAULT_LOCALE
+        user = request.scope.get("user")
+        if user:
+            await services.set_locale(user["id"], locale)
+        response = Redirect(safe_next(next_))
+        response.set_cookie(LANG_COOKIE, locale, max_age=365 * 86400, httponly=True, samesite="lax")
+        return response

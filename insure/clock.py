@@ -1,0 +1,34 @@
+"""The only source of "now". Business dates are in the insurer's time zone (Asia/Shanghai by default).
+
+Nothing else calls ``datetime.now()`` or ``date.today()``, so tests and demos can move time in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from insure.settings import get_settings
+
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware (UTC)."""
+    return datetime.now(UTC) + _offset
+
+
+def today() -> date:
+    """Today's business date in the insurer's time zone."""
+    return now().astimezone(ZoneInfo(get_settings().timezone)).date()
+
+
+def local(moment: datetime) -> datetime:
+    """An instant shown in the insurer's time zone."""
+    return moment.astimezone(ZoneInfo(get_settings().timezone))
+
+
+def set_offset(offset: timedelta) -> None:
+    """Move this process's clock (tests and demos only)."""
+    global _offset
+    _offset = offset

@@ -1,0 +1,70 @@
+"""Transactional outbox: work that must reach a worker is written in the business transaction.
+
+``enqueue`` inserts a row inside the caller's transaction; the relay publishes pending rows to the broker
+and marks them sent. If the broker is down the rows wait, so a broker outage loses nothing. A row may be
+published twice (a crash between publish and mark): every task is idempotent, so that is harmless.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from insure import clock
+from insure.tables_base import timestamp_now
+
+log = logging.getLogger(__name__)
+
+RELAY_BATCH = 200
+
+
+class OutboxMessage(Table):
+    task = Varchar(length=80)
+    payload = Text()  # JSON list of positional arguments: ids only
+    created_at = timestamp_now()
+    published_at = Timestamptz(null=True, default=None, index=True)
+    attempts = Integer(default=0)
+    last_error = Varchar(length=255, default="")
+
+
+async def enqueue(task: str, *args: Any) -> int:
+    """Record that ``task(*args)`` must run; call inside the business transaction."""
+    rows = await OutboxMessage.insert(
+        OutboxMessage(task=task, payload=json.dumps(list(args)), created_at=clock.now())
+    ).returning(OutboxMessage.id)
+    return rows[0]["id"]
+
+
+async def relay_pending(*, min_age: timedelta = timedelta(0), limit: int = RELAY_BATCH) -> int:
+    """Publish pending messages older than ``min_age``; returns how many were published."""
+    from insure.worker import celery_app
+
+    cutoff = clock.now() - min_age
+    rows = (
+        await OutboxMessage.select()
+        .where(OutboxMessage.published_at.is_null() & (OutboxMessage.created_at <= cutoff))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    published = 0
+    for row in rows:
+        try:
+            celery_app.send_task(row["task"], args=json.loads(row["payload"]))
+        except Exception as exc:  # broker down: keep the row, try again on the next pass
+            log.warning("outbox relay: broker refused %s #%s: %s", row["task"], row["id"], exc)
+            await OutboxMessage.update(
+                {OutboxMessage.attempts: OutboxMessage.attempts + 1, OutboxMessage.last_error: str(exc)[:250]}
+            ).where(OutboxMessage.id == row["id"])
+            break
+        await OutboxMessage.update({OutboxMessage.published_at: clock.now()}).where(OutboxMessage.id == row["id"])
+        published += 1
+    return published
+
+
+async def pending_count() -> int:
+    return await OutboxMessage.count().where(OutboxMessage.published_at.is_null())

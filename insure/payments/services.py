@@ -1,0 +1,183 @@
+"""Paying a policy through the sandbox gateway, with Stripe-style idempotency keys.
+
+Flow: ``start`` records a pending payment and the gateway's charge, and queues the gateway's asynchronous
+answer. The worker task ``payments.sandbox_settle`` plays the gateway: it signs a notification and delivers
+it to ``apply_notification`` — the same function the public webhook route calls — which verifies the
+signature, settles the payment, posts the premium to the ledger and issues the policy, all in one
+transaction. Replaying the notification changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+from insure import clock, outbox
+from insure.db import transaction
+from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from insure.ledger import entries
+from insure.ledger import services as ledger
+from insure.payments.sandbox import CardRejected, Notification, normalise_card, sandbox_outcome, sign, verify
+from insure.payments.tables import Payment, SandboxCharge
+from insure.policies import services as policies
+from insure.policies.model import PolicyStatus
+from insure.settings import get_settings
+
+KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
+EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*(\d{2})$")
+
+
+def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
+    errors: list[FieldError] = []
+    number = ""
+    try:
+        number = normalise_card(card_number)
+    except CardRejected:
+        errors.append(FieldError("card_number", "card_number_invalid", N_("This card number is not valid.")))
+    match = EXPIRY_RE.match(expiry.strip())
+    if not match:
+        errors.append(FieldError("expiry", "expiry_invalid", N_("Enter the expiry date as MM/YY.")))
+    else:
+        month, year = int(match.group(1)), 2000 + int(match.group(2))
+        today = clock.today()
+        if (year, month) < (today.year, today.month):
+            errors.append(FieldError("expiry", "card_expired", N_("This card has expired.")))
+    if not re.fullmatch(r"\d{3,4}", cvc.strip()):
+        errors.append(FieldError("cvc", "cvc_invalid", N_("The security code has 3 or 4 digits.")))
+    if errors:
+        raise ValidationFailed(errors)
+    return number
+
+
+async def start(payer: dict, policy_number: str, card_number: str, expiry: str, cvc: str, key: str) -> dict:
+    """Charge the policy's premium once per idempotency key; the same key and request return the first payment."""
+    if not KEY_RE.match(key or ""):
+        raise ValidationFailed.one(
+            "idempotency_key", "idempotency_key_invalid", N_("Send an Idempotency-Key of 8 to 80 characters.")
+        )
+    policy = await policies.get_for(payer, policy_number)
+    scoped_key = f"{payer['id']}:{key}"
+    fingerprint = hashlib.sha256(
+        f"{policy_number}|{card_number.replace(' ', '')}|{expiry.strip()}|{policy['premium_fen']}".encode()
+    ).hexdigest()
+    previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
+    if previous:
+        if previous["request_hash"] != fingerprint:
+            raise Conflict(
+                N_("This Idempotency-Key was already used for a different request."),
+                code="idempotency_key_reused",
+            )
+        return previous
+    number = _validate_card(card_number, expiry, cvc)
+    async with transaction():
+        if policy["status"] != PolicyStatus.PENDING_PAYMENT:
+            raise Conflict(N_("This policy is already paid."), code="already_paid")
+        busy = await Payment.exists().where(
+            (Payment.policy == policy["id"]) & Payment.status.is_in(["pending", "succeeded"])
+        )
+        if busy:
+            raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
+        gateway_ref = "ch_" + secrets.token_hex(12)
+        await SandboxCharge.insert(
+            SandboxCharge(
+                gateway_ref=gateway_ref,
+                amount_fen=policy["premium_fen"],
+                outcome=sandbox_outcome(number),
+                created_at=clock.now(),
+            )
+        )
+        rows = await Payment.insert(
+            Payment(
+                policy=policy["id"],
+                payer=payer["id"],
+                amount_fen=policy["premium_fen"],
+                status="pending",
+                gateway_ref=gateway_ref,
+                card_last4=number[-4:],
+                idempotency_key=scoped_key,
+                request_hash=fingerprint,
+                created_at=clock.now(),
+            )
+        ).returning(*Payment.all_columns())
+        await outbox.enqueue("payments.sandbox_settle", gateway_ref)
+    return rows[0]
+
+
+async def sandbox_settle(gateway_ref: str) -> None:
+    """The sandbox gateway's side: decide, sign and deliver the notification (idempotent)."""
+    charge = await SandboxCharge.select().where(SandboxCharge.gateway_ref == gateway_ref).first()
+    if charge is None or charge["notified_at"] is not None:
+        return
+    payment = await Payment.select(Payment.id).where(Payment.gateway_ref == gateway_ref).first()
+    if payment is None:
+        return
+    ok = charge["outcome"] == "succeeded"
+    note = Notification(
+        payment_id=payment["id"],
+        gateway_ref=gateway_ref,
+        status="succeeded" if ok else "failed",
+        amount_fen=charge["amount_fen"],
+        failure_code=None if ok else charge["outcome"],
+    )
+    body = note.to_bytes()
+    await apply_notification(body, sign(body, get_settings().payment_webhook_secret))
+    await SandboxCharge.update({SandboxCharge.notified_at: clock.now()}).where(SandboxCharge.id == charge["id"])
+
+
+async def apply_notification(body: bytes, signature: str) -> dict:
+    """Settle a payment from a signed gateway notification; a replay is a no-op."""
+    if not verify(body, signature or "", get_settings().payment_webhook_secret):
+        raise Forbidden(N_("The notification signature is not valid."), code="signature_invalid")
+    try:
+        note = Notification.from_bytes(body)
+    except ValueError as exc:
+        raise ValidationFailed.one("body", "notification_malformed", N_("The notification is malformed.")) from exc
+    async with transaction():
+        payment = await Payment.select().where(Payment.gateway_ref == note.gateway_ref).first()
+        if payment is None or payment["id"] != note.payment_id or payment["amount_fen"] != note.amount_fen:
+            raise NotFound(N_("No such payment."), code="payment_not_found")
+        if payment["status"] != "pending":
+            return payment
+        values = {
+            Payment.status: note.status,
+            Payment.settled_at: clock.now(),
+            Payment.failure_code: note.failure_code,
+        }
+        updated = (
+            await Payment.update(values)
+            .where((Payment.id == payment["id"]) & (Payment.status == "pending"))
+            .returning(Payment.id)
+        )
+        if updated and note.status == "succeeded":
+            await ledger.post(
+                f"premium:payment:{payment['id']}",
+                f"premium for policy #{payment['policy']} via sandbox {note.gateway_ref}",
+                "payment",
+                payment["id"],
+                entries.transfer(entries.CASH_SANDBOX, entries.PREMIUM_WRITTEN, note.amount_fen),
+            )
+            await policies.issue(payment["policy"], actor="gateway:sandbox")
+    return await Payment.select().where(Payment.id == payment["id"]).first()
+
+
+async def get_for(user: dict, gateway_ref: str) -> dict:
+    payment = await Payment.select().where(Payment.gateway_ref == gateway_ref).first()
+    if payment is None or (payment["payer"] != user["id"] and user["role"] != "admin"):
+        raise NotFound(N_("No such payment."), code="payment_not_found")
+    return payment
+
+
+async def for_policy(policy_id: int) -> list[dict]:
+    return await Payment.select().where(Payment.policy == policy_id).order_by(Payment.id, ascending=False)
+
+
+async def stuck_charges(older_than_s: int = 60) -> list[str]:
+    """Charges whose notification never went out (lost message, crashed worker)."""
+    from datetime import timedelta
+
+    cutoff = clock.now() - timedelta(seconds=older_than_s)
+    rows = await SandboxCharge.select(SandboxCharge.gateway_ref).where(
+        SandboxCharge.notified_at.is_null() & (SandboxCharge.created_at < cutoff)
+    )
+    return [r["gateway_ref"] for r in rows]

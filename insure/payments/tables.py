@@ -1,0 +1,37 @@
+"""Payments through a provider (the built-in sandbox gateway by default)."""
+
+from __future__ import annotations
+
+from piccolo.columns import Timestamptz, Varchar
+from piccolo.table import Table
+
+from insure.auth.tables import User
+from insure.policies.tables import Policy
+from insure.tables_base import currency, fk, money, timestamp_now
+
+
+class Payment(Table):
+    policy = fk(Policy)
+    payer = fk(User)
+    amount_fen = money()
+    currency = currency()
+    status = Varchar(length=16, default="pending", index=True)
+    provider = Varchar(length=20, default="sandbox")
+    gateway_ref = Varchar(length=40, unique=True, index=True)
+    card_last4 = Varchar(length=4)
+    failure_code = Varchar(length=40, null=True, default=None)
+    # "<payer id>:<client key>" so two customers never collide; request_hash spots a reused key.
+    idempotency_key = Varchar(length=120, unique=True, index=True)
+    request_hash = Varchar(length=64)
+    created_at = timestamp_now()
+    settled_at = Timestamptz(null=True, default=None)
+
+
+class SandboxCharge(Table):
+    """The sandbox gateway's own record of a charge — what a real provider would keep on its side."""
+
+    gateway_ref = Varchar(length=40, unique=True, index=True)
+    amount_fen = money()
+    outcome = Varchar(length=40)  # "succeeded" or a decline code, decided from the test card number
+    notified_at = Timestamptz(null=True, default=None)
+    created_at = timestamp_now()

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from insure.auth.tables import ApiToken, User
+from insure.documents_tables import Document
+from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
+from insure.outbox import OutboxMessage
+from insure.payments.tables import Payment, SandboxCharge
+from insure.policies.tables import Policy, PolicyEvent
+
+APP_CONFIG = AppConfig(
+    app_name="insure",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[
+        User,
+        ApiToken,
+        LedgerAccount,
+        JournalEntry,
+        JournalLine,
+        OutboxMessage,
+        Policy,
+        PolicyEvent,
+        Payment,
+        SandboxCharge,
+        Document,
+    ],
+)

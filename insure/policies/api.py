@@ -1,0 +1,160 @@
+"""Policy API: buy from a quote, pay, read, download the schedule."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.response import File
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
+
+from insure.money import from_fen
+from insure.openapi import BEARER_SECURITY
+from insure.payments import services as payments
+from insure.policies import schedule, services
+from insure.web.guards import signed_in
+
+
+class BuyRequest(msgspec.Struct):
+    quote_id: str
+
+
+class PolicyOut(msgspec.Struct):
+    number: str
+    status: str
+    product_code: str
+    product_version: str
+    insurer_code: str
+    channel: str
+    insured_name: str
+    sum_insured: str
+    annual_premium: str
+    currency: str
+    effective_date: str | None
+    expiry_date: str | None
+
+
+class PayRequest(msgspec.Struct):
+    card_number: str
+    expiry: str
+    cvc: str
+
+
+class PaymentOut(msgspec.Struct):
+    id: str
+    policy_number: str
+    status: str
+    amount: str
+    currency: str
+    card_last4: str
+    failure_code: str | None
+
+
+class DocumentOut(msgspec.Struct):
+    kind: str
+    status: str
+    url: str
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if value else None  # type: ignore[attr-defined]
+
+
+def policy_out(p: dict) -> PolicyOut:
+    return PolicyOut(
+        number=p["number"],
+        status=p["status"],
+        product_code=p["product_code"],
+        product_version=p["product_version"],
+        insurer_code=p["insurer_code"],
+        channel=p["channel"],
+        insured_name=p["insured_name"],
+        sum_insured=str(from_fen(p["sum_insured_fen"])),
+        annual_premium=str(from_fen(p["premium_fen"])),
+        currency=p["currency"],
+        effective_date=_iso(p["effective_date"]),
+        expiry_date=_iso(p["expiry_date"]),
+    )
+
+
+def payment_out(pay: dict, policy_number: str) -> PaymentOut:
+    return PaymentOut(
+        id=pay["gateway_ref"],
+        policy_number=policy_number,
+        status=pay["status"],
+        amount=str(from_fen(pay["amount_fen"])),
+        currency=pay["currency"],
+        card_last4=pay["card_last4"],
+        failure_code=pay["failure_code"],
+    )
+
+
+class PoliciesController(Controller):
+    path = "/api/v1/policies"
+    tags = ["policies"]
+    guards = [signed_in]
+    security = BEARER_SECURITY
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Buy: turn a quote into a policy awaiting payment",
+        description="The signed-in customer becomes policyholder and insured; the quote's birth date must match "
+        "the customer's ID number. A quote can be bought once, and only while it is valid.",
+    )
+    async def buy(self, request: Request, data: BuyRequest) -> PolicyOut:
+        return policy_out(await services.buy(request.scope["user"], data.quote_id))  # type: ignore[arg-type]
+
+    @get("/", summary="The customer's policies")
+    async def list_policies(self, request: Request) -> list[PolicyOut]:
+        return [policy_out(p) for p in await services.list_for(request.scope["user"])]  # type: ignore[arg-type]
+
+    @get("/{number:str}", summary="One policy", description="Another customer's policy number answers 404.")
+    async def get_policy(self, request: Request, number: str) -> PolicyOut:
+        return policy_out(await services.get_for(request.scope["user"], number))  # type: ignore[arg-type]
+
+    @post(
+        "/{number:str}/payments",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Pay the premium through the sandbox gateway",
+        description="Asynchronous: answers `pending`; the gateway's signed notification settles it and the policy "
+        "comes into force. The `Idempotency-Key` header is required: the same key with the same request returns "
+        "the first payment and charges once; the same key with a different request is rejected "
+        "(`idempotency_key_reused`). Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined "
+        "(`card_declined`), 4000 0000 0000 9995 fails with `insufficient_funds`.",
+    )
+    async def pay(
+        self,
+        request: Request,
+        number: str,
+        data: PayRequest,
+        idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
+    ) -> PaymentOut:
+        user = request.scope["user"]
+        pay = await payments.start(user, number, data.card_number, data.expiry, data.cvc, idempotency_key)  # type: ignore[arg-type]
+        return payment_out(pay, number)
+
+    @get("/{number:str}/payments", summary="Payments made for a policy")
+    async def list_payments(self, request: Request, number: str) -> list[PaymentOut]:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        return [payment_out(p, number) for p in await payments.for_policy(policy["id"])]
+
+    @get("/{number:str}/documents", summary="The policy's documents and whether each is ready")
+    async def documents(self, request: Request, number: str) -> list[DocumentOut]:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        doc = await schedule.schedule_for(policy)
+        status = doc["status"] if doc else ("pending" if policy["status"] != "pending_payment" else "not_issued")
+        return [DocumentOut(schedule.KIND, status, f"/api/v1/policies/{number}/documents/{schedule.KIND}")]
+
+    @get(
+        "/{number:str}/documents/policy_schedule",
+        summary="Download the policy schedule (PDF)",
+        description="409 `document_not_ready` while a worker is still rendering it.",
+        media_type="application/pdf",
+    )
+    async def download_schedule(self, request: Request, number: str) -> File:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        path = await schedule.ready_path(policy)
+        return File(path=path, filename=f"{number}-policy-schedule.pdf", media_type="application/pdf")

@@ -1,0 +1,106 @@
+"""Customer pages for policies: buy from a quote, pay, watch it come into force, download the schedule."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import File, Redirect, Template
+
+from claims import services as claims
+from insure.errors import Conflict, ValidationFailed
+from insure.i18n import gettext
+from insure.payments import services as payments
+from insure.policies import schedule, services
+from insure.web.guards import signed_in
+from insure.web.pages import form_again, page
+from products import services as products
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+async def _policy_context(user: dict, number: str) -> dict[str, Any]:
+    policy = await services.get_for(user, number)
+    return {
+        "policy": policy,
+        "product": products.product(policy["product_code"]),
+        "payments": await payments.for_policy(policy["id"]),
+        "document": await schedule.schedule_for(policy),
+    }
+
+
+class PolicyPages(Controller):
+    include_in_schema = False
+    guards = [signed_in]
+
+    @post("/quotes/{quote_id:str}/buy")
+    async def buy(self, request: Request, quote_id: str) -> Redirect | Template:
+        try:
+            policy = await services.buy(request.scope["user"], quote_id)  # type: ignore[arg-type]
+        except (ValidationFailed, Conflict) as exc:
+            quote = await products.get_quote(quote_id)
+            return page(
+                "products/quote.html",
+                status_code=exc.status,
+                quote=quote,
+                product=products.product(quote["product_code"]),
+                valid=products.quote_is_valid(quote),
+                problem=gettext(
+                    exc.errors[0].message if isinstance(exc, ValidationFailed) else exc.message,
+                    **getattr(exc, "params", {}),
+                ),
+            )
+        return Redirect(f"/policies/{policy['number']}/pay")
+
+    @get("/policies")
+    async def list_policies(self, request: Request) -> Template:
+        return page("policies/list.html", policies=await services.list_for(request.scope["user"]))  # type: ignore[arg-type]
+
+    @get("/policies/{number:str}")
+    async def detail(self, request: Request, number: str) -> Template:
+        user = request.scope["user"]
+        ctx = await _policy_context(user, number)  # type: ignore[arg-type]
+        ctx["claims"] = await claims.list_for_claimant(user, ctx["policy"]["id"])  # type: ignore[arg-type]
+        ctx["events"] = await services.events(ctx["policy"]["id"])
+        return page("policies/detail.html", **ctx)
+
+    @get("/policies/{number:str}/status")
+    async def status_fragment(self, request: Request, number: str) -> Template:
+        """htmx polls this until the policy is in force and its schedule is ready."""
+        return page("policies/_status.html", **await _policy_context(request.scope["user"], number))  # type: ignore[arg-type]
+
+    @get("/policies/{number:str}/pay")
+    async def pay_form(self, request: Request, number: str) -> Template | Redirect:
+        ctx = await _policy_context(request.scope["user"], number)  # type: ignore[arg-type]
+        if ctx["policy"]["status"] != "pending_payment":
+            return Redirect(f"/policies/{number}")
+        return page("policies/pay.html", idempotency_key=secrets.token_urlsafe(16), **ctx)
+
+    @post("/policies/{number:str}/pay")
+    async def pay(self, request: Request, number: str, data: Form) -> Template | Redirect:
+        user = request.scope["user"]
+        fields = {k: str(v) for k, v in data.items()}
+        try:
+            await payments.start(
+                user,  # type: ignore[arg-type]
+                number,
+                fields.get("card_number", ""),
+                fields.get("expiry", ""),
+                fields.get("cvc", ""),
+                fields.get("idempotency_key", ""),
+            )
+        except ValidationFailed as exc:
+            ctx = await _policy_context(user, number)  # type: ignore[arg-type]
+            return form_again("policies/pay.html", fields, exc, idempotency_key=secrets.token_urlsafe(16), **ctx)
+        except Conflict:
+            pass  # already paid or being paid: the policy page shows which
+        return Redirect(f"/policies/{number}")
+
+    @get("/policies/{number:str}/schedule.pdf")
+    async def download_schedule(self, request: Request, number: str) -> File:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        path = await schedule.ready_path(policy)
+        return File(path=path, filename=f"{number}-policy-schedule.pdf", media_type="application/pdf")

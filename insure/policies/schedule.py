@@ -1,0 +1,84 @@
+"""The policy schedule (电子保单): rendered to PDF by a worker, stored, and served when ready."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from insure import clock, filestore, i18n
+from insure.auth.tables import User
+from insure.documents import html_to_pdf
+from insure.documents_tables import Document
+from insure.errors import N_, Conflict
+from insure.money import from_fen
+from insure.policies.tables import Policy
+from insure.templating import render
+from products import services as products
+
+KIND = "policy_schedule"
+
+
+def doc_key(policy_id: int) -> str:
+    return f"{KIND}:{policy_id}"
+
+
+async def render_schedule(policy_id: int) -> None:
+    """Idempotent: a schedule already rendered is left alone."""
+    existing = await Document.select().where(Document.doc_key == doc_key(policy_id)).first()
+    if existing and existing["status"] == "ready":
+        return
+    policy = await Policy.select().where(Policy.id == policy_id).first()
+    if policy is None or policy["status"] == "pending_payment":
+        return
+    holder = (
+        await User.select(User.name, User.email, User.mobile, User.locale).where(User.id == policy["customer"]).first()
+    )
+    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    token = i18n.set_locale(holder["locale"])
+    try:
+        html = render(
+            "pdf/policy_schedule.html",
+            policy=policy,
+            holder=holder,
+            product=prod,
+            sum_insured=from_fen(policy["sum_insured_fen"]),
+            premium=from_fen(policy["premium_fen"]),
+            generated_at=clock.now(),
+        )
+    finally:
+        i18n._current.reset(token)
+    pdf = html_to_pdf(html)
+    relative = filestore.save(f"policies/{policy['number']}/{KIND}.pdf", pdf)
+    values = {"status": "ready", "path": relative, "ready_at": clock.now()}
+    if existing:
+        await Document.update({getattr(Document, k): v for k, v in values.items()}).where(Document.id == existing["id"])
+    else:
+        await Document.insert(
+            Document(doc_key=doc_key(policy_id), kind=KIND, owner_type="policy", owner_id=policy_id, **values)
+        )
+
+
+async def schedule_for(policy: dict) -> dict | None:
+    return await Document.select().where(Document.doc_key == doc_key(policy["id"])).first()
+
+
+async def ready_path(policy: dict):
+    doc = await schedule_for(policy)
+    if doc is None or doc["status"] != "ready":
+        raise Conflict(
+            N_("The policy schedule is still being prepared; try again in a moment."),
+            code="document_not_ready",
+        )
+    return filestore.path_of(doc["path"])
+
+
+async def missing_schedules(older_than: timedelta = timedelta(minutes=2), limit: int = 500) -> list[int]:
+    """Policies issued a while ago that still have no ready schedule (for the reconciler), in one anti-join."""
+    rows = await Policy.raw(
+        "SELECT p.id FROM policy p WHERE p.status = 'in_force' AND p.issued_at < {} AND NOT EXISTS ("
+        " SELECT 1 FROM document d WHERE d.owner_type = 'policy' AND d.owner_id = p.id"
+        " AND d.kind = {} AND d.status = 'ready') ORDER BY p.id LIMIT {}",
+        clock.now() - older_than,
+        KIND,
+        limit,
+    )
+    return [r["id"] for r in rows]

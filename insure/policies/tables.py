@@ -1,0 +1,40 @@
+"""Policies and their status history."""
+
+from __future__ import annotations
+
+from piccolo.columns import Date, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from insure.auth.tables import User
+from insure.tables_base import currency, fk, money, timestamp_now
+
+
+class Policy(Table):
+    number = Varchar(length=32, unique=True, index=True)
+    customer = fk(User)
+    quote_id = Varchar(length=32, index=True)
+    insurer_code = Varchar(length=40)
+    product_code = Varchar(length=40, index=True)
+    product_version = Varchar(length=20)
+    channel = Varchar(length=16, default="direct")
+    insured_name = Varchar(length=100)
+    insured_id_number = Varchar(length=18, index=True)
+    insured_birth_date = Date()
+    occupation_class = Integer(default=1)
+    sum_insured_fen = money()
+    premium_fen = money()
+    currency = currency()
+    status = Varchar(length=24, default="pending_payment", index=True)
+    effective_date = Date(null=True, default=None)
+    expiry_date = Date(null=True, default=None)
+    issued_at = Timestamptz(null=True, default=None)
+    created_at = timestamp_now()
+
+
+class PolicyEvent(Table):
+    policy = fk(Policy)
+    from_status = Varchar(length=24)
+    to_status = Varchar(length=24)
+    actor = Varchar(length=64)
+    reason = Varchar(length=255, default="")
+    at = timestamp_now()

@@ -1,0 +1,101 @@
+"""One frozen Settings object read from the environment.
+
+Defaults run on one machine with no services: a SQLite file, the embedded ``filesystem://`` broker and a
+local document store, all under ``var/``. Production switches by setting ``DATABASE_URL``, ``BROKER_URL``
+and ``REDIS_URL``; the same code runs in both.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "insure-development-secret-do-not-use-in-production"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message says which and what to do."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    var_dir: Path
+    database_url: str
+    broker_url: str
+    redis_url: str | None
+    document_dir: Path
+    mail_dir: Path
+    secret_key: str
+    payment_webhook_secret: str
+    public_url: str
+    secure_cookies: bool
+    allowed_hosts: tuple[str, ...]
+    wkhtmltopdf: str | None
+    timezone: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """``sqlite:///var/insure.sqlite3`` (relative) or ``sqlite:////abs/path`` (absolute)."""
+        path = self.database_url.split("://", 1)[1]
+        path = path[1:] if path.startswith("/") else path
+        return Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
+
+    @property
+    def broker_is_embedded(self) -> bool:
+        return self.broker_url.startswith("filesystem://")
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.var_dir / "broker"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build Settings from an environment mapping (``os.environ`` by default)."""
+    env = dict(os.environ if environ is None else environ)
+    mode = env.get("INSURE_ENV", "development")
+    var_dir = Path(env.get("VAR_DIR", str(PROJECT_ROOT / "var")))
+    if not var_dir.is_absolute():
+        var_dir = PROJECT_ROOT / var_dir
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'insure.sqlite3'}"
+    if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
+        raise SettingsError(f"DATABASE_URL must start with sqlite:// or postgres://, got {database_url!r}")
+    secret = env.get("SECRET_KEY", "")
+    if not secret:
+        if mode == "production":
+            raise SettingsError("SECRET_KEY must be set when INSURE_ENV=production (32+ random characters)")
+        secret = DEV_SECRET
+    hosts = tuple(h.strip() for h in env.get("ALLOWED_HOSTS", "*").split(",") if h.strip())
+    return Settings(
+        env=mode,
+        var_dir=var_dir,
+        database_url=database_url,
+        broker_url=env.get("BROKER_URL") or "filesystem://",
+        redis_url=env.get("REDIS_URL") or None,
+        document_dir=Path(env.get("DOCUMENT_DIR") or var_dir / "documents"),
+        mail_dir=Path(env.get("MAIL_DIR") or var_dir / "mail"),
+        secret_key=secret,
+        payment_webhook_secret=env.get("PAYMENT_WEBHOOK_SECRET") or secret + ":sandbox-webhook",
+        public_url=env.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        secure_cookies=_flag(env.get("SECURE_COOKIES")),
+        allowed_hosts=hosts or ("*",),
+        wkhtmltopdf=env.get("WKHTMLTOPDF") or None,
+        timezone=env.get("INSURE_TIMEZONE", "Asia/Shanghai"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests start fresh processes instead of mutating them)."""
+    return load_settings()

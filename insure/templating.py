@@ -1,0 +1,52 @@
+"""The one Jinja2 environment for pages (through Litestar) and PDF documents (in workers)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from insure import clock, i18n
+from insure.money import format_amount, from_fen
+from insure.settings import PROJECT_ROOT
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+
+
+def fen(value: int) -> str:
+    return format_amount(from_fen(int(value)))
+
+
+def amount(value: Decimal | str) -> str:
+    return format_amount(Decimal(str(value)))
+
+
+def localdate(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return clock.local(value).strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(fen=fen, amount=amount, localdate=localdate)
+    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render outside a request (documents in workers); the caller sets the locale first."""
+    return environment().get_template(template).render(**context)

@@ -1,0 +1,43 @@
+"""Helpers for HTML pages: render with defaults, turn validation errors into form messages."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request
+from litestar.response import Redirect, Template
+
+from insure.errors import ValidationFailed
+from insure.i18n import gettext
+
+
+def page(template: str, *, status_code: int = 200, **context: Any) -> Template:
+    context.setdefault("errors", {})
+    context.setdefault("form", {})
+    return Template(template, context=context, status_code=status_code, media_type=MediaType.HTML)
+
+
+def form_errors(exc: ValidationFailed) -> dict[str, list[str]]:
+    """Translated messages per field, for the form to show beside each input."""
+    errors: dict[str, list[str]] = {}
+    for e in exc.errors:
+        errors.setdefault(e.field, []).append(gettext(e.message, **e.params))
+    return errors
+
+
+def form_again(template: str, form: dict[str, Any], exc: ValidationFailed, **context: Any) -> Template:
+    """The same form, filled in as sent (never the password), with the messages; 422 like the API."""
+    safe = {k: v for k, v in form.items() if k not in {"password", "card_number", "cvc"}}
+    return page(template, status_code=422, form=safe, errors=form_errors(exc), **context)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths: never redirect a user to another site after log-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def login_redirect(request: Request) -> Redirect:
+    return Redirect(f"/login?next={quote(request.url.path)}")

@@ -1,0 +1,110 @@
+"""Errors as RFC 9457 problem details under /api, and as pages (or a redirect to log in) elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from insure.errors import N_, DomainError, NotAuthenticated, ValidationFailed
+from insure.i18n import gettext
+from insure.web.context import is_api
+
+log = logging.getLogger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+HTTP_CODES = {
+    400: ("bad_request", N_("The request is malformed.")),
+    401: ("not_authenticated", N_("Please log in.")),
+    403: ("forbidden", N_("You are not allowed to do this.")),
+    404: ("not_found", N_("Not found.")),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    413: ("payload_too_large", N_("The request is too large.")),
+    429: ("too_many_requests", N_("Too many requests; slow down.")),
+}
+
+
+def problem(
+    request: Request,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    errors: list | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"urn:insure:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "instance": request.url.path,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _error_page(request: Request, status: int, message: str) -> Response:
+    return Template(
+        "error.html",
+        context={"status": status, "message": message},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )
+
+
+def domain_error_handler(request: Request, exc: DomainError) -> Response:
+    message = gettext(exc.message, **exc.params)
+    if is_api(request.url.path):
+        errors = None
+        if isinstance(exc, ValidationFailed):
+            errors = [{"field": e.field, "code": e.code, "message": gettext(e.message, **e.params)} for e in exc.errors]
+        return problem(request, exc.status, exc.code, gettext(exc.title), message, errors)
+    if isinstance(exc, NotAuthenticated):
+        return Redirect(f"/login?next={quote(request.url.path)}")
+    return _error_page(request, exc.status, message)
+
+
+def validation_handler(request: Request, exc: ValidationException) -> Response:
+    """Litestar's own request validation (wrong JSON shape or types) → 400 naming each field."""
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        key = str(item.get("key") or item.get("source") or "body")
+        errors.append({"field": key, "code": "invalid", "message": str(item.get("message", ""))})
+    title = gettext("The request is malformed.")
+    if is_api(request.url.path):
+        return problem(request, 400, "malformed_request", title, str(exc.detail), errors)
+    return _error_page(request, 400, title)
+
+
+def http_handler(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    code, title = HTTP_CODES.get(status, ("http_error", N_("The request cannot be processed.")))
+    if is_api(request.url.path) or request.url.path.startswith("/schema"):
+        return problem(request, status, code, gettext(title))
+    return _error_page(request, status, gettext(title))
+
+
+def internal_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    title = gettext("Something went wrong on our side; please try again.")
+    if is_api(request.url.path):
+        return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", title)
+    return _error_page(request, 500, title)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    NotFoundException: http_handler,
+    HTTPException: http_handler,
+    Exception: internal_handler,
+}

@@ -1,0 +1,88 @@
+"""The Celery app: queues, routes, beat schedule, and one event loop per worker process.
+
+Celery cannot run ``async def`` tasks, so each worker process owns one asyncio loop and tasks run the
+service coroutines on it (``run``). Tasks acknowledge late and are idempotent, so a crashed worker's task is
+redelivered and repeated safely. No result backend: workflows never wait on results, each step enqueues the
+next through the outbox. Time-based work is found by database scans on the beat schedule, never by ETA.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from celery import Celery
+from kombu import Queue
+
+from insure.settings import get_settings
+
+T = TypeVar("T")
+
+QUEUES = ("claims", "documents", "payments", "default")
+
+
+def _broker_options() -> dict[str, Any]:
+    settings = get_settings()
+    if not settings.broker_is_embedded:
+        return {"visibility_timeout": 3600}
+    folder = settings.broker_dir / "queue"
+    processed = settings.broker_dir / "processed"
+    for path in (folder, processed):
+        path.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "processed_folder": str(processed),
+        "store_processed": False,
+    }
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    app = Celery("insure", broker=settings.broker_url, include=["insure.tasks", "claims.tasks"])
+    app.conf.update(
+        broker_transport_options=_broker_options(),
+        broker_connection_retry_on_startup=True,
+        task_default_queue="default",
+        task_queues=[Queue(name) for name in QUEUES],
+        task_routes={
+            "claims.*": {"queue": "claims"},
+            "documents.*": {"queue": "documents"},
+            "payments.*": {"queue": "payments"},
+        },
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        beat_schedule={
+            "relay-outbox": {"task": "outbox.relay", "schedule": 2.0},
+            "reconcile-stuck-work": {"task": "outbox.reconcile", "schedule": 30.0},
+        },
+    )
+    return app
+
+
+celery_app = make_celery()
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid: int | None = None
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a service coroutine on this worker process's own event loop (created on first use)."""
+    global _loop, _loop_pid
+    if _loop is None or _loop_pid != os.getpid():
+        from insure.db import start_pool
+
+        _loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(_loop)
+        _loop_pid = os.getpid()
+        _loop.run_until_complete(start_pool())
+    return _loop.run_until_complete(coro)

@@ -1,0 +1,26 @@
+"""Stored quotes: immutable priced snapshots, reachable by an unguessable id."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Date, Integer, Timestamptz, Varchar
+from piccolo.table import Table
+
+from insure.auth.tables import User
+from insure.tables_base import currency, fk, money, timestamp_now
+
+
+class Quote(Table):
+    public_id = Varchar(length=32, unique=True, index=True)
+    customer = fk(User, null=True)
+    channel = Varchar(length=16)
+    insurer_code = Varchar(length=40)
+    product_code = Varchar(length=40, index=True)
+    product_version = Varchar(length=20)
+    birth_date = Date()
+    occupation_class = Integer()
+    sum_insured_fen = money()
+    annual_premium_fen = money()
+    currency = currency()
+    breakdown = JSON()
+    created_at = timestamp_now()
+    valid_until = Timestamptz()
