@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_201_CREATED
@@ -12,6 +10,7 @@ from claims import services
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.policies.tables import Policy
+from insure.tables_base import json_value
 from insure.web.guards import signed_in
 
 
@@ -50,9 +49,7 @@ class ClaimOut(msgspec.Struct):
 
 
 def rules_of(claim: dict) -> list[RuleOut]:
-    raw = claim["assessment"]
-    items = json.loads(raw) if isinstance(raw, str) else (raw or [])
-    return [RuleOut(**item) for item in items]
+    return [RuleOut(**item) for item in json_value(claim["assessment"]) or []]
 
 
 async def claim_out(claim: dict) -> ClaimOut:

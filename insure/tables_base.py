@@ -24,3 +24,10 @@ def fk(references: Any, *, null: bool = False) -> ForeignKey:
 
 def timestamp_now() -> Timestamptz:
     return Timestamptz(default=TimestamptzNow())
+
+
+def json_value(value: Any) -> Any:
+    """JSON columns come back as text on SQLite and as parsed values on some PostgreSQL paths."""
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from insure import clock, i18n
+from insure.labels import label
 from insure.money import format_amount, from_fen
 from insure.settings import PROJECT_ROOT
 
@@ -43,7 +44,7 @@ def environment() -> Environment:
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(fen=fen, amount=amount, localdate=localdate)
-    env.globals.update(get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
+    env.globals.update(label=label, get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
     return env
 
 

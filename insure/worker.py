@@ -9,6 +9,7 @@ next through the outbox. Time-based work is found by database scans on the beat 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -76,7 +77,11 @@ _loop_pid: int | None = None
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a service coroutine on this worker process's own event loop (created on first use)."""
+    """Run a service coroutine on this worker process's own event loop (created on first use).
+
+    Afterwards the outbox rows that step wrote are published at once, so the next step of a workflow starts
+    without waiting for the beat relay (which stays the safety net if this publish fails).
+    """
     global _loop, _loop_pid
     if _loop is None or _loop_pid != os.getpid():
         from insure.db import start_pool
@@ -85,4 +90,15 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         asyncio.set_event_loop(_loop)
         _loop_pid = os.getpid()
         _loop.run_until_complete(start_pool())
-    return _loop.run_until_complete(coro)
+    result = _loop.run_until_complete(coro)
+    _loop.run_until_complete(_relay_quietly())
+    return result
+
+
+async def _relay_quietly() -> None:
+    from insure.outbox import relay_pending
+
+    try:
+        await relay_pending()
+    except Exception:  # the beat relay publishes these rows later
+        logging.getLogger(__name__).warning("outbox relay after task failed", exc_info=True)

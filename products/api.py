@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from insure import clock
 from insure.money import from_fen
+from insure.tables_base import json_value
 from products import services
 from products.catalog import Product
 
@@ -126,7 +127,7 @@ def quote_out(row: dict) -> QuoteOut:
         sum_insured=str(from_fen(row["sum_insured_fen"])),
         annual_premium=str(from_fen(row["annual_premium_fen"])),
         currency=row["currency"],
-        breakdown=[BreakdownLine(**line) for line in row["breakdown"]],
+        breakdown=[BreakdownLine(**line) for line in json_value(row["breakdown"])],
         valid_until=row["valid_until"].isoformat(),
         expired=not services.quote_is_valid(row),
     )

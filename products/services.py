@@ -10,6 +10,7 @@ from functools import cache
 from insure import clock
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
+from insure.tables_base import json_value
 from products.catalog import Catalog, Product, ProductNotEffective, UnknownProduct, load_catalog
 from products.rating import RatingError, Risk, quote
 from products.tables import Quote
@@ -112,7 +113,12 @@ async def create_quote(data: dict[str, str], customer_id: int | None) -> dict:
             valid_until=now + QUOTE_VALIDITY,
         )
     ).returning(*Quote.all_columns())
-    return rows[0]
+    return _loaded(rows[0])
+
+
+def _loaded(row: dict) -> dict:
+    row["breakdown"] = json_value(row["breakdown"])
+    return row
 
 
 def breakdown_json(breakdown: object) -> list[dict[str, str]]:
@@ -123,7 +129,7 @@ async def get_quote(public_id: str) -> dict:
     row = await Quote.select().where(Quote.public_id == public_id).first()
     if row is None:
         raise NotFound(N_("No such quote."), code="quote_not_found")
-    return row
+    return _loaded(row)
 
 
 def quote_is_valid(row: dict) -> bool:

@@ -1,0 +1,54 @@
+"""Readable, translated names for stored codes (statuses, roles, channels, claim rules)."""
+
+from __future__ import annotations
+
+from insure.errors import N_
+from insure.i18n import gettext
+
+LABELS: dict[str, dict[str, str]] = {
+    "status": {
+        "pending_payment": N_("Awaiting payment"),
+        "in_force": N_("In force"),
+        "expired": N_("Expired"),
+        "cancelled": N_("Cancelled"),
+        "pending": N_("Pending"),
+        "succeeded": N_("Succeeded"),
+        "failed": N_("Failed"),
+        "submitted": N_("Submitted"),
+        "assessing": N_("Being assessed"),
+        "approved": N_("Approved"),
+        "referred": N_("With an adjuster"),
+        "denied": N_("Denied"),
+        "paid": N_("Paid"),
+    },
+    "role": {
+        "customer": N_("Customer"),
+        "agent": N_("Agent"),
+        "adjuster": N_("Adjuster"),
+        "underwriter": N_("Underwriter"),
+        "admin": N_("Administrator"),
+    },
+    "channel": {
+        "direct": N_("Direct from the insurer"),
+        "platform": N_("Insure platform"),
+    },
+    "rule": {
+        "policy_in_force_on_loss_date": N_("The policy was in force on the date of the loss"),
+        "amount_within_sum_insured": N_("The amount is within the sum insured"),
+        "within_straight_through_limit": N_("The amount is within the automatic settlement limit"),
+        "loss_not_in_future": N_("The loss happened before it was reported"),
+        "no_prior_claims": N_("No earlier claim on this policy"),
+    },
+    "failure": {
+        "card_declined": N_("the card was declined"),
+        "insufficient_funds": N_("insufficient funds"),
+    },
+}
+
+
+def label(kind: str, code: str | None) -> str:
+    """The translated label for a code; an unknown code is shown as it is rather than hidden."""
+    if code is None:
+        return ""
+    text = LABELS.get(kind, {}).get(code)
+    return gettext(text) if text else code
