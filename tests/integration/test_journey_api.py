@@ -1,0 +1,120 @@
+"""The partner API journey end to end: register, quote, buy, pay, schedule PDF, claim settled by a worker."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from datetime import timedelta
+
+import pytest
+
+from insure import clock
+from insure.ledger import entries
+from insure.ledger import services as ledger
+
+from .helpers import auth, buy_policy, db, register, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+    # pdftotext returns some CJK characters as Kangxi radicals; NFKC maps them back.
+    return unicodedata.normalize("NFKC", out.stdout.decode())
+
+
+def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
+    # given a new customer with a token
+    customer = register(api)
+    cash_before = db(ledger.account_balance_fen(entries.CASH_SANDBOX))
+
+    # when they quote 300,000 CNY of accident cover at occupation class 2, buy and pay
+    policy = buy_policy(api, customer, sum_insured="300000")
+
+    # then the policy is in force from today for one year at 300,000 × 1.3‰ = 390.00 CNY
+    assert policy["status"] == "in_force"
+    assert policy["annual_premium"] == "390.00"
+    today = clock.today()
+    assert policy["effective_date"] == today.isoformat()
+    assert policy["expiry_date"] == (today.replace(year=today.year + 1) - timedelta(days=1)).isoformat()
+
+    # and a worker renders the schedule PDF, with the policy number and the Chinese product name in it
+    docs = wait_for(
+        lambda: api.get(f"/policies/{policy['number']}/documents", headers=auth(customer)).json(),
+        lambda body: body[0]["status"] == "ready",
+        timeout=60,
+    )
+    assert docs[0]["status"] == "ready"
+    pdf = api.get(f"/policies/{policy['number']}/documents/policy_schedule", headers=auth(customer))
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    if shutil.which("pdftotext"):
+        text = pdf_text(pdf.content, tmp_path)
+        assert policy["number"] in text
+        assert "安心意外伤害保险" in text
+
+    # when they claim 1,200.50 CNY for an accident today
+    r = api.post(
+        "/claims",
+        json={"policy_number": policy["number"], "loss_date": today.isoformat(),
+              "description": "Slipped on a wet staircase and broke a wrist", "amount": "1200.50"},
+        headers=auth(customer),
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "submitted"
+
+    # then a worker checks it, approves it and pays it, and says why
+    claim = wait_for(
+        lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
+        lambda body: body["status"] in ("paid", "referred"),
+    )
+    assert claim["status"] == "paid"
+    assert claim["approved_amount"] == "1200.50"
+    assert {rule["code"] for rule in claim["assessment"]} >= {
+        "policy_in_force_on_loss_date",
+        "amount_within_sum_insured",
+    }
+    assert all(rule["passed"] for rule in claim["assessment"])
+    assert [e["to_status"] for e in claim["events"]] == ["submitted", "assessing", "approved", "paid"]
+
+    # and the books balance: cash rose by the premium and fell by the claim
+    assert sum(db(ledger.trial_balance()).values()) == 0
+    assert db(ledger.account_balance_fen(entries.CASH_SANDBOX)) - cash_before == 39000 - 120050
+
+
+def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
+    customer = register(api)
+    policy = buy_policy(api, customer)
+    r = api.post(
+        "/claims",
+        json={"policy_number": policy["number"], "loss_date": clock.today().isoformat(),
+              "description": "Hospitalised for two weeks after a road accident", "amount": "80000"},
+        headers=auth(customer),
+    )
+    assert r.status_code == 201, r.text
+    claim = wait_for(
+        lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
+        lambda body: body["status"] in ("paid", "referred"),
+    )
+    assert claim["status"] == "referred"
+    fired = [rule["code"] for rule in claim["assessment"] if not rule["passed"]]
+    assert fired == ["within_straight_through_limit"]
+    assert claim["approved_amount"] == "0.00"
+
+
+def test_an_unpaid_policy_cannot_be_claimed_on(api):
+    customer = register(api)
+    policy = buy_policy(api, customer, pay=False)
+    assert policy["status"] == "pending_payment"
+    r = api.post(
+        "/claims",
+        json={"policy_number": policy["number"], "loss_date": clock.today().isoformat(),
+              "description": "Twisted an ankle while hiking", "amount": "300"},
+        headers=auth(customer),
+    )
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == ["policy_number"]
+    assert api.get("/claims", headers=auth(customer)).json() == []
