@@ -6,7 +6,7 @@ import asyncio
 import re
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -19,9 +19,13 @@ PASSWORD = "a sturdy passphrase 42"
 GOOD_CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/35", "cvc": "123"}
 
 
-def db(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a Piccolo query in the test process against the same database the stack uses."""
-    return asyncio.run(coro)
+def db(query: Awaitable[T]) -> T:
+    """Run a Piccolo query (or coroutine) in the test process against the database the stack uses."""
+
+    async def wrapped() -> T:
+        return await query
+
+    return asyncio.run(wrapped())
 
 
 def new_identity(birth: date = date(1988, 3, 9)) -> dict[str, str]:
@@ -30,7 +34,7 @@ def new_identity(birth: date = date(1988, 3, 9)) -> dict[str, str]:
         "password": PASSWORD,
         "name": "李娜 Li Na",
         "mobile": "139" + f"{secrets.randbelow(10**8):08d}",
-        "id_number": make_resident_id("110105", birth, secrets.randbelow(100), "female"),
+        "id_number": make_resident_id(f"{secrets.randbelow(900000) + 100000}", birth, secrets.randbelow(100), "female"),
     }
 
 
