@@ -27,3 +27,5 @@ if PG_ADMIN:
     os.environ["DATABASE_URL"] = f"{base}/{PG_DATABASE}"
 if os.environ.get("INSURE_TEST_BROKER"):
     os.environ["BROKER_URL"] = os.environ["INSURE_TEST_BROKER"]
+if os.environ.get("INSURE_TEST_REDIS"):
+    os.environ["REDIS_URL"] = os.environ["INSURE_TEST_REDIS"]  # sessions in Redis, as in production

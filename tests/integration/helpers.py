@@ -8,7 +8,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
@@ -66,8 +66,12 @@ def buy_policy(api: httpx.Client, customer: dict[str, str], sum_insured: str = "
     """Quote, buy and (optionally) pay; returns the policy once it is in force (or as bought)."""
     q = api.post(
         "/quotes",
-        json={"product_code": "pa_basic", "birth_date": customer["birth_date"], "sum_insured": sum_insured,
-              "occupation_class": 2},
+        json={
+            "product_code": "pa_basic",
+            "birth_date": customer["birth_date"],
+            "sum_insured": sum_insured,
+            "occupation_class": 2,
+        },
         headers=auth(customer),
     )
     assert q.status_code == 201, q.text

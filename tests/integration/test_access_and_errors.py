@@ -17,8 +17,12 @@ def test_another_customer_gets_404_for_every_object(api):
     policy = buy_policy(api, alice)
     claim = api.post(
         "/claims",
-        json={"policy_number": policy["number"], "loss_date": clock.today().isoformat(),
-              "description": "Cut a hand on broken glass at home", "amount": "150"},
+        json={
+            "policy_number": policy["number"],
+            "loss_date": clock.today().isoformat(),
+            "description": "Cut a hand on broken glass at home",
+            "amount": "150",
+        },
         headers=auth(alice),
     ).json()
     payment = api.get(f"/policies/{policy['number']}/payments", headers=auth(alice)).json()[0]
@@ -35,9 +39,16 @@ def test_another_customer_gets_404_for_every_object(api):
         assert r.status_code == 404, path
         assert r.headers["content-type"].startswith("application/problem+json")
         assert "390.00" not in r.text and "insured" not in r.text  # nothing of the record leaks
-    r = api.post("/claims", json={"policy_number": policy["number"], "loss_date": clock.today().isoformat(),
-                                  "description": "Pretending to be the policyholder", "amount": "100"},
-                 headers=auth(bob))
+    r = api.post(
+        "/claims",
+        json={
+            "policy_number": policy["number"],
+            "loss_date": clock.today().isoformat(),
+            "description": "Pretending to be the policyholder",
+            "amount": "100",
+        },
+        headers=auth(bob),
+    )
     assert r.status_code == 404
 
 
@@ -59,8 +70,13 @@ def test_wrong_password_and_unknown_email_answer_the_same(api):
 
 def test_registration_reports_every_bad_field_and_stores_nothing(api):
     ident = new_identity()
-    bad = {**ident, "id_number": ident["id_number"][:-1] + ("0" if ident["id_number"][-1] != "0" else "1"),
-           "mobile": "12345", "password": "short", "email": "not-an-email"}
+    bad = {
+        **ident,
+        "id_number": ident["id_number"][:-1] + ("0" if ident["id_number"][-1] != "0" else "1"),
+        "mobile": "12345",
+        "password": "short",
+        "email": "not-an-email",
+    }
     r = api.post("/auth/register", json=bad)
     assert r.status_code == 422
     body = r.json()
@@ -97,8 +113,13 @@ def test_malformed_json_and_wrong_types_name_the_problem(api):
     ],
 )
 def test_a_quote_outside_the_product_rules_names_the_field(api, change, field, code):
-    request = {"product_code": "pa_basic", "birth_date": "1990-01-01", "sum_insured": "300000",
-               "occupation_class": 1, **change}
+    request = {
+        "product_code": "pa_basic",
+        "birth_date": "1990-01-01",
+        "sum_insured": "300000",
+        "occupation_class": 1,
+        **change,
+    }
     r = api.post("/quotes", json=request)
     assert r.status_code == 422, r.text
     assert (r.json()["errors"][0]["field"], r.json()["errors"][0]["code"]) == (field, code)
@@ -112,8 +133,12 @@ def test_a_claim_with_a_future_date_or_no_description_is_refused(api):
 
     r = api.post(
         "/claims",
-        json={"policy_number": policy["number"], "loss_date": date.fromordinal(tomorrow).isoformat(),
-              "description": "short", "amount": "-5"},
+        json={
+            "policy_number": policy["number"],
+            "loss_date": date.fromordinal(tomorrow).isoformat(),
+            "description": "short",
+            "amount": "-5",
+        },
         headers=auth(customer),
     )
     assert r.status_code == 422

@@ -9,9 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from claims.tables import Claim
 from insure import clock
 from insure.ledger import entries
 from insure.ledger import services as ledger
+from insure.ledger.tables import JournalLine
+from insure.payments.tables import Payment
 
 from .helpers import auth, buy_policy, db, register, wait_for
 
@@ -29,7 +32,6 @@ def pdf_text(data: bytes, tmp_path) -> str:
 def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     # given a new customer with a token
     customer = register(api)
-    cash_before = db(ledger.account_balance_fen(entries.CASH_SANDBOX))
 
     # when they quote 300,000 CNY of accident cover at occupation class 2, buy and pay
     policy = buy_policy(api, customer, sum_insured="300000")
@@ -59,8 +61,12 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     # when they claim 1,200.50 CNY for an accident today
     r = api.post(
         "/claims",
-        json={"policy_number": policy["number"], "loss_date": today.isoformat(),
-              "description": "Slipped on a wet staircase and broke a wrist", "amount": "1200.50"},
+        json={
+            "policy_number": policy["number"],
+            "loss_date": today.isoformat(),
+            "description": "Slipped on a wet staircase and broke a wrist",
+            "amount": "1200.50",
+        },
         headers=auth(customer),
     )
     assert r.status_code == 201, r.text
@@ -80,9 +86,27 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     assert all(rule["passed"] for rule in claim["assessment"])
     assert [e["to_status"] for e in claim["events"]] == ["submitted", "assessing", "approved", "paid"]
 
-    # and the books balance: cash rose by the premium and fell by the claim
+    # and the books balance, with the premium and the claim each posted once as a balanced entry
     assert sum(db(ledger.trial_balance()).values()) == 0
-    assert db(ledger.account_balance_fen(entries.CASH_SANDBOX)) - cash_before == 39000 - 120050
+    claim_id = db(Claim.select(Claim.id).where(Claim.number == claim["number"]).first())["id"]
+    assert posted_lines("claim", claim_id) == [
+        (entries.CLAIMS_PAID, 120050, 0),
+        (entries.CASH_SANDBOX, 0, 120050),
+    ]
+    payment_id = db(Payment.select(Payment.id).where(Payment.policy.number == policy["number"]).first())["id"]
+    assert posted_lines("payment", payment_id) == [
+        (entries.CASH_SANDBOX, 39000, 0),
+        (entries.PREMIUM_WRITTEN, 0, 39000),
+    ]
+
+
+def posted_lines(source_type: str, source_id: int) -> list[tuple[str, int, int]]:
+    rows = db(
+        JournalLine.select(JournalLine.account.code, JournalLine.debit_fen, JournalLine.credit_fen)
+        .where((JournalLine.entry.source_type == source_type) & (JournalLine.entry.source_id == source_id))
+        .order_by(JournalLine.id)
+    )
+    return [(r["account.code"], r["debit_fen"], r["credit_fen"]) for r in rows]
 
 
 def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
@@ -90,8 +114,12 @@ def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
     policy = buy_policy(api, customer)
     r = api.post(
         "/claims",
-        json={"policy_number": policy["number"], "loss_date": clock.today().isoformat(),
-              "description": "Hospitalised for two weeks after a road accident", "amount": "80000"},
+        json={
+            "policy_number": policy["number"],
+            "loss_date": clock.today().isoformat(),
+            "description": "Hospitalised for two weeks after a road accident",
+            "amount": "80000",
+        },
         headers=auth(customer),
     )
     assert r.status_code == 201, r.text
@@ -111,8 +139,12 @@ def test_an_unpaid_policy_cannot_be_claimed_on(api):
     assert policy["status"] == "pending_payment"
     r = api.post(
         "/claims",
-        json={"policy_number": policy["number"], "loss_date": clock.today().isoformat(),
-              "description": "Twisted an ankle while hiking", "amount": "300"},
+        json={
+            "policy_number": policy["number"],
+            "loss_date": clock.today().isoformat(),
+            "description": "Twisted an ankle while hiking",
+            "amount": "300",
+        },
         headers=auth(customer),
     )
     assert r.status_code == 422

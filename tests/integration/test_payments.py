@@ -30,8 +30,10 @@ def test_paying_twice_with_the_same_key_charges_once(api):
     assert first.status_code == second.status_code == 202
     assert first.json()["id"] == second.json()["id"]
 
-    wait_for(lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
-             lambda b: b["status"] == "in_force")
+    wait_for(
+        lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
+        lambda b: b["status"] == "in_force",
+    )
     payments = api.get(f"/policies/{policy['number']}/payments", headers=auth(customer)).json()
     assert [p["status"] for p in payments] == ["succeeded"]
 
@@ -57,23 +59,32 @@ def test_a_declined_card_leaves_the_policy_unpaid_and_another_card_can_pay(api):
     policy = buy_policy(api, customer, pay=False)
     declined = pay(api, customer, policy["number"], "declined-0001", {**GOOD_CARD, "card_number": "4000000000000002"})
     assert declined.status_code == 202
-    settled = wait_for(lambda: api.get(f"/payments/{declined.json()['id']}", headers=auth(customer)).json(),
-                       lambda b: b["status"] != "pending")
+    settled = wait_for(
+        lambda: api.get(f"/payments/{declined.json()['id']}", headers=auth(customer)).json(),
+        lambda b: b["status"] != "pending",
+    )
     assert settled["status"] == "failed"
     assert settled["failure_code"] == "card_declined"
     assert api.get(f"/policies/{policy['number']}", headers=auth(customer)).json()["status"] == "pending_payment"
 
     assert pay(api, customer, policy["number"], "second-try-01").status_code == 202
-    body = wait_for(lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
-                    lambda b: b["status"] == "in_force")
+    body = wait_for(
+        lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
+        lambda b: b["status"] == "in_force",
+    )
     assert body["status"] == "in_force"
 
 
 def test_card_fields_are_validated_before_anything_is_charged(api):
     customer = register(api)
     policy = buy_policy(api, customer, pay=False)
-    r = pay(api, customer, policy["number"], "bad-card-0001",
-            {"card_number": "4242 4242 4242 4241", "expiry": "13/20", "cvc": "12"})
+    r = pay(
+        api,
+        customer,
+        policy["number"],
+        "bad-card-0001",
+        {"card_number": "4242 4242 4242 4241", "expiry": "13/20", "cvc": "12"},
+    )
     assert r.status_code == 422
     assert sorted(e["field"] for e in r.json()["errors"]) == ["card_number", "cvc", "expiry"]
     assert api.get(f"/policies/{policy['number']}/payments", headers=auth(customer)).json() == []
@@ -85,8 +96,10 @@ def test_the_webhook_refuses_a_bad_signature_and_ignores_a_replay(api):
     customer = register(api)
     policy = buy_policy(api, customer, pay=False)
     started = pay(api, customer, policy["number"], "webhook-0001").json()
-    payment = wait_for(lambda: api.get(f"/payments/{started['id']}", headers=auth(customer)).json(),
-                       lambda b: b["status"] == "succeeded")
+    payment = wait_for(
+        lambda: api.get(f"/payments/{started['id']}", headers=auth(customer)).json(),
+        lambda b: b["status"] == "succeeded",
+    )
     payment_id = db(Payment.select(Payment.id).where(Payment.gateway_ref == payment["id"]).first())["id"]
     # a well-formed notification claiming the settled payment failed
     body = Notification(payment_id, payment["id"], "failed", 39000, "card_declined").to_bytes()
@@ -95,8 +108,9 @@ def test_the_webhook_refuses_a_bad_signature_and_ignores_a_replay(api):
     assert forged.status_code == 403
     assert forged.json()["code"] == "signature_invalid"
 
-    replay = api.post("/payments/sandbox/notifications", content=body,
-                      headers={"X-Sandbox-Signature": sign(body, WEBHOOK_SECRET)})
+    replay = api.post(
+        "/payments/sandbox/notifications", content=body, headers={"X-Sandbox-Signature": sign(body, WEBHOOK_SECRET)}
+    )
     assert replay.status_code == 200
     assert replay.json()["status"] == "succeeded"  # a settled payment does not flip to failed
     assert premium_entries(payment_id) == 1
