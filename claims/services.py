@@ -10,7 +10,7 @@ from claims.rules import ClaimFacts, assess
 from claims.tables import Claim, ClaimEvent
 from insure import clock, outbox
 from insure.auth.tables import User
-from insure.db import transaction
+from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.ledger import entries
 from insure.ledger import services as ledger
@@ -24,6 +24,8 @@ from products import services as products
 # Insurance Law art. 26: the right to claim on personal insurance (other than life) lapses after 2 years.
 CLAIM_WINDOW = timedelta(days=730)
 STUCK_AFTER = timedelta(minutes=2)
+# Insurance Law art. 23: decide within 30 days of a complete claim (the filing date until documents arrive).
+DECISION_WINDOW = timedelta(days=30)
 SYSTEM = "system:claims-workflow"
 
 
@@ -116,7 +118,7 @@ async def _move(claim_id: int, current: ClaimStatus, target: ClaimStatus, reason
 async def run_assessment(claim_id: int) -> str | None:
     """Worker step: run the rules, then approve (and queue payment) or refer to an adjuster. Idempotent."""
     async with transaction():
-        claim = await Claim.select().where(Claim.id == claim_id).first()
+        claim = await for_update(Claim.select().where(Claim.id == claim_id)).first()
         if claim is None or claim["status"] not in (ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING):
             return None
         if claim["status"] == ClaimStatus.SUBMITTED:
@@ -176,7 +178,7 @@ async def _least_loaded_adjuster() -> int | None:
 async def pay(claim_id: int) -> None:
     """Worker step: post the claim payment to the ledger and mark the claim paid. Idempotent."""
     async with transaction():
-        claim = await Claim.select().where(Claim.id == claim_id).first()
+        claim = await for_update(Claim.select().where(Claim.id == claim_id)).first()
         if claim is None or claim["status"] != ClaimStatus.APPROVED:
             return
         await ledger.post(
@@ -212,11 +214,15 @@ async def list_for_claimant(user: dict, policy_id: int | None = None) -> list[di
 
 
 async def assigned_to(adjuster: dict) -> list[dict]:
-    return (
+    """The adjuster's referred claims, oldest first, each with its statutory decision date."""
+    rows = (
         await Claim.select(*Claim.all_columns(), Claim.policy.number.as_alias("policy_number"))
         .where((Claim.assigned_to == adjuster["id"]) & (Claim.status == ClaimStatus.REFERRED))
         .order_by(Claim.id)
     )
+    for row in rows:
+        row["decide_by"] = row["reported_on"] + DECISION_WINDOW
+    return rows
 
 
 async def events(claim_id: int) -> list[dict]:

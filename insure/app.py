@@ -83,7 +83,7 @@ def create_app() -> Litestar:
     )
     allowed = None
     if settings.allowed_hosts != ("*",):
-        allowed = AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts))
+        allowed = AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts), exclude=["/health"])
     return Litestar(
         route_handlers=[
             HealthController,

@@ -76,3 +76,9 @@ async def close_pool() -> None:
 async def ping() -> None:
     """Raise if the database cannot answer a trivial query."""
     await engine().run_ddl("SELECT 1")
+
+
+def for_update(query: Any) -> Any:
+    """Lock the selected rows until the transaction ends. PostgreSQL: SELECT … FOR UPDATE. SQLite needs no
+    row lock: write transactions start with BEGIN IMMEDIATE, so writers already run one at a time."""
+    return query.lock_rows() if engine().engine_type == "postgres" else query

@@ -14,7 +14,7 @@ import re
 import secrets
 
 from insure import clock, outbox
-from insure.db import transaction
+from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.ledger import entries
 from insure.ledger import services as ledger
@@ -22,6 +22,7 @@ from insure.payments.sandbox import CardRejected, Notification, normalise_card, 
 from insure.payments.tables import Payment, SandboxCharge
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus
+from insure.policies.tables import Policy
 from insure.settings import get_settings
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
@@ -70,7 +71,19 @@ async def start(payer: dict, policy_number: str, card_number: str, expiry: str, 
             )
         return previous
     number = _validate_card(card_number, expiry, cvc)
+    try:
+        return await _charge(policy, payer["id"], number, scoped_key, fingerprint)
+    except Exception:
+        # Two requests with the same key raced: the loser's INSERT hit the unique key. Answer like a replay.
+        previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
+        if previous and previous["request_hash"] == fingerprint:
+            return previous
+        raise
+
+
+async def _charge(policy: dict, payer_id: int, number: str, scoped_key: str, fingerprint: str) -> dict:
     async with transaction():
+        policy = await for_update(Policy.select().where(Policy.id == policy["id"])).first()
         if policy["status"] != PolicyStatus.PENDING_PAYMENT:
             raise Conflict(N_("This policy is already paid."), code="already_paid")
         busy = await Payment.exists().where(
@@ -90,7 +103,7 @@ async def start(payer: dict, policy_number: str, card_number: str, expiry: str, 
         rows = await Payment.insert(
             Payment(
                 policy=policy["id"],
-                payer=payer["id"],
+                payer=payer_id,
                 amount_fen=policy["premium_fen"],
                 status="pending",
                 gateway_ref=gateway_ref,

@@ -11,7 +11,8 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from insure.errors import N_, DomainError, NotAuthenticated, ValidationFailed
+from claims.model import IllegalTransition
+from insure.errors import N_, Conflict, DomainError, NotAuthenticated, ValidationFailed
 from insure.i18n import gettext
 from insure.web.context import is_api
 
@@ -101,8 +102,15 @@ def internal_handler(request: Request, exc: Exception) -> Response:
     return _error_page(request, 500, title)
 
 
+def illegal_transition_handler(request: Request, exc: IllegalTransition) -> Response:
+    """A state-machine refusal is the user's conflict with the record's state, never a server error."""
+    conflict = Conflict(N_("This is not possible while the claim is %(status)s."), code=exc.code, status=exc.current)
+    return domain_error_handler(request, conflict)
+
+
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
+    IllegalTransition: illegal_transition_handler,
     ValidationException: validation_handler,
     NotFoundException: http_handler,
     HTTPException: http_handler,
