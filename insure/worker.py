@@ -15,7 +15,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from insure.settings import get_settings
 
@@ -47,11 +47,14 @@ def make_celery() -> Celery:
         broker_transport_options=_broker_options(),
         broker_connection_retry_on_startup=True,
         task_default_queue="default",
-        task_queues=[Queue(name) for name in QUEUES],
+        task_default_exchange="default",
+        task_default_routing_key="default",
+        # one direct exchange per queue, so a message reaches exactly the queue it was routed to
+        task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         task_routes={
-            "claims.*": {"queue": "claims"},
-            "documents.*": {"queue": "documents"},
-            "payments.*": {"queue": "payments"},
+            "claims.*": {"queue": "claims", "routing_key": "claims"},
+            "documents.*": {"queue": "documents", "routing_key": "documents"},
+            "payments.*": {"queue": "payments", "routing_key": "payments"},
         },
         task_ignore_result=True,
         result_backend=None,

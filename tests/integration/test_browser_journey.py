@@ -48,13 +48,14 @@ SLOW = 60_000  # ms: the worker (payment confirmation, PDF, claim assessment) ru
 
 
 @pytest.fixture()
-def page(stack) -> Iterator[Page]:
+def page(request: pytest.FixtureRequest) -> Iterator[Page]:
     executable = CHROMIUM if os.path.isabs(CHROMIUM) else shutil.which(CHROMIUM)
     if not executable or not os.access(executable, os.X_OK):
         pytest.skip(
             f"the browser journey needs Chromium at {CHROMIUM}: run `apt-get install -y chromium` "
             "(or point INSURE_E2E_CHROMIUM at a Chromium binary); do not run `playwright install`"
         )
+    stack = request.getfixturevalue("stack")  # only once a browser is there: the stack takes seconds to start
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         context = browser.new_context(
@@ -181,7 +182,14 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
 
-    # 4. a small claim is settled straight through by the worker; the claim page follows by itself
+    # 4. a small claim is settled straight through by the worker; the claim page follows by itself.
+    # Only the status box refreshes itself, so (like a user) reach the claim form through "My policies".
+    number = policy_url.rsplit("/", 1)[1]
+    page.get_by_role("link", name="My policies").click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=number))
+    expect(row.locator(".badge")).to_have_text("In force")
+    shot(page, "06b-my-policies")
+    row.get_by_role("link", name=number).click()
     page.get_by_role("link", name="File a claim").click()
     expect(page.get_by_role("heading", name="File a claim")).to_be_visible()
     page.get_by_label("Date of the accident").fill(clock.today().isoformat())
@@ -209,6 +217,13 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.get_by_role("heading", name="安心意外伤害保险")).to_be_visible()
     shot(page, "09-home-zh")
+    page.get_by_role("link", name="安心意外伤害保险").click()
+    page.locator("#birth_date").fill("1988-03-09")
+    page.locator("#occupation_class").select_option("2")
+    page.locator("#sum_insured").fill("300000")
+    expect(page.locator("#premium")).to_contain_text("年保费")
+    expect(page.locator("#premium strong")).to_have_text("390.00")
+    shot(page, "10-product-zh")
 
 
 def pay(page: Page, card: dict[str, str]) -> None:

@@ -66,3 +66,13 @@ def test_amounts_round_trip_to_the_fen(api):
     assert policy["annual_premium"] == "1287.00"
     r = api.get(f"/policies/{policy['number']}", headers=auth(customer))
     assert r.json()["sum_insured"] == "990000.00"
+
+
+def test_each_message_reaches_one_queue_once(api, stack):
+    # a full journey produces payment, document and claim messages on three queues
+    customer = register(api)
+    buy_policy(api, customer)
+    received = re.findall(r"Task ([\w.]+)\[([0-9a-f-]+)\] received", (stack.logs / "worker.log").read_text())
+    assert {name for name, _ in received} >= {"payments.sandbox_settle", "documents.render_policy_schedule"}
+    ids = [task_id for _, task_id in received]
+    assert len(ids) == len(set(ids)), "a message was delivered to more than one queue"
