@@ -10,6 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it now (Babel extracts N_ calls)."""
+    return message
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str
@@ -21,7 +26,7 @@ class FieldError:
 class DomainError(Exception):
     status = 400
     code = "bad_request"
-    title = "The request cannot be processed."
+    title = N_("The request cannot be processed.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None, **params: Any) -> None:
         self.message = message or self.title
@@ -34,7 +39,7 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     status = 422
     code = "validation_failed"
-    title = "Some fields are not valid."
+    title = N_("Some fields are not valid.")
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
@@ -48,27 +53,22 @@ class ValidationFailed(DomainError):
 class NotAuthenticated(DomainError):
     status = 401
     code = "not_authenticated"
-    title = "Please log in."
+    title = N_("Please log in.")
 
 
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
-    title = "You are not allowed to do this."
+    title = N_("You are not allowed to do this.")
 
 
 class NotFound(DomainError):
     status = 404
     code = "not_found"
-    title = "Not found."
+    title = N_("Not found.")
 
 
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-    title = "The request conflicts with the current state."
-
-
-def N_(message: str) -> str:
-    """Mark a string for translation without translating it now (Babel extracts N_ calls)."""
-    return message
+    title = N_("The request conflicts with the current state.")

@@ -25,6 +25,15 @@ def amount(value: Decimal | str) -> str:
     return format_amount(Decimal(str(value)))
 
 
+def fen_cny(value: int) -> str:
+    """An amount in fen with its currency, as the reader's language writes it (元 or CNY)."""
+    return i18n.gettext("%(amount)s CNY", amount=fen(value))
+
+
+def amount_cny(value: Decimal | str) -> str:
+    return i18n.gettext("%(amount)s CNY", amount=amount(value))
+
+
 def localdate(value: date | datetime | None) -> str:
     if value is None:
         return "—"
@@ -43,7 +52,7 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(fen=fen, amount=amount, localdate=localdate)
+    env.filters.update(fen=fen, amount=amount, fen_cny=fen_cny, amount_cny=amount_cny, localdate=localdate)
     env.globals.update(label=label, get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
     return env
 

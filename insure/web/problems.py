@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from claims.model import IllegalTransition
 from insure.errors import N_, Conflict, DomainError, NotAuthenticated, ValidationFailed
 from insure.i18n import gettext
+from insure.labels import label
 from insure.web.context import is_api
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,11 @@ def internal_handler(request: Request, exc: Exception) -> Response:
 
 def illegal_transition_handler(request: Request, exc: IllegalTransition) -> Response:
     """A state-machine refusal is the user's conflict with the record's state, never a server error."""
-    conflict = Conflict(N_("This is not possible while the claim is %(status)s."), code=exc.code, status=exc.current)
+    conflict = Conflict(
+        N_("This is not possible while the claim is %(status)s."),
+        code=exc.code,
+        status=label("status", str(exc.current)),
+    )
     return domain_error_handler(request, conflict)
 
 
