@@ -20,7 +20,7 @@ from tests.conftest import PG_ADMIN, PG_DATABASE, RUN_DIR
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -48,22 +48,33 @@ def _flush_broker() -> None:
 
 class Stack:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.procs: dict[str, subprocess.Popen] = {}
         self.logs = Path(RUN_DIR) / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "insure", *args], cwd=ROOT, capture_output=True, text=True, check=check, timeout=120
+            [sys.executable, "-m", "insure", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+            env={**os.environ, **(env or {})},
         )
 
-    def start(self, name: str, *args: str) -> None:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log = (self.logs / f"{name}.log").open("w")
         self.procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "insure", *args], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "insure", *args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
+        return self.procs[name]
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

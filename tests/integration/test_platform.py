@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 
 import httpx
 import pytest
 
 from insure.db import engine
 from insure.ledger.tables import JournalLine
+from insure.outbox import OutboxMessage
 
-from .helpers import auth, buy_policy, db, register
+from .conftest import ROOT, free_port
+from .helpers import auth, buy_policy, db, register, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -76,3 +80,102 @@ def test_each_message_reaches_one_queue_once(api, stack):
     assert {name for name, _ in received} >= {"payments.sandbox_settle", "documents.render_policy_schedule"}
     ids = [task_id for _, task_id in received]
     assert len(ids) == len(set(ids)), "a message was delivered to more than one queue"
+
+
+DEAD_BROKER = {"BROKER_URL": "redis://127.0.0.1:1/0"}  # nothing listens on port 1
+
+
+def test_readiness_names_the_broker_when_it_is_unreachable(stack):
+    port = free_port()
+    proc = stack.start("web-dead-broker", "web", "--port", str(port), env=DEAD_BROKER)
+    try:
+        body = wait_for(
+            lambda: _get_json(f"http://127.0.0.1:{port}/ready"), lambda b: b is not None, timeout=30, every=0.3
+        )
+        assert body["status"] == 503
+        assert body["code"] == "not_ready"
+        assert [e["field"] for e in body["errors"]] == ["broker"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _get_json(url: str) -> dict | None:
+    try:
+        return httpx.get(url, timeout=5).json()
+    except httpx.HTTPError:
+        return None
+
+
+RELAY_SCRIPT = """
+import asyncio, json, sys
+from insure import outbox
+async def main():
+    if sys.argv[1] == "enqueue":
+        print(json.dumps(await outbox.enqueue("outbox.reconcile")))
+    else:
+        print(json.dumps(await outbox.relay_pending()))
+asyncio.run(main())
+"""
+
+
+def test_a_broker_outage_keeps_outbox_messages_until_it_returns(stack):
+    def script(step: str, env: dict[str, str] | None = None) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", RELAY_SCRIPT, step],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            timeout=120,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        return int(out.stdout.strip().splitlines()[-1])
+
+    # given a message written while the broker is down
+    message_id = script("enqueue", DEAD_BROKER)
+    # when the relay runs against the dead broker, the message stays and the failure is recorded
+    script("relay", DEAD_BROKER)
+    row = db(OutboxMessage.select().where(OutboxMessage.id == message_id).first())
+    assert row["published_at"] is None
+    assert row["attempts"] >= 1
+    assert row["last_error"]
+    # then, once the broker is back, the beat relay publishes it
+    published = wait_for(
+        lambda: db(OutboxMessage.select().where(OutboxMessage.id == message_id).first()),
+        lambda r: r["published_at"] is not None,
+        timeout=30,
+    )
+    assert published["published_at"] is not None
+
+
+def test_staff_accounts_can_be_created_from_the_command_line(stack, api):
+    email = "new.adjuster@insure.test"
+    out = stack.cli(
+        "create-user",
+        "--email",
+        email,
+        "--name",
+        "New Adjuster",
+        "--role",
+        "adjuster",
+        env={"INSURE_PASSWORD": "adjusting since 2026"},
+    )
+    assert "created adjuster" in out.stdout
+    token = api.post("/auth/token", json={"email": email, "password": "adjusting since 2026"})
+    assert token.status_code == 200
+    me = api.get("/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}).json()
+    assert me["role"] == "adjuster"
+    again = stack.cli(
+        "create-user",
+        "--email",
+        email,
+        "--name",
+        "Twice",
+        "--role",
+        "adjuster",
+        check=False,
+        env={"INSURE_PASSWORD": "adjusting since 2026"},
+    )
+    assert again.returncode != 0
+    assert "email_taken" in again.stderr
