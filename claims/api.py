@@ -16,6 +16,7 @@ from insure.web.guards import signed_in
 
 class ClaimRequest(msgspec.Struct):
     policy_number: str
+    coverage_code: str
     loss_date: str
     description: str
     amount: str
@@ -25,6 +26,11 @@ class RuleOut(msgspec.Struct):
     code: str
     passed: bool
     reason: str
+
+
+class CalculationStep(msgspec.Struct):
+    step: str
+    amount: str
 
 
 class EventOut(msgspec.Struct):
@@ -38,6 +44,7 @@ class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
     status: str
+    coverage_code: str
     loss_date: str
     reported_on: str
     description: str
@@ -45,6 +52,7 @@ class ClaimOut(msgspec.Struct):
     approved_amount: str
     currency: str
     assessment: list[RuleOut]
+    calculation: list[CalculationStep]
     events: list[EventOut]
 
 
@@ -58,6 +66,7 @@ async def claim_out(claim: dict) -> ClaimOut:
         number=claim["number"],
         policy_number=policy["number"],
         status=claim["status"],
+        coverage_code=claim["coverage_code"],
         loss_date=claim["loss_date"].isoformat(),
         reported_on=claim["reported_on"].isoformat(),
         description=claim["description"],
@@ -65,6 +74,7 @@ async def claim_out(claim: dict) -> ClaimOut:
         approved_amount=str(from_fen(claim["approved_fen"])),
         currency=claim["currency"],
         assessment=rules_of(claim),
+        calculation=[CalculationStep(**step) for step in json_value(claim["calculation"]) or []],
         events=[
             EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), e["reason"])
             for e in await services.events(claim["id"])
@@ -82,7 +92,9 @@ class ClaimsController(Controller):
         "/",
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
-        description="Answers `submitted` at once; a worker then checks the policy was in force on the loss date and "
+        description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "
+        "Answers `submitted` at once; a worker then computes the benefit (deductible, co-insurance, limit), "
+        "checks the policy was in force on the loss date and "
         "the amount is within the sum insured and the straight-through limit, and either pays it (`paid`) or refers "
         "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}.",
     )

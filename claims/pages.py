@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -13,10 +13,13 @@ from claims import services
 from claims.api import rules_of
 from insure import clock
 from insure.errors import ValidationFailed
+from insure.payments import services as payments
 from insure.policies import services as policies
 from insure.policies.tables import Policy
+from insure.tables_base import json_value
 from insure.web.guards import role, signed_in
 from insure.web.pages import form_again, page
+from products import services as products
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -24,12 +27,22 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 async def _claim_context(user: dict, number: str) -> dict[str, Any]:
     claim = await services.get_for(user, number)
     policy = await Policy.select().where(Policy.id == claim["policy"]).first()
+    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    paid_with = [p for p in await payments.for_policy(policy["id"]) if p["status"] == "succeeded"]
     return {
         "claim": claim,
         "policy": policy,
+        "coverage": next((c for c in prod.coverages if c.code == claim["coverage_code"]), None),
         "rules": rules_of(claim),
+        "calculation": json_value(claim["calculation"]) or [],
+        "payee_last4": paid_with[0]["card_last4"] if paid_with else None,
         "events": await services.events(claim["id"]),
     }
+
+
+async def _form_context(user: dict, number: str) -> dict[str, Any]:
+    policy = await policies.get_for(user, number)
+    return {"policy": policy, "product": products.product(policy["product_code"], on=policy["effective_date"])}
 
 
 class ClaimPages(Controller):
@@ -38,8 +51,8 @@ class ClaimPages(Controller):
 
     @get("/policies/{number:str}/claims/new")
     async def new_claim(self, request: Request, number: str) -> Template:
-        policy = await policies.get_for(request.scope["user"], number)  # type: ignore[arg-type]
-        return page("claims/new.html", policy=policy, form={"loss_date": clock.today().isoformat()})
+        ctx = await _form_context(request.scope["user"], number)  # type: ignore[arg-type]
+        return page("claims/new.html", form={"loss_date": clock.today().isoformat()}, **ctx)
 
     @post("/policies/{number:str}/claims")
     async def file_claim(self, request: Request, number: str, data: Form) -> Template | Redirect:
@@ -48,8 +61,7 @@ class ClaimPages(Controller):
         try:
             claim = await services.file_claim(user, number, fields)  # type: ignore[arg-type]
         except ValidationFailed as exc:
-            policy = await policies.get_for(user, number)  # type: ignore[arg-type]
-            return form_again("claims/new.html", fields, exc, policy=policy)
+            return form_again("claims/new.html", fields, exc, **await _form_context(user, number))  # type: ignore[arg-type]
         return Redirect(f"/claims/{claim['number']}")
 
     @get("/claims/{number:str}")
@@ -57,9 +69,12 @@ class ClaimPages(Controller):
         return page("claims/detail.html", **await _claim_context(request.scope["user"], number))  # type: ignore[arg-type]
 
     @get("/claims/{number:str}/status")
-    async def status_fragment(self, request: Request, number: str) -> Template:
-        """htmx polls this every two seconds until the claim reaches a resting state."""
-        return page("claims/_status.html", **await _claim_context(request.scope["user"], number))  # type: ignore[arg-type]
+    async def status_fragment(self, request: Request, number: str, seen: str = "") -> Template | Response:
+        """htmx polls this every two seconds until the claim rests; a new status reloads the whole page."""
+        ctx = await _claim_context(request.scope["user"], number)  # type: ignore[arg-type]
+        if seen and seen != ctx["claim"]["status"]:
+            return Response(b"", headers={"HX-Refresh": "true"})
+        return page("claims/_status.html", **ctx)
 
     @get("/adjuster/claims", guards=[role("adjuster", "admin")])
     async def adjuster_queue(self, request: Request) -> Template:

@@ -30,6 +30,7 @@ class ClaimFacts:
     sum_insured: Decimal
     straight_through_limit: Decimal
     prior_claims_on_policy: int
+    payable: Decimal | None = None  # what the cover pays after deductible and co-insurance, if computed
 
     def __post_init__(self) -> None:
         for name in ("claim_amount", "sum_insured", "straight_through_limit"):
@@ -77,7 +78,7 @@ def policy_in_force_on_loss_date(facts: ClaimFacts) -> RuleResult:
 
 
 def amount_within_sum_insured(facts: ClaimFacts) -> RuleResult:
-    """A claim cannot be worth more than the policy's sum insured."""
+    """A claim cannot be worth more than the sum insured of the cover it is made under."""
     code = "amount_within_sum_insured"
     compared = f"The claimed {_cny(facts.claim_amount)}"
     if facts.claim_amount > facts.sum_insured:
@@ -114,12 +115,23 @@ def no_prior_claims(facts: ClaimFacts) -> RuleResult:
     return RuleResult(code, True, "This is the first claim on the policy.")
 
 
+def benefit_payable(facts: ClaimFacts) -> RuleResult:
+    """Nothing payable (e.g. below the deductible) is never settled automatically: an adjuster must write the
+    reasoned notice a denial needs (Insurance Law art. 24)."""
+    code = "benefit_payable"
+    if facts.payable is not None and facts.payable <= 0:
+        return RuleResult(code, False, "After the deductible and co-insurance nothing is payable.")
+    payable = "not computed" if facts.payable is None else _cny(facts.payable)
+    return RuleResult(code, True, f"The benefit payable is {payable}.")
+
+
 RULES: tuple[Callable[[ClaimFacts], RuleResult], ...] = (
     policy_in_force_on_loss_date,
     amount_within_sum_insured,
     within_straight_through_limit,
     loss_not_in_future,
     no_prior_claims,
+    benefit_payable,
 )
 
 

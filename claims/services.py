@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from claims.benefits import cover_terms, settle
 from claims.model import ClaimStatus, check_transition
 from claims.rules import ClaimFacts, assess
 from claims.tables import Claim, ClaimEvent
@@ -29,8 +30,12 @@ DECISION_WINDOW = timedelta(days=30)
 SYSTEM = "system:claims-workflow"
 
 
-def _parse_claim(data: dict[str, str], today: date) -> tuple[date | None, str, object, list[FieldError]]:
+def _parse_claim(
+    data: dict[str, str], today: date, coverages: tuple[str, ...]
+) -> tuple[date | None, str, object, list[FieldError]]:
     errors: list[FieldError] = []
+    if str(data.get("coverage_code", "")) not in coverages:
+        errors.append(FieldError("coverage_code", "coverage_invalid", N_("Choose the benefit you are claiming.")))
     loss: date | None = None
     try:
         loss = date.fromisoformat(str(data.get("loss_date", "")).strip())
@@ -61,7 +66,8 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str]) -
     """Record a claim and queue its assessment in the same transaction."""
     policy = await policies.get_for(claimant, policy_number)
     today = clock.today()
-    loss, description, amount, errors = _parse_claim(data, today)
+    prod = products.product(policy["product_code"], on=policy["effective_date"] or today)
+    loss, description, amount, errors = _parse_claim(data, today, tuple(c.code for c in prod.coverages))
     if policy["customer"] != claimant["id"]:
         raise NotFound(N_("No such policy."), code="policy_not_found")
     if policy["status"] == "pending_payment":
@@ -74,6 +80,7 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str]) -
                 number=new_number("C"),
                 policy=policy["id"],
                 claimant=claimant["id"],
+                coverage_code=str(data["coverage_code"]),
                 loss_date=loss,
                 reported_on=today,
                 description=description,
@@ -126,6 +133,9 @@ async def run_assessment(claim_id: int) -> str | None:
         policy = await Policy.select().where(Policy.id == claim["policy"]).first()
         prod = products.product(policy["product_code"], on=policy["effective_date"])
         prior = await Claim.count().where((Claim.policy == policy["id"]) & (Claim.id != claim_id))
+        coverage = next(c for c in prod.coverages if c.code == claim["coverage_code"])
+        terms = cover_terms(from_fen(policy["sum_insured_fen"]), coverage)
+        settlement = settle(from_fen(claim["amount_fen"]), terms)
         facts = ClaimFacts(
             claim_amount=from_fen(claim["amount_fen"]),
             loss_date=claim["loss_date"],
@@ -133,12 +143,14 @@ async def run_assessment(claim_id: int) -> str | None:
             policy_status=policy["status"],
             policy_effective=policy["effective_date"],
             policy_expiry=policy["expiry_date"],
-            sum_insured=from_fen(policy["sum_insured_fen"]),
+            sum_insured=terms.limit,
             straight_through_limit=prod.straight_through_limit,
             prior_claims_on_policy=prior,
+            payable=settlement.payable,
         )
         result = assess(facts)
         record = json.dumps([{"code": r.code, "passed": r.passed, "reason": r.reason} for r in result.results])
+        calculation = json.dumps([{"step": step, "amount": str(amount)} for step, amount in settlement.steps])
         fired = ", ".join(r.code for r in result.fired)
         if result.outcome == "approve":
             await _move(
@@ -147,7 +159,8 @@ async def run_assessment(claim_id: int) -> str | None:
                 ClaimStatus.APPROVED,
                 "all automated checks passed",
                 assessment=record,
-                approved_fen=claim["amount_fen"],
+                calculation=calculation,
+                approved_fen=to_fen(settlement.payable),
             )
             await outbox.enqueue("claims.pay", claim_id)
         else:
@@ -158,6 +171,7 @@ async def run_assessment(claim_id: int) -> str | None:
                 ClaimStatus.REFERRED,
                 f"referred: {fired}"[:255],
                 assessment=record,
+                calculation=calculation,
                 assigned_to=adjuster,
             )
     return result.outcome

@@ -14,6 +14,7 @@ class Claim(Table):
     number = Varchar(length=32, unique=True, index=True)
     policy = fk(Policy)
     claimant = fk(User)
+    coverage_code = Varchar(length=40, default="")  # the product coverage the claim is made under
     loss_date = Date()
     reported_on = Date()
     description = Text()
@@ -22,6 +23,7 @@ class Claim(Table):
     currency = currency()
     status = Varchar(length=16, default="submitted", index=True)
     assessment = JSON(default="[]")  # the rules that ran, whether each passed, and why
+    calculation = JSON(default="[]")  # the benefit calculation: claimed, after deductible, share, limit
     assigned_to = fk(User, null=True)
     created_at = timestamp_now()
     updated_at = timestamp_now()

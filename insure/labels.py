@@ -38,6 +38,13 @@ LABELS: dict[str, dict[str, str]] = {
         "within_straight_through_limit": N_("The amount is within the automatic settlement limit"),
         "loss_not_in_future": N_("The loss happened before it was reported"),
         "no_prior_claims": N_("No earlier claim on this policy"),
+        "benefit_payable": N_("Something is payable after the deductible"),
+    },
+    "calculation": {
+        "claimed": N_("Amount claimed"),
+        "after_deductible": N_("After the deductible"),
+        "insurer_share": N_("Insurer's share (co-insurance)"),
+        "within_limit": N_("Payable, within the cover's limit"),
     },
     "failure": {
         "card_declined": N_("the card was declined"),

@@ -34,6 +34,11 @@ def amount_cny(value: Decimal | str) -> str:
     return i18n.gettext("%(amount)s CNY", amount=amount(value))
 
 
+def localday(value: datetime) -> str:
+    """The business date of an instant (e.g. a quote valid until the end of that day, Beijing time)."""
+    return clock.local(value).date().isoformat()
+
+
 def localdate(value: date | datetime | None) -> str:
     if value is None:
         return "—"
@@ -52,7 +57,9 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(fen=fen, amount=amount, fen_cny=fen_cny, amount_cny=amount_cny, localdate=localdate)
+    env.filters.update(
+        fen=fen, amount=amount, fen_cny=fen_cny, amount_cny=amount_cny, localdate=localdate, localday=localday
+    )
     env.globals.update(label=label, get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
     return env
 

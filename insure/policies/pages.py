@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import File, Redirect, Template
@@ -24,11 +24,17 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 
 async def _policy_context(user: dict, number: str) -> dict[str, Any]:
     policy = await services.get_for(user, number)
+    pays = await payments.for_policy(policy["id"])
+    document = await schedule.schedule_for(policy)
+    # What the page shows; when it changes, the polling fragment asks htmx to reload the whole page, so the
+    # dates, payments, history and the claim button appear together with the new status.
+    seen = f"{policy['status']}.{pays[0]['status'] if pays else '-'}.{document['status'] if document else '-'}"
     return {
         "policy": policy,
         "product": products.product(policy["product_code"]),
-        "payments": await payments.for_policy(policy["id"]),
-        "document": await schedule.schedule_for(policy),
+        "payments": pays,
+        "document": document,
+        "seen": seen,
     }
 
 
@@ -57,7 +63,9 @@ class PolicyPages(Controller):
 
     @get("/policies")
     async def list_policies(self, request: Request) -> Template:
-        return page("policies/list.html", policies=await services.list_for(request.scope["user"]))  # type: ignore[arg-type]
+        rows = await services.list_for(request.scope["user"])  # type: ignore[arg-type]
+        names = {code: products.product(code) for code in {p["product_code"] for p in rows}}
+        return page("policies/list.html", policies=rows, products=names)
 
     @get("/policies/{number:str}")
     async def detail(self, request: Request, number: str) -> Template:
@@ -68,9 +76,12 @@ class PolicyPages(Controller):
         return page("policies/detail.html", **ctx)
 
     @get("/policies/{number:str}/status")
-    async def status_fragment(self, request: Request, number: str) -> Template:
+    async def status_fragment(self, request: Request, number: str, seen: str = "") -> Template | Response:
         """htmx polls this until the policy is in force and its schedule is ready."""
-        return page("policies/_status.html", **await _policy_context(request.scope["user"], number))  # type: ignore[arg-type]
+        ctx = await _policy_context(request.scope["user"], number)  # type: ignore[arg-type]
+        if seen and seen != ctx["seen"]:
+            return Response(b"", headers={"HX-Refresh": "true"})
+        return page("policies/_status.html", **ctx)
 
     @get("/policies/{number:str}/pay")
     async def pay_form(self, request: Request, number: str) -> Template | Redirect:

@@ -22,6 +22,7 @@ def test_another_customer_gets_404_for_every_object(api):
             "loss_date": clock.today().isoformat(),
             "description": "Cut a hand on broken glass at home",
             "amount": "150",
+            "coverage_code": "accidental_medical",
         },
         headers=auth(alice),
     ).json()
@@ -46,6 +47,7 @@ def test_another_customer_gets_404_for_every_object(api):
             "loss_date": clock.today().isoformat(),
             "description": "Pretending to be the policyholder",
             "amount": "100",
+            "coverage_code": "accidental_medical",
         },
         headers=auth(bob),
     )
@@ -138,6 +140,7 @@ def test_a_claim_with_a_future_date_or_no_description_is_refused(api):
             "loss_date": date.fromordinal(tomorrow).isoformat(),
             "description": "short",
             "amount": "-5",
+            "coverage_code": "accidental_medical",
         },
         headers=auth(customer),
     )

@@ -66,19 +66,26 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
             "loss_date": today.isoformat(),
             "description": "Slipped on a wet staircase and broke a wrist",
             "amount": "1200.50",
+            "coverage_code": "accidental_medical",
         },
         headers=auth(customer),
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "submitted"
 
-    # then a worker checks it, approves it and pays it, and says why
+    # then a worker computes the benefit, (1,200.50 − 100 deductible) × 90 % = 990.45, pays it, and says why
     claim = wait_for(
         lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
         lambda body: body["status"] in ("paid", "referred"),
     )
     assert claim["status"] == "paid"
-    assert claim["approved_amount"] == "1200.50"
+    assert claim["approved_amount"] == "990.45"
+    assert [(c["step"], c["amount"]) for c in claim["calculation"]] == [
+        ("claimed", "1200.50"),
+        ("after_deductible", "1100.50"),
+        ("insurer_share", "990.45"),
+        ("within_limit", "990.45"),
+    ]
     assert {rule["code"] for rule in claim["assessment"]} >= {
         "policy_in_force_on_loss_date",
         "amount_within_sum_insured",
@@ -90,8 +97,8 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     assert sum(db(ledger.trial_balance()).values()) == 0
     claim_id = db(Claim.select(Claim.id).where(Claim.number == claim["number"]).first())["id"]
     assert posted_lines("claim", claim_id) == [
-        (entries.CLAIMS_PAID, 120050, 0),
-        (entries.CASH_SANDBOX, 0, 120050),
+        (entries.CLAIMS_PAID, 99045, 0),
+        (entries.CASH_SANDBOX, 0, 99045),
     ]
     payment_id = db(Payment.select(Payment.id).where(Payment.policy.number == policy["number"]).first())["id"]
     assert posted_lines("payment", payment_id) == [
@@ -119,6 +126,7 @@ def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
             "loss_date": clock.today().isoformat(),
             "description": "Hospitalised for two weeks after a road accident",
             "amount": "80000",
+            "coverage_code": "accidental_death_disability",
         },
         headers=auth(customer),
     )
@@ -144,6 +152,7 @@ def test_an_unpaid_policy_cannot_be_claimed_on(api):
             "loss_date": clock.today().isoformat(),
             "description": "Twisted an ankle while hiking",
             "amount": "300",
+            "coverage_code": "accidental_medical",
         },
         headers=auth(customer),
     )

@@ -59,7 +59,12 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
     r = post_form(
         browser,
         f"/policies/{number}/claims",
-        {"loss_date": clock.today().isoformat(), "description": "Fell from a ladder while painting", "amount": "800"},
+        {
+            "loss_date": clock.today().isoformat(),
+            "description": "Fell from a ladder while painting",
+            "coverage_code": "accidental_medical",
+            "amount": "800",
+        },
         page=claim_form,
     )
     assert r.status_code in (302, 303)
@@ -67,7 +72,7 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
     detail = browser.get(claim_url).text
     assert 'hx-trigger="every 2s"' in detail or "Paid" in detail  # the page refreshes itself until settled
     settled = wait_for(lambda: browser.get(claim_url + "/status").text, lambda html: "Paid" in html)
-    assert "800.00" in settled
+    assert "630.00" in settled  # (800 − 100 deductible) × 90 %
     assert "every 2s" not in settled  # resting state: polling stops
 
 
