@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from insure.money import format_amount
@@ -31,6 +31,7 @@ class ClaimFacts:
     straight_through_limit: Decimal
     prior_claims_on_policy: int
     payable: Decimal | None = None  # what the cover pays after deductible and co-insurance, if computed
+    waiting_period_days: int = 0  # illness in this period after issue is not covered
 
     def __post_init__(self) -> None:
         for name in ("claim_amount", "sum_insured", "straight_through_limit"):
@@ -115,6 +116,21 @@ def no_prior_claims(facts: ClaimFacts) -> RuleResult:
     return RuleResult(code, True, "This is the first claim on the policy.")
 
 
+def waiting_period_passed(facts: ClaimFacts) -> RuleResult:
+    """A loss inside the waiting period is not covered; an adjuster confirms (accidents may be exempt)."""
+    code = "waiting_period_passed"
+    if facts.waiting_period_days <= 0:
+        return RuleResult(code, True, "The product has no waiting period.")
+    ends = facts.policy_effective + timedelta(days=facts.waiting_period_days)
+    if facts.loss_date < ends:
+        return RuleResult(
+            code,
+            False,
+            f"The loss on {facts.loss_date.isoformat()} is within the waiting period ending {ends.isoformat()}.",
+        )
+    return RuleResult(code, True, f"The waiting period ended on {ends.isoformat()}.")
+
+
 def benefit_payable(facts: ClaimFacts) -> RuleResult:
     """Nothing payable (e.g. below the deductible) is never settled automatically: an adjuster must write the
     reasoned notice a denial needs (Insurance Law art. 24)."""
@@ -131,6 +147,7 @@ RULES: tuple[Callable[[ClaimFacts], RuleResult], ...] = (
     within_straight_through_limit,
     loss_not_in_future,
     no_prior_claims,
+    waiting_period_passed,
     benefit_payable,
 )
 

@@ -142,11 +142,12 @@ async def run_assessment(claim_id: int) -> str | None:
             reported_on=claim["reported_on"],
             policy_status=policy["status"],
             policy_effective=policy["effective_date"],
-            policy_expiry=policy["expiry_date"],
+            policy_expiry=policy["expiry_date"] or date.max,
             sum_insured=terms.limit,
             straight_through_limit=prod.straight_through_limit,
             prior_claims_on_policy=prior,
             payable=settlement.payable,
+            waiting_period_days=prod.waiting_period_days,
         )
         result = assess(facts)
         record = json.dumps([{"code": r.code, "passed": r.passed, "reason": r.reason} for r in result.results])

@@ -7,8 +7,10 @@ so there is no build step and no binary .mo file in the repository.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import gettext as _gettext
+from collections.abc import Iterator
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -76,3 +78,13 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
         if lang.startswith("en"):
             return "en"
     return DEFAULT_LOCALE
+
+
+@contextlib.contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Render something (a document in a worker) in the reader's language, then restore the previous one."""
+    token = set_locale(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)

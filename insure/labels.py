@@ -39,12 +39,55 @@ LABELS: dict[str, dict[str, str]] = {
         "loss_not_in_future": N_("The loss happened before it was reported"),
         "no_prior_claims": N_("No earlier claim on this policy"),
         "benefit_payable": N_("Something is payable after the deductible"),
+        "waiting_period_passed": N_("The loss is after the waiting period"),
     },
     "calculation": {
         "claimed": N_("Amount claimed"),
         "after_deductible": N_("After the deductible"),
         "insurer_share": N_("Insurer's share (co-insurance)"),
         "within_limit": N_("Payable, within the cover's limit"),
+    },
+    "premium_line": {
+        "net_premium": N_("Net premium (equivalence principle)"),
+        "loading_per_mille": N_("Loading per 1,000 sum insured"),
+        "policy_fee": N_("Policy fee"),
+        "loading_percent_of_gross": N_("Expense loading (share of the gross premium)"),
+        "modal_adjustment": N_("Extra for paying in instalments"),
+        "base_premium": N_("Base premium from the rate table"),
+        "smoker_loading": N_("Smoker loading"),
+        "no_social_insurance_loading": N_("Loading without social medical insurance"),
+    },
+    "product_type": {
+        "participating_whole_life": N_("Participating whole life"),
+        "participating_endowment": N_("Participating endowment"),
+        "term_life": N_("Term life"),
+        "critical_illness": N_("Critical illness"),
+        "medical": N_("Medical reimbursement"),
+        "personal_accident": N_("Personal accident"),
+        "travel": N_("Travel"),
+    },
+    "frequency": {
+        "annual": N_("Annually"),
+        "semi_annual": N_("Every six months"),
+        "quarterly": N_("Quarterly"),
+        "monthly": N_("Monthly"),
+    },
+    "term": {
+        "whole_life": N_("Whole of life"),
+        "single": N_("Single premium"),
+        "policy_term": N_("For the whole policy term"),
+        "to_age_60": N_("To age 60"),
+        "to_age_70": N_("To age 70"),
+    },
+    "zone": {
+        "asia": N_("Asia"),
+        "europe": N_("Europe"),
+        "worldwide": N_("Worldwide"),
+    },
+    "scenario": {
+        "low": N_("Low"),
+        "medium": N_("Medium"),
+        "high": N_("High"),
     },
     "failure": {
         "card_declined": N_("the card was declined"),
@@ -58,4 +101,8 @@ def label(kind: str, code: str | None) -> str:
     if code is None:
         return ""
     text = LABELS.get(kind, {}).get(code)
-    return gettext(text) if text else code
+    if text:
+        return gettext(text)
+    if kind == "term" and code.isdigit():
+        return gettext("%(years)s years", years=code)
+    return code

@@ -46,3 +46,10 @@ def sandbox_settle(gateway_ref: str) -> None:
 @celery_app.task(name="documents.render_policy_schedule")
 def render_policy_schedule(policy_id: int) -> None:
     run(schedule.render_schedule(policy_id))
+
+
+@celery_app.task(name="documents.render_illustration")
+def render_illustration(quote_id: int) -> None:
+    from products import illustration_doc
+
+    run(illustration_doc.render_illustration(quote_id))

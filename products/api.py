@@ -1,162 +1,124 @@
-"""Catalog and quote API."""
+"""Catalog, quotes, marketplace comparison and benefit illustrations over the API."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.params import Parameter
+from litestar.response import File
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from insure import clock
-from insure.money import from_fen
-from insure.tables_base import json_value
-from products import services
-from products.catalog import Product
+from insure.errors import N_
+from insure.i18n import gettext
+from products import illustration_doc, services
+from products.schemas import (
+    CompareRequest,
+    IllustrationOut,
+    OfferOut,
+    ProductOut,
+    QuoteOut,
+    QuoteRequest,
+    illustration_out,
+    offer_out,
+    product_out,
+    quote_out,
+)
+
+NOT_GUARANTEED = N_("Dividends are not guaranteed: illustrated amounts depend on the insurer's future results.")
 
 
-class CoverageOut(msgspec.Struct):
+class InsurerOut(msgspec.Struct):
     code: str
     name_zh: str
     name_en: str
-    percent_of_sum_insured: str
-    deductible: str
-    coinsurance_percent: str
+    direct_products: list[str]
 
 
-class ProductOut(msgspec.Struct):
-    code: str
-    version: str
-    insurer_code: str
-    insurer_name_zh: str
-    insurer_name_en: str
-    name_zh: str
-    name_en: str
-    type: str
-    channels: list[str]
-    term_years: int
-    entry_age_min: int
-    entry_age_max: int
-    sum_insured_min: str
-    sum_insured_max: str
-    sum_insured_step: str
-    rates_per_mille: dict[str, str]
-    declined_occupation_classes: list[int]
-    coverages: list[CoverageOut]
-    exclusions_en: list[str]
-    exclusions_zh: list[str]
-
-
-class QuoteRequest(msgspec.Struct):
-    product_code: str
-    birth_date: str = msgspec.field(default="")
-    sum_insured: str = ""
-    occupation_class: int = 1
-    channel: str = "direct"
-
-
-class BreakdownLine(msgspec.Struct):
-    label: str
-    amount: str
-
-
-class QuoteOut(msgspec.Struct):
-    id: str
-    product_code: str
-    product_version: str
-    insurer_code: str
-    channel: str
-    birth_date: str
-    occupation_class: int
-    sum_insured: str
-    annual_premium: str
-    currency: str
-    breakdown: list[BreakdownLine]
-    valid_until: str
-    expired: bool
-
-
-def _s(value: Decimal) -> str:
-    return str(value)
-
-
-def product_out(p: Product) -> ProductOut:
-    return ProductOut(
-        code=p.code,
-        version=p.version,
-        insurer_code=p.insurer_code,
-        insurer_name_zh=p.insurer_name_zh,
-        insurer_name_en=p.insurer_name_en,
-        name_zh=p.name_zh,
-        name_en=p.name_en,
-        type=p.type,
-        channels=list(p.channels),
-        term_years=p.term_years,
-        entry_age_min=p.entry_age_min,
-        entry_age_max=p.entry_age_max,
-        sum_insured_min=_s(p.sum_insured_min),
-        sum_insured_max=_s(p.sum_insured_max),
-        sum_insured_step=_s(p.sum_insured_step),
-        rates_per_mille={str(k): _s(v) for k, v in p.rates_per_mille},
-        declined_occupation_classes=list(p.declined_occupation_classes),
-        coverages=[
-            CoverageOut(
-                c.code,
-                c.name_zh,
-                c.name_en,
-                _s(c.percent_of_sum_insured),
-                _s(c.deductible),
-                _s(c.coinsurance_percent),
-            )
-            for c in p.coverages
-        ],
-        exclusions_en=[e.en for e in p.exclusions],
-        exclusions_zh=[e.zh for e in p.exclusions],
-    )
-
-
-def quote_out(row: dict) -> QuoteOut:
-    return QuoteOut(
-        id=row["public_id"],
-        product_code=row["product_code"],
-        product_version=row["product_version"],
-        insurer_code=row["insurer_code"],
-        channel=row["channel"],
-        birth_date=row["birth_date"].isoformat(),
-        occupation_class=row["occupation_class"],
-        sum_insured=str(from_fen(row["sum_insured_fen"])),
-        annual_premium=str(from_fen(row["annual_premium_fen"])),
-        currency=row["currency"],
-        breakdown=[BreakdownLine(**line) for line in json_value(row["breakdown"])],
-        valid_until=row["valid_until"].isoformat(),
-        expired=not services.quote_is_valid(row),
-    )
+def _quote_out(row: dict) -> QuoteOut:
+    participating = services.product(row["product_code"]).participating
+    return quote_out(row, expired=not services.quote_is_valid(row), participating=participating)
 
 
 class ProductsController(Controller):
     path = "/api/v1"
     tags = ["products and quotes"]
 
-    @get("/products", summary="Products on sale today", description="Every product version in force today.")
-    async def list_products(self) -> list[ProductOut]:
-        return [product_out(p) for p in services.catalog().products(clock.today())]
+    @get(
+        "/products",
+        summary="Products on sale today",
+        description="Every product version in force today with its full pricing basis (mortality table, interest "
+        "rate, loadings, modal method, rate tables). Filter by `type`, `insurer` and `channel`.",
+    )
+    async def list_products(
+        self,
+        type_: Annotated[str | None, Parameter(query="type")] = None,
+        insurer: str | None = None,
+        channel: str | None = None,
+    ) -> list[ProductOut]:
+        return [product_out(p) for p in services.products_on_sale(type_=type_, insurer=insurer, channel=channel)]
 
     @get("/products/{code:str}", summary="One product with its pricing basis")
     async def get_product(self, code: str) -> ProductOut:
         return product_out(services.product(code))
 
+    @get("/insurers", summary="Insurers on the platform and their direct-sale products")
+    async def list_insurers(self) -> list[InsurerOut]:
+        return [
+            InsurerOut(code, zh, en, [p.code for p in services.products_on_sale(insurer=code, channel="direct")])
+            for code, (zh, en) in sorted(services.insurers().items())
+        ]
+
     @post(
         "/quotes",
         status_code=HTTP_201_CREATED,
         summary="Price and store a quote",
-        description="Anonymous visitors may quote: the quote is reachable through its unguessable `id`. With a bearer "
-        "token the quote belongs to that customer. Amounts are decimal strings in CNY. Valid for 30 days.",
+        description="Anonymous visitors may quote: the quote is reachable through its unguessable `id`. With a "
+        "bearer token it belongs to that customer. Give the fields the product needs (`sex`, `smoker`, "
+        "`policy_term`, `premium_term`, `frequency` for life and critical illness; `occupation_class` for "
+        "accident; `social_insurance` for medical; `destination_zone`, `trip_days` for travel); terms default "
+        "to the product's first offer. Amounts are decimal strings in CNY. A quote is an immutable snapshot, "
+        "valid for 30 days.",
     )
     async def create_quote(self, request: Request, data: QuoteRequest) -> QuoteOut:
         user = request.scope.get("user")
         row = await services.create_quote(msgspec.structs.asdict(data), user["id"] if user else None)
-        return quote_out(row)
+        return _quote_out(row)
+
+    @post(
+        "/quotes/compare",
+        status_code=HTTP_200_OK,
+        summary="Marketplace comparison: every insurer's offer for one need",
+        description="Prices the need under every matching product sold on the platform and lists the offers "
+        "side by side (premium, deductible, waiting period, limits, key exclusions), cheapest first; products "
+        "that cannot insure this risk are listed last with the reason code. Nothing is stored.",
+    )
+    async def compare(self, data: CompareRequest) -> list[OfferOut]:
+        return [offer_out(o) for o in services.compare(msgspec.structs.asdict(data))]
 
     @get("/quotes/{quote_id:str}", summary="A stored quote (immutable snapshot)")
     async def get_quote(self, quote_id: str) -> QuoteOut:
-        return quote_out(await services.get_quote(quote_id))
+        return _quote_out(await services.get_quote(quote_id))
+
+    @get(
+        "/quotes/{quote_id:str}/illustration",
+        summary="Benefit illustration of a life quote",
+        description="Year by year: premiums paid, guaranteed death benefit and cash value, and for participating "
+        "products illustrated dividends under low / medium / high scenarios (capped; not guaranteed).",
+    )
+    async def illustration(self, quote_id: str) -> IllustrationOut:
+        row = await services.get_quote(quote_id)
+        product, ill = services.illustration_for(row)
+        return illustration_out(quote_id, product, ill, gettext(NOT_GUARANTEED))
+
+    @get(
+        "/quotes/{quote_id:str}/illustration.pdf",
+        summary="The benefit illustration as a PDF",
+        description="Rendered by a worker when a participating quote is made; 409 `document_not_ready` until then.",
+        media_type="application/pdf",
+    )
+    async def illustration_pdf(self, quote_id: str) -> File:
+        row = await services.get_quote(quote_id)
+        path = await illustration_doc.ready_path(row)
+        return File(path=path, filename=f"illustration-{quote_id[:8]}.pdf", media_type="application/pdf")

@@ -1,9 +1,11 @@
-"""The product catalog: one TOML file per product version, validated in full when loaded.
+"""The product catalog: one TOML file per product version (+ a CSV of rates), validated in full when loaded.
 
-Layout: ``catalog/<product code>/<effective date>.toml``. A version is in force from its effective date
-until the next version's; the catalog answers "which version of product X is on sale on day D". Every
-file is checked when the catalog loads, so a typo stops start-up with the file and field named instead
-of mispricing a policy later. Amounts are integers or quoted decimals, rates quoted decimals, never floats.
+Layout: ``catalog/<product code>/<effective date>.toml``; a product priced from a rate table has the CSV
+``<effective date>.csv`` beside it — one per version, so that publishing a new version can never change an
+old one's prices. A version is in force from its effective date until the next version's; the catalog
+answers "which version of product X is on sale on day D". The format is docs/catalog.md. Every file is
+checked when the catalog loads, so a typo stops start-up with the file and field (or CSV row) named instead
+of mispricing a policy later.
 """
 
 from __future__ import annotations
@@ -15,26 +17,62 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
 
-from insure.money import FEN
+from products.catalog_reader import (
+    CODE_RE,
+    CatalogError,
+    CsvRow,
+    Table,
+    display,
+    read_bands,
+    read_modal,
+    read_occupation_rates,
+    read_sum_insured,
+)
+
+__all__ = [
+    "CATALOG_DIR",
+    "TABLES_DIR",
+    "CashValues",
+    "Catalog",
+    "CatalogError",
+    "Coverage",
+    "Exclusion",
+    "Illustration",
+    "Loadings",
+    "Pricing",
+    "Product",
+    "ProductNotEffective",
+    "RateRow",
+    "UnknownProduct",
+    "load_catalog",
+]
 
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
+TABLES_DIR = Path(__file__).resolve().parent / "tables"
 CHANNELS = frozenset({"platform", "direct"})
-PRODUCT_TYPES = frozenset({"personal_accident"})
-RATING_METHODS = frozenset({"per_mille_by_occupation_class"})
-_CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_AMOUNT_RE = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
-_DECIMAL_RE = re.compile(r"[0-9]+(\.[0-9]+)?")
-_PROJECT_DIR = Path(__file__).resolve().parent.parent
-
-
-class CatalogError(ValueError):
-    """A catalog file that cannot be used; names the file and the (dotted) field at fault."""
-
-    def __init__(self, file: str, field: str, message: str) -> None:
-        self.file, self.field, self.message = file, field, message
-        super().__init__(f"{file}: {field}: {message}" if field else f"{file}: {message}")
+AGE_BASES = frozenset({"last_birthday", "nearest_birthday"})
+# payments a year for each frequency; "annual" is the basis every other frequency is derived from
+FREQUENCIES = {"annual": 1, "semi_annual": 2, "quarterly": 4, "monthly": 12}
+SEXES = ("male", "female")
+ZONES = ("asia", "europe", "worldwide")
+OCCUPATION_CLASSES = frozenset(range(1, 7))
+# each product type is priced by exactly one method
+PRICING_METHODS = {
+    "participating_whole_life": "life_equivalence",
+    "participating_endowment": "life_equivalence",
+    "term_life": "life_equivalence",
+    "critical_illness": "rate_table",
+    "medical": "medical_age_band",
+    "personal_accident": "per_mille_by_occupation_class",
+    "travel": "travel_zone_days",
+}
+PRODUCT_TYPES = frozenset(PRICING_METHODS)
+ONE_YEAR_METHODS = frozenset({"per_mille_by_occupation_class", "medical_age_band", "travel_zone_days"})
+CASH_VALUE_METHODS = frozenset({"reserve_less_surrender_charge"})
+MIN_POLICYHOLDER_SHARE = Decimal("0.70")
+_POLICY_TERM_RE = re.compile(r"[1-9][0-9]?|to_age_[1-9][0-9]{1,2}|whole_life")
+_PREMIUM_TERM_RE = re.compile(r"single|policy_term|[1-9][0-9]?")
 
 
 class UnknownProduct(LookupError):
@@ -55,7 +93,10 @@ class ProductNotEffective(LookupError):
 
 @dataclass(frozen=True)
 class Coverage:
-    """One benefit: limit = a percentage of the sum insured; paid after the deductible at co-insurance."""
+    """One benefit: limit = a percentage of the sum insured; paid after the deductible at co-insurance.
+
+    Percentages here are percent numbers ("90" = 90 %), unlike the fractions of the pricing basis.
+    """
 
     code: str
     name_zh: str
@@ -63,6 +104,7 @@ class Coverage:
     percent_of_sum_insured: Decimal
     deductible: Decimal
     coinsurance_percent: Decimal
+    coinsurance_percent_without_social_insurance: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -72,8 +114,82 @@ class Exclusion:
 
 
 @dataclass(frozen=True)
+class Loadings:
+    """Expense loadings: gross = (net + per mille of the sum insured + fee) / (1 − percent_of_gross)."""
+
+    percent_of_gross: Decimal
+    per_mille_sum_insured: Decimal
+    policy_fee: Decimal
+
+
+@dataclass(frozen=True)
+class RateRow:
+    """One row of a product's rate CSV; fields the CSV does not have are None.
+
+    `value` is rate_per_mille (critical illness), annual_premium (medical) or premium (travel). A travel
+    row's `plan` is its plan's sum insured in whole yuan, e.g. "300000" for the choice Decimal("300000.00").
+    """
+
+    value: Decimal
+    age_from: int | None = None
+    age_to: int | None = None
+    sex: str | None = None
+    premium_term: str | None = None
+    zone: str | None = None
+    days_from: int | None = None
+    days_to: int | None = None
+    plan: str | None = None
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """The pricing basis; which fields matter depends on `method` (docs/catalog.md, "Pricing methods")."""
+
+    method: str
+    mortality_table: str | None = None
+    interest_rate: Decimal | None = None
+    female_age_adjustment: int = 0
+    smoker_mortality_factor: Decimal | None = None
+    loadings: Loadings = Loadings(Decimal(0), Decimal(0), Decimal(0))
+    modal_method: str = "factors"
+    modal_factors: tuple[tuple[str, Decimal], ...] = ()  # every offered frequency, "annual" = 1
+    rates_per_mille: tuple[tuple[int, Decimal], ...] = ()
+    declined_occupation_classes: tuple[int, ...] = ()
+    smoker_factor: Decimal = Decimal(1)
+    without_social_insurance_factor: Decimal = Decimal(1)
+    rate_rows: tuple[RateRow, ...] = ()
+
+    def rate_per_mille(self, occupation_class: int) -> Decimal | None:
+        """The rate for an occupation class, or None if the class is not rated (declined or unknown)."""
+        return dict(self.rates_per_mille).get(occupation_class)
+
+
+@dataclass(frozen=True)
+class CashValues:
+    """Guaranteed cash value at the end of year t = S × tV × (1 − surrender_charges[t − 1]), 0 after the list."""
+
+    method: str
+    surrender_charges: tuple[Decimal, ...]
+
+
+@dataclass(frozen=True)
+class Illustration:
+    """Illustrated investment returns of a participating product (not guaranteed), capped at max_rate."""
+
+    low: Decimal
+    medium: Decimal
+    high: Decimal
+    max_rate: Decimal
+    policyholder_share: Decimal
+
+
+@dataclass(frozen=True)
 class Product:
-    """One version of a product, as sold from `effective_from`; `version` is that date in ISO form."""
+    """One version of a product, as sold from `effective_from`; `version` is that date in ISO form.
+
+    `term_years` is the policy term when the product has a single fixed one ("1" → 1), else 0: the term is
+    then the customer's choice among `policy_terms` and may depend on age (to_age_60, whole_life).
+    """
 
     code: str
     version: str
@@ -91,9 +207,6 @@ class Product:
     sum_insured_min: Decimal
     sum_insured_max: Decimal
     sum_insured_step: Decimal
-    rating_method: str
-    rates_per_mille: tuple[tuple[int, Decimal], ...]
-    declined_occupation_classes: tuple[int, ...]
     coverages: tuple[Coverage, ...]
     straight_through_limit: Decimal
     waiting_period_days: int
@@ -101,89 +214,38 @@ class Product:
     exclusions: tuple[Exclusion, ...]
     description_zh: str
     description_en: str
-
-    def rate_per_mille(self, occupation_class: int) -> Decimal | None:
-        """The rate for an occupation class, or None if the class is not rated (declined or unknown)."""
-        return dict(self.rates_per_mille).get(occupation_class)
-
-
-class _Table:
-    """Reads one TOML table, naming the dotted field in every error and refusing unknown fields."""
-
-    def __init__(self, file: str, data: Any, prefix: str = "") -> None:
-        self.file, self.prefix, self.seen = file, prefix, set()
-        if not isinstance(data, dict):
-            raise CatalogError(file, prefix.rstrip("."), "must be a table")
-        self.data: dict[str, Any] = data
-
-    def fail(self, key: str, message: str) -> NoReturn:
-        raise CatalogError(self.file, self.prefix + key, message)
-
-    def get(self, key: str) -> Any:
-        self.seen.add(key)
-        if key not in self.data:
-            self.fail(key, "is missing")
-        return self.data[key]
-
-    def text(self, key: str, pattern: re.Pattern[str] | None = None, allowed: frozenset | None = None) -> str:
-        value = self.get(key)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(key, "must be a non-empty string")
-        if pattern and not pattern.fullmatch(value):
-            self.fail(key, f"must match {pattern.pattern}")
-        if allowed is not None and value not in allowed:
-            self.fail(key, f"must be one of {sorted(allowed)}")
-        return value
-
-    def integer(self, key: str, minimum: int = 0, maximum: int = 10**6) -> int:
-        value = self.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            self.fail(key, f"must be a whole number from {minimum} to {maximum}")
-        return value
-
-    def amount(self, key: str, *, positive: bool = True) -> Decimal:
-        value = self.get(key)
-        value = str(value) if type(value) is int else value
-        if not (isinstance(value, str) and _AMOUNT_RE.fullmatch(value)) or (positive and not Decimal(value)):
-            self.fail(key, "must be a positive amount" if positive else "must be an amount of zero or more")
-        return Decimal(value).quantize(FEN)
-
-    def rate(self, key: str, maximum: Decimal | None = None) -> Decimal:
-        value = self.get(key)
-        if not isinstance(value, str) or not _DECIMAL_RE.fullmatch(value) or Decimal(value) == 0:
-            self.fail(key, 'must be a positive decimal written as a string, e.g. "1.3"')
-        if maximum is not None and Decimal(value) > maximum:
-            self.fail(key, f"must not be more than {maximum}")
-        return Decimal(value)
-
-    def table(self, key: str) -> _Table:
-        return _Table(self.file, self.get(key), f"{self.prefix}{key}.")
-
-    def tables(self, key: str) -> list[_Table]:
-        items = self.get(key)
-        if not isinstance(items, list) or not items:
-            self.fail(key, "must be a non-empty list of tables")
-        return [_Table(self.file, item, f"{self.prefix}{key}[{i}].") for i, item in enumerate(items)]
-
-    def done(self) -> None:
-        unknown = sorted(set(self.data) - self.seen)
-        if unknown:
-            self.fail(unknown[0], "is not a known field")
+    participating: bool
+    age_basis: str
+    max_expiry_age: int | None
+    sum_insured_choices: tuple[Decimal, ...]
+    policy_terms: tuple[str, ...]
+    premium_terms: tuple[str, ...]
+    frequencies: tuple[str, ...]
+    grace_period_days: int
+    pricing: Pricing
+    cash_values: CashValues | None
+    illustration: Illustration | None
 
 
-def _display(path: Path) -> str:
-    """Paths inside the project are shown relative to it, as people type them."""
-    path = path.resolve()
-    return str(path.relative_to(_PROJECT_DIR)) if path.is_relative_to(_PROJECT_DIR) else str(path)
+@dataclass(frozen=True)
+class _Terms:
+    """What the pricing section is checked against, read from the top of the file first."""
+
+    type: str
+    entry_ages: tuple[int, int]
+    max_expiry_age: int | None
+    premium_terms: tuple[str, ...]
+    frequencies: tuple[str, ...]
+    sum_insured_choices: tuple[Decimal, ...]
 
 
-def _load_product(path: Path) -> Product:
-    file = _display(path)
+def _load_product(path: Path, tables_dir: Path) -> Product:
+    file = display(path)
     try:
-        top = _Table(file, tomllib.loads(path.read_text(encoding="utf-8")))
+        top = Table(file, tomllib.loads(path.read_text(encoding="utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(file, "", f"is not valid TOML: {exc}") from exc
-    code = top.text("code", _CODE_RE)
+    code = top.text("code", CODE_RE)
     if code != path.parent.name:
         top.fail("code", f"must match the directory name {path.parent.name!r}")
     raw_from = top.get("effective_from")  # a TOML date or an ISO string, equal to the file name
@@ -193,54 +255,26 @@ def _load_product(path: Path) -> Product:
         effective_from = None
     if effective_from is None or effective_from.isoformat() != path.stem:
         top.fail("effective_from", f"must be a date equal to the file name {path.stem!r}")
-    channels = top.get("channels")
-    if (
-        not isinstance(channels, list)
-        or not channels
-        or not all(isinstance(c, str) and c in CHANNELS for c in channels)
-    ):
-        top.fail("channels", f"must be a non-empty list drawn from {sorted(CHANNELS)}")
-    if len(set(channels)) != len(channels):
-        top.fail("channels", "must not repeat a channel")
+    product_type = top.text("type", allowed=PRODUCT_TYPES)
+    channels = top.texts("channels", lambda c: c in CHANNELS, f"{sorted(CHANNELS)}")
     age_min, age_max = top.integer("entry_age_min", 0, 120), top.integer("entry_age_max", 0, 120)
     if age_min > age_max:
         top.fail("entry_age_min", "must not be more than entry_age_max")
+    max_expiry_age = top.integer("max_expiry_age", 1, 120) if top.has("max_expiry_age") else None
+    if max_expiry_age is not None and max_expiry_age <= age_max:
+        top.fail("max_expiry_age", f"must be more than entry_age_max ({age_max})")
+    policy_terms, premium_terms, frequencies = _read_terms(top, product_type, (age_min, age_max), max_expiry_age)
 
-    insurer, sums, rating = top.table("insurer"), top.table("sum_insured"), top.table("rating")
-    si_min, si_max, si_step = sums.amount("min"), sums.amount("max"), sums.amount("step")
-    if si_min > si_max:
-        sums.fail("min", "must not be more than sum_insured.max")
-    for key, value in (("min", si_min), ("max", si_max)):
-        if value % si_step:
-            sums.fail(key, f"must be a multiple of sum_insured.step ({si_step})")
+    insurer = top.table("insurer")
+    choices, (si_min, si_max, si_step) = read_sum_insured(top.table("sum_insured"))
+    terms = _Terms(product_type, (age_min, age_max), max_expiry_age, premium_terms, frequencies, choices)
+    pricing = _read_pricing(top.table("pricing"), terms, path.with_suffix(".csv"), tables_dir)
+    method = pricing.method
+    participating = top.boolean("participating")
+    if participating != product_type.startswith("participating_") and product_type != "term_life":
+        top.fail("participating", f"must be {str(not participating).lower()} for a product of type {product_type!r}")
 
-    rate_table = rating.table("rates_per_mille")
-    rates: list[tuple[int, Decimal]] = []
-    for key in rate_table.data:
-        if not re.fullmatch(r"[0-9]{1,2}", key) or int(key) == 0:
-            rate_table.fail(key, "must be an occupation class number from 1 to 99")
-        rates.append((int(key), rate_table.rate(key)))
-    if not rates:
-        rating.fail("rates_per_mille", "must rate at least one occupation class")
-    declined = rating.get("declined_occupation_classes")
-    if not isinstance(declined, list) or not all(type(c) is int and 1 <= c <= 99 for c in declined):
-        rating.fail("declined_occupation_classes", "must be a list of occupation class numbers")
-    if set(declined) & {c for c, _ in rates}:
-        rating.fail("declined_occupation_classes", "must not name a class that has a rate")
-
-    coverages = []
-    for cover in top.tables("coverages"):
-        coverages.append(
-            Coverage(
-                code=cover.text("code", _CODE_RE),
-                name_zh=cover.text("name_zh"),
-                name_en=cover.text("name_en"),
-                percent_of_sum_insured=cover.rate("percent_of_sum_insured", Decimal(100)),
-                deductible=cover.amount("deductible", positive=False),
-                coinsurance_percent=cover.rate("coinsurance_percent", Decimal(100)),
-            )
-        )
-        cover.done()
+    coverages = tuple(_read_coverage(cover, method) for cover in top.tables("coverages"))
     if len({c.code for c in coverages}) != len(coverages):
         top.fail("coverages", "must not repeat a coverage code")
     exclusions = []
@@ -248,37 +282,221 @@ def _load_product(path: Path) -> Product:
         exclusions.append(Exclusion(zh=item.text("zh"), en=item.text("en")))
         item.done()
 
+    cash_values = None
+    if top.has("cash_values"):
+        table = top.table("cash_values")
+        cash_values = CashValues(table.text("method", allowed=CASH_VALUE_METHODS), table.fractions("surrender_charges"))
+        table.done()
+    if (cash_values is None) == (method == "life_equivalence"):
+        top.fail("cash_values", "is required for life_equivalence pricing and only allowed there")
+    illustration = _read_illustration(top.table("illustration")) if top.has("illustration") else None
+    if (illustration is None) == participating:
+        top.fail("illustration", "is required for a participating product and only allowed there")
+
     product = Product(
         code=code,
         version=effective_from.isoformat(),
         effective_from=effective_from,
-        insurer_code=insurer.text("code", _CODE_RE),
+        insurer_code=insurer.text("code", CODE_RE),
         insurer_name_zh=insurer.text("name_zh"),
         insurer_name_en=insurer.text("name_en"),
         name_zh=top.text("name_zh"),
         name_en=top.text("name_en"),
-        type=top.text("type", allowed=PRODUCT_TYPES),
-        channels=tuple(channels),
-        term_years=top.integer("term_years", 1, 100),
+        type=product_type,
+        channels=channels,
+        term_years=int(policy_terms[0]) if len(policy_terms) == 1 and policy_terms[0].isdigit() else 0,
         entry_age_min=age_min,
         entry_age_max=age_max,
         sum_insured_min=si_min,
         sum_insured_max=si_max,
         sum_insured_step=si_step,
-        rating_method=rating.text("method", allowed=RATING_METHODS),
-        rates_per_mille=tuple(sorted(rates)),
-        declined_occupation_classes=tuple(sorted(declined)),
-        coverages=tuple(coverages),
+        coverages=coverages,
         straight_through_limit=top.amount("straight_through_limit"),
         waiting_period_days=top.integer("waiting_period_days", 0, 3650),
         free_look_days=top.integer("free_look_days", 0, 365),
         exclusions=tuple(exclusions),
         description_zh=top.text("description_zh"),
         description_en=top.text("description_en"),
+        participating=participating,
+        age_basis=top.text("age_basis", allowed=AGE_BASES),
+        max_expiry_age=max_expiry_age,
+        sum_insured_choices=choices,
+        policy_terms=policy_terms,
+        premium_terms=premium_terms,
+        frequencies=frequencies,
+        grace_period_days=top.integer("grace_period_days", 0, 365),
+        pricing=pricing,
+        cash_values=cash_values,
+        illustration=illustration,
     )
-    for table in (top, insurer, sums, rating):
+    longer_than_a_year = policy_terms != ("1",)
+    if longer_than_a_year and product.free_look_days < 15:
+        top.fail("free_look_days", "must be at least 15 for a policy longer than one year")
+    if longer_than_a_year and premium_terms != ("single",) and product.grace_period_days < 60:
+        top.fail("grace_period_days", "must be at least 60 for regular premiums on a policy longer than one year")
+    for table in (top, insurer):
         table.done()
     return product
+
+
+def _years(term: str) -> int | None:
+    return int(term) if term.isdigit() else None
+
+
+def _read_terms(
+    top: Table, product_type: str, entry_ages: tuple[int, int], max_expiry_age: int | None
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    policy_terms = top.texts("policy_terms", _POLICY_TERM_RE.fullmatch, '"10" (years), "to_age_70", "whole_life"')
+    premium_terms = top.texts("premium_terms", _PREMIUM_TERM_RE.fullmatch, '"single", "10" (years), "policy_term"')
+    frequencies = top.texts("frequencies", FREQUENCIES.__contains__, f"{list(FREQUENCIES)}")
+    method = PRICING_METHODS[product_type]
+    if method in ONE_YEAR_METHODS and policy_terms != ("1",):
+        top.fail("policy_terms", f'must be ["1"]: {method} prices one year of cover')
+    if product_type == "participating_whole_life" and policy_terms != ("whole_life",):
+        top.fail("policy_terms", 'must be ["whole_life"] for a whole life product')
+    if "whole_life" in policy_terms and product_type not in ("participating_whole_life", "critical_illness"):
+        top.fail("policy_terms", f'must not offer "whole_life" for a product of type {product_type!r}')
+    youngest = entry_ages[0]
+    for i, term in enumerate(policy_terms):
+        years, to_age = _years(term), int(term[7:]) if term.startswith("to_age_") else None
+        if to_age is not None and to_age <= youngest:
+            top.fail(f"policy_terms[{i}]", f"must end after the youngest entry age ({youngest})")
+        if max_expiry_age is not None and term == "whole_life":
+            top.fail(f"policy_terms[{i}]", "whole life cover cannot have a max_expiry_age")
+        if max_expiry_age is not None and (to_age or youngest + (years or 0)) > max_expiry_age:
+            top.fail(f"policy_terms[{i}]", f"runs past max_expiry_age ({max_expiry_age}) even at entry age {youngest}")
+    for i, term in enumerate(premium_terms):
+        years = _years(term)
+        for policy_term in policy_terms:
+            limit = _years(policy_term)
+            if policy_term.startswith("to_age_"):
+                limit = int(policy_term[7:]) - youngest
+            if years is not None and limit is not None and years > limit:
+                top.fail(f"premium_terms[{i}]", f"must not be longer than the policy term {policy_term!r}")
+    if "annual" not in frequencies:
+        top.fail("frequencies", 'must include "annual", the basis of every premium')
+    if premium_terms == ("single",) and frequencies != ("annual",):
+        top.fail("frequencies", 'must be ["annual"] when the only premium term is "single"')
+    return policy_terms, premium_terms, frequencies
+
+
+def _read_coverage(cover: Table, method: str) -> Coverage:
+    coinsurance = cover.rate("coinsurance_percent", Decimal(100))
+    without: Decimal | None = None
+    if cover.has("coinsurance_percent_without_social_insurance") or method == "medical_age_band":
+        without = cover.rate("coinsurance_percent_without_social_insurance", coinsurance)
+    coverage = Coverage(
+        code=cover.text("code", CODE_RE),
+        name_zh=cover.text("name_zh"),
+        name_en=cover.text("name_en"),
+        percent_of_sum_insured=cover.rate("percent_of_sum_insured", Decimal(100)),
+        deductible=cover.amount("deductible", positive=False),
+        coinsurance_percent=coinsurance,
+        coinsurance_percent_without_social_insurance=without,
+    )
+    cover.done()
+    return coverage
+
+
+def _read_pricing(pricing: Table, terms: _Terms, csv_path: Path, tables_dir: Path) -> Pricing:
+    method = pricing.text("method")
+    expected = PRICING_METHODS[terms.type]
+    if method != expected:
+        pricing.fail("method", f"must be {expected!r} for a product of type {terms.type!r}")
+    modal_method, modal_factors = read_modal(pricing, terms.frequencies, FREQUENCIES, method == "life_equivalence")
+    fields: dict = {"method": method, "modal_method": modal_method, "modal_factors": modal_factors}
+    if method == "life_equivalence":
+        table = pricing.text("mortality_table", CODE_RE)
+        if not (tables_dir / f"{table}.csv").is_file():
+            pricing.fail("mortality_table", f"names no table: {display(tables_dir / f'{table}.csv')} does not exist")
+        loadings = pricing.table("loadings")
+        fields |= {
+            "mortality_table": table,
+            "interest_rate": pricing.rate("interest_rate", Decimal("0.2")),
+            "female_age_adjustment": pricing.integer("female_age_adjustment", -10, 10, default=0),
+            "loadings": Loadings(
+                percent_of_gross=loadings.fraction("percent_of_gross"),
+                per_mille_sum_insured=loadings.decimal("per_mille_sum_insured"),
+                policy_fee=loadings.amount("policy_fee", positive=False),
+            ),
+        }
+        loadings.done()
+        if pricing.has("smoker_mortality_factor"):
+            fields["smoker_mortality_factor"] = pricing.factor("smoker_mortality_factor")
+    elif method == "per_mille_by_occupation_class":
+        rates, declined = read_occupation_rates(pricing, OCCUPATION_CLASSES)
+        fields |= {"rates_per_mille": rates, "declined_occupation_classes": declined}
+    elif method == "rate_table":
+        fields["smoker_factor"] = pricing.factor("smoker_factor")
+    elif method == "medical_age_band":
+        fields["without_social_insurance_factor"] = pricing.factor("without_social_insurance_factor")
+        if len(terms.sum_insured_choices) != 1:
+            raise CatalogError(pricing.file, "sum_insured.choices", "must be the one base sum insured of the rates")
+    elif not terms.sum_insured_choices or any(choice % 1 for choice in terms.sum_insured_choices):
+        raise CatalogError(pricing.file, "sum_insured.choices", "must list the plans' sums insured in whole yuan")
+    if method in ("rate_table", "medical_age_band", "travel_zone_days"):
+        if not csv_path.is_file():
+            raise CatalogError(display(csv_path), "", f"is missing: pricing method {method} reads its rates from it")
+        fields["rate_rows"] = _read_rate_rows(csv_path, method, terms)
+    pricing.done(f" for pricing method {method!r}")
+    return Pricing(**fields)
+
+
+def _read_rate_rows(path: Path, method: str, terms: _Terms) -> tuple[RateRow, ...]:
+    """The rate CSV of `method`: every row checked, the bands covering each group exactly once."""
+    if method == "travel_zone_days":
+        plans = {choice: str(int(choice)) for choice in terms.sum_insured_choices}  # "300000"
+
+        def travel(row: CsvRow) -> tuple[RateRow, tuple[str, ...], int, int]:
+            plan = row.amount("plan")
+            if plan not in plans:
+                row.fail(f"plan must be one of the sum insured choices {list(plans.values())}")
+            zone, start, end = row.choice("zone", ZONES), row.whole("days_from", 1), row.whole("days_to", 1)
+            rate = RateRow(row.amount("premium"), zone=zone, days_from=start, days_to=end, plan=plans[plan])
+            return rate, (f"plan {plans[plan]}", zone), start, end
+
+        groups = [(f"plan {plan}", zone) for plan in plans.values() for zone in ZONES]
+        return read_bands(path, ("plan", "zone", "days_from", "days_to", "premium"), travel, groups, None, "day")
+
+    youngest, oldest = terms.entry_ages
+    if method == "medical_age_band":
+        if terms.max_expiry_age is not None:
+            oldest = terms.max_expiry_age - 1  # renewable: renewal premiums up to the last renewal age
+
+        def medical(row: CsvRow) -> tuple[RateRow, tuple[str, ...], int, int]:
+            start, end = row.whole("age_from"), row.whole("age_to")
+            return RateRow(row.amount("annual_premium"), age_from=start, age_to=end), (), start, end
+
+        return read_bands(path, ("age_from", "age_to", "annual_premium"), medical, [()], (youngest, oldest), "age")
+
+    def critical_illness(row: CsvRow) -> tuple[RateRow, tuple[str, ...], int, int]:
+        start, end = row.whole("age_from"), row.whole("age_to")
+        sex, term = row.choice("sex", SEXES), row.choice("premium_term", terms.premium_terms)
+        rate = RateRow(row.rate("rate_per_mille"), age_from=start, age_to=end, sex=sex, premium_term=term)
+        return rate, (sex, f"premium term {term}"), start, end
+
+    columns = ("age_from", "age_to", "sex", "premium_term", "rate_per_mille")
+    groups = [(sex, f"premium term {term}") for sex in SEXES for term in terms.premium_terms]
+    return read_bands(path, columns, critical_illness, groups, (youngest, oldest), "age")
+
+
+def _read_illustration(table: Table) -> Illustration:
+    illustration = Illustration(
+        low=table.fraction("low"),
+        medium=table.fraction("medium"),
+        high=table.fraction("high"),
+        max_rate=table.fraction("max_rate"),
+        policyholder_share=table.fraction("policyholder_share", below_one=False),
+    )
+    for key in ("low", "medium", "high"):
+        if getattr(illustration, key) > illustration.max_rate:
+            table.fail(key, f"must not be more than the regulatory cap max_rate ({illustration.max_rate})")
+    if not illustration.low <= illustration.medium <= illustration.high:
+        table.fail("medium", "must lie between low and high")
+    if illustration.policyholder_share < MIN_POLICYHOLDER_SHARE:
+        table.fail("policyholder_share", f"must be at least {MIN_POLICYHOLDER_SHARE} of the distributable surplus")
+    table.done()
+    return illustration
 
 
 class Catalog:
@@ -315,16 +533,26 @@ class Catalog:
         return found
 
 
-def load_catalog(root: Path | None = None) -> Catalog:
-    """Load and validate every product file under `root`; the first problem raises CatalogError."""
+def load_catalog(root: Path | None = None, tables_dir: Path | None = None) -> Catalog:
+    """Load and validate every product file under `root`; the first problem raises CatalogError.
+
+    `tables_dir` holds the mortality tables that life products name (products/tables by default).
+    """
     root = Path(root) if root is not None else CATALOG_DIR
+    tables_dir = Path(tables_dir) if tables_dir is not None else TABLES_DIR
     paths = sorted(root.glob("*/*.toml"))
     if not paths:
-        raise CatalogError(_display(root), "", "has no product files (expected <code>/<effective date>.toml)")
-    products = [_load_product(path) for path in paths]
+        raise CatalogError(display(root), "", "has no product files (expected <code>/<effective date>.toml)")
+    for rates in sorted(root.glob("*/*.csv")):
+        if not rates.with_suffix(".toml").is_file():
+            raise CatalogError(display(rates), "", f"belongs to no product version: {rates.stem}.toml is missing")
+    products = [_load_product(path, tables_dir) for path in paths]
+    for path, product in zip(paths, products, strict=True):
+        if not product.pricing.rate_rows and path.with_suffix(".csv").is_file():
+            raise CatalogError(display(path.with_suffix(".csv")), "", f"is not used by {product.pricing.method}")
     insurers: dict[str, tuple[str, str, str]] = {}
     for path, product in zip(paths, products, strict=True):
-        names = (product.insurer_name_zh, product.insurer_name_en, _display(path))
+        names = (product.insurer_name_zh, product.insurer_name_en, display(path))
         known = insurers.setdefault(product.insurer_code, names)
         if known[:2] != names[:2]:
             raise CatalogError(names[2], "insurer", f"names differ from {known[2]} for the same insurer code")

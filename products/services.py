@@ -1,8 +1,9 @@
-"""Catalog access and quotes: price with the pure rating module, store an immutable snapshot."""
+"""Catalog access, quotes and comparison: price with the pure rating engine, store immutable snapshots."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -11,19 +12,34 @@ from insure import clock
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
 from insure.tables_base import json_value
+from products import life_pricing
 from products.catalog import Catalog, Product, ProductNotEffective, UnknownProduct, load_catalog
-from products.rating import RatingError, Risk, quote
+from products.illustration import Illustration, illustrate
+from products.rating import FREQUENCIES, PremiumBreakdown, RatingError, Risk, quote
 from products.tables import Quote
 
 QUOTE_VALIDITY = timedelta(days=30)
 CHANNELS = ("direct", "platform")
+TRUE = {"1", "true", "yes", "on"}
 
 RATING_MESSAGES = {
     "age_out_of_range": N_("The insured's age must be between %(min)s and %(max)s for this product."),
+    "birth_date_in_future": N_("The birth date cannot be in the future."),
     "sum_insured_out_of_range": N_("The sum insured must be between %(min)s and %(max)s CNY."),
     "sum_insured_not_on_step": N_("The sum insured must be a multiple of %(step)s CNY."),
+    "sum_insured_not_offered": N_("Choose one of the offered sums insured: %(choices)s CNY."),
     "occupation_declined": N_("This occupation class cannot be insured under this product."),
     "occupation_unknown": N_("Choose an occupation class from 1 to 6."),
+    "sex_required": N_("Choose the insured's sex: it changes the premium."),
+    "policy_term_not_offered": N_("This policy term is not offered; choose one of: %(offered)s."),
+    "premium_term_not_offered": N_("This premium term is not offered; choose one of: %(offered)s."),
+    "premium_term_too_long": N_("Premiums cannot be paid for longer than the cover lasts."),
+    "expiry_age_exceeded": N_("The cover would end after the maximum age of %(max)s."),
+    "frequency_not_offered": N_("This payment frequency is not offered; choose one of: %(offered)s."),
+    "zone_invalid": N_("Choose the destination: Asia, Europe or worldwide."),
+    "trip_days_invalid": N_("Enter the trip length in days."),
+    "trip_too_long": N_("Trips longer than %(max)s days are not covered."),
+    "no_rate": N_("This product has no rate for this insured."),
 }
 
 
@@ -40,7 +56,85 @@ def product(code: str, on: date | None = None) -> Product:
         raise NotFound(N_("No such product."), code=exc.code) from exc
 
 
-def _parse_quote_request(data: dict[str, str]) -> tuple[Product | None, str, Risk | None, list[FieldError]]:
+def products_on_sale(
+    *, type_: str | None = None, insurer: str | None = None, channel: str | None = None
+) -> list[Product]:
+    found = catalog().products(clock.today())
+    return [
+        p
+        for p in found
+        if (not type_ or p.type == type_)
+        and (not insurer or p.insurer_code == insurer)
+        and (not channel or channel in p.channels)
+    ]
+
+
+def insurers() -> dict[str, tuple[str, str]]:
+    """Insurer code → (Chinese name, English name), from the products on sale."""
+    return {p.insurer_code: (p.insurer_name_zh, p.insurer_name_en) for p in catalog().products(clock.today())}
+
+
+def _flag(value: object, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in TRUE
+
+
+def parse_risk(prod: Product | None, data: dict, errors: list[FieldError]) -> Risk | None:
+    """Turn request fields (JSON or form strings) into a Risk, defaulting terms to the product's first offer."""
+    birth: date | None = None
+    try:
+        birth = date.fromisoformat(str(data.get("birth_date", "")).strip())
+    except ValueError:
+        errors.append(FieldError("birth_date", "birth_date_invalid", N_("Enter a birth date as YYYY-MM-DD.")))
+    amount: Decimal | None = None
+    try:
+        amount = parse_amount(str(data.get("sum_insured", "")))
+    except MoneyError:
+        errors.append(FieldError("sum_insured", "sum_insured_invalid", N_("Enter the sum insured in CNY.")))
+    occupation = str(data.get("occupation_class") or "1").strip()
+    if not occupation.isdigit():
+        errors.append(FieldError("occupation_class", "occupation_unknown", RATING_MESSAGES["occupation_unknown"]))
+    days_text = str(data.get("trip_days") or "").strip()
+    if days_text and not days_text.isdigit():
+        errors.append(FieldError("trip_days", "trip_days_invalid", RATING_MESSAGES["trip_days_invalid"]))
+    frequency = str(data.get("frequency") or "annual")
+    if frequency not in FREQUENCIES:
+        errors.append(FieldError("frequency", "frequency_invalid", N_("Choose how often to pay.")))
+    if errors or prod is None or birth is None or amount is None:
+        return None
+    return Risk(
+        birth_date=birth,
+        sum_insured=amount,
+        sex=(str(data.get("sex")) if data.get("sex") else None),
+        smoker=_flag(data.get("smoker"), False),
+        occupation_class=int(occupation),
+        policy_term=str(data.get("policy_term") or prod.policy_terms[0]),
+        premium_term=str(data.get("premium_term") or prod.premium_terms[0]),
+        frequency=frequency,
+        social_insurance=_flag(data.get("social_insurance"), True),
+        destination_zone=(str(data.get("destination_zone")) if data.get("destination_zone") else None),
+        trip_days=int(days_text) if days_text else None,
+    )
+
+
+def rating_failure(prod: Product, exc: RatingError) -> ValidationFailed:
+    message = RATING_MESSAGES.get(exc.code, N_("This product cannot insure this risk."))
+    return ValidationFailed([FieldError(exc.field, exc.code, message, {k: str(v) for k, v in exc.params.items()})])
+
+
+@dataclass(frozen=True)
+class Priced:
+    product: Product
+    channel: str
+    risk: Risk
+    breakdown: PremiumBreakdown
+
+
+def price(data: dict) -> Priced:
+    """Validate and price a quote request without storing it (the live premium on the quote form)."""
     errors: list[FieldError] = []
     prod: Product | None = None
     try:
@@ -50,86 +144,80 @@ def _parse_quote_request(data: dict[str, str]) -> tuple[Product | None, str, Ris
     channel = str(data.get("channel") or "direct")
     if channel not in CHANNELS or (prod and channel not in prod.channels):
         errors.append(FieldError("channel", "channel_invalid", N_("This product is not sold through this channel.")))
-    birth: date | None = None
-    try:
-        birth = date.fromisoformat(str(data.get("birth_date", "")))
-        if birth > clock.today():
-            raise ValueError
-    except ValueError:
-        errors.append(FieldError("birth_date", "birth_date_invalid", N_("Enter a birth date as YYYY-MM-DD.")))
-    occupation = str(data.get("occupation_class", "1"))
-    if not occupation.isdigit():
-        errors.append(FieldError("occupation_class", "occupation_unknown", RATING_MESSAGES["occupation_unknown"]))
-    amount: Decimal | None = None
-    try:
-        amount = parse_amount(str(data.get("sum_insured", "")))
-    except MoneyError:
-        errors.append(FieldError("sum_insured", "sum_insured_invalid", N_("Enter the sum insured in CNY.")))
-    if errors or prod is None or birth is None or amount is None:
-        return prod, channel, None, errors
-    return prod, channel, Risk(birth_date=birth, occupation_class=int(occupation), sum_insured=amount), []
-
-
-def price(data: dict[str, str]) -> tuple[Product, str, Risk, object]:
-    """Validate and price a quote request without storing it (the live premium on the quote form)."""
-    prod, channel, risk, errors = _parse_quote_request(data)
+    risk = parse_risk(prod, data, errors)
     if errors or prod is None or risk is None:
         raise ValidationFailed(errors)
     try:
-        breakdown = quote(prod, risk, clock.today())
+        return Priced(prod, channel, risk, quote(prod, risk, clock.today()))
     except RatingError as exc:
-        params = _rating_params(prod, exc.code)
-        raise ValidationFailed([FieldError(exc.field, exc.code, RATING_MESSAGES[exc.code], params)]) from exc
-    return prod, channel, risk, breakdown
+        raise rating_failure(prod, exc) from exc
 
 
-def _rating_params(prod: Product, code: str) -> dict[str, object]:
-    if code == "age_out_of_range":
-        return {"min": prod.entry_age_min, "max": prod.entry_age_max}
-    if code == "sum_insured_out_of_range":
-        return {"min": prod.sum_insured_min, "max": prod.sum_insured_max}
-    if code == "sum_insured_not_on_step":
-        return {"step": prod.sum_insured_step}
-    return {}
+def breakdown_json(breakdown: PremiumBreakdown) -> list[dict]:
+    return [{"code": line.code, "amount": str(line.amount), "params": line.params} for line in breakdown.lines]
 
 
-async def create_quote(data: dict[str, str], customer_id: int | None) -> dict:
-    prod, channel, risk, breakdown = price(data)
-    now = clock.now()
-    rows = await Quote.insert(
-        Quote(
-            public_id=secrets.token_hex(16),
-            customer=customer_id,
-            channel=channel,
-            insurer_code=prod.insurer_code,
-            product_code=prod.code,
-            product_version=prod.version,
-            birth_date=risk.birth_date,
-            occupation_class=risk.occupation_class,
-            sum_insured_fen=to_fen(risk.sum_insured),
-            annual_premium_fen=to_fen(breakdown.annual_premium),
-            breakdown=breakdown_json(breakdown),
-            created_at=now,
-            valid_until=now + QUOTE_VALIDITY,
-        )
-    ).returning(*Quote.all_columns())
-    return _loaded(rows[0])
+def risk_json(risk: Risk) -> dict:
+    return {
+        "sex": risk.sex,
+        "smoker": risk.smoker,
+        "occupation_class": risk.occupation_class,
+        "policy_term": risk.policy_term,
+        "premium_term": risk.premium_term,
+        "frequency": risk.frequency,
+        "social_insurance": risk.social_insurance,
+        "destination_zone": risk.destination_zone,
+        "trip_days": risk.trip_days,
+    }
 
 
-def _loaded(row: dict) -> dict:
+async def create_quote(data: dict, customer_id: int | None) -> dict:
+    from insure import outbox
+    from insure.db import transaction
+
+    priced = price(data)
+    b, now = priced.breakdown, clock.now()
+    async with transaction():
+        rows = await Quote.insert(
+            Quote(
+                public_id=secrets.token_hex(16),
+                customer=customer_id,
+                channel=priced.channel,
+                insurer_code=priced.product.insurer_code,
+                product_code=priced.product.code,
+                product_version=priced.product.version,
+                birth_date=priced.risk.birth_date,
+                occupation_class=priced.risk.occupation_class or 0,
+                risk=risk_json(priced.risk),
+                sum_insured_fen=to_fen(b.sum_insured),
+                annual_premium_fen=to_fen(b.gross_annual_premium),
+                net_annual_premium_fen=to_fen(b.net_annual_premium),
+                premium_per_payment_fen=to_fen(b.premium_per_payment),
+                payments_per_year=b.payments_per_year,
+                policy_term_years=b.policy_term_years,
+                premium_term_years=b.premium_term_years,
+                basis=b.basis[:255],
+                breakdown=breakdown_json(b),
+                created_at=now,
+                valid_until=now + QUOTE_VALIDITY,
+            )
+        ).returning(*Quote.all_columns())
+        if priced.product.participating:
+            await outbox.enqueue("documents.render_illustration", rows[0]["id"])
+    return loaded(rows[0])
+
+
+def loaded(row: dict) -> dict:
     row["breakdown"] = json_value(row["breakdown"])
+    row["risk"] = json_value(row["risk"]) or {}
     return row
-
-
-def breakdown_json(breakdown: object) -> list[dict[str, str]]:
-    return [{"label": label, "amount": str(amount)} for label, amount in breakdown.lines]  # type: ignore[attr-defined]
 
 
 async def get_quote(public_id: str) -> dict:
     row = await Quote.select().where(Quote.public_id == public_id).first()
     if row is None:
         raise NotFound(N_("No such quote."), code="quote_not_found")
-    return _loaded(row)
+    return loaded(row)
 
 
 def quote_is_valid(row: dict) -> bool:
@@ -138,3 +226,58 @@ def quote_is_valid(row: dict) -> bool:
 
 def quote_premium(row: dict) -> Decimal:
     return from_fen(row["annual_premium_fen"])
+
+
+def quote_risk(row: dict) -> Risk:
+    """The Risk a stored quote was priced for (to re-run its illustration exactly)."""
+    r = row["risk"]
+    return Risk(
+        birth_date=row["birth_date"],
+        sum_insured=from_fen(row["sum_insured_fen"]),
+        sex=r.get("sex"),
+        smoker=bool(r.get("smoker")),
+        occupation_class=r.get("occupation_class"),
+        policy_term=r.get("policy_term"),
+        premium_term=r.get("premium_term"),
+        frequency=r.get("frequency") or "annual",
+        social_insurance=r.get("social_insurance", True),
+        destination_zone=r.get("destination_zone"),
+        trip_days=r.get("trip_days"),
+    )
+
+
+def illustration_for(row: dict) -> tuple[Product, Illustration]:
+    """Year-by-year values for a stored life quote, on the product version and date it was priced on."""
+    prod = next(p for p in catalog().versions(row["product_code"]) if p.version == row["product_version"])
+    if prod.pricing.method != "life_equivalence":
+        raise NotFound(N_("This product has no benefit illustration."), code="no_illustration")
+    risk = quote_risk(row)
+    on = clock.local(row["created_at"]).date()
+    terms = life_pricing.resolve(prod, risk, on)
+    return prod, illustrate(prod, terms, quote(prod, risk, on))
+
+
+@dataclass(frozen=True)
+class Offer:
+    product: Product
+    breakdown: PremiumBreakdown | None
+    problem: FieldError | None
+
+
+def compare(data: dict) -> list[Offer]:
+    """Price one need under every insurer's matching platform product; priced offers first, by premium."""
+    type_ = str(data.get("product_type", ""))
+    candidates = products_on_sale(type_=type_, channel="platform")
+    if not candidates:
+        raise ValidationFailed.one("product_type", "product_type_invalid", N_("Choose a kind of insurance."))
+    offers = []
+    for prod in candidates:
+        errors: list[FieldError] = []
+        risk = parse_risk(prod, data, errors)
+        if risk is None:
+            raise ValidationFailed(errors)
+        try:
+            offers.append(Offer(prod, quote(prod, risk, clock.today()), None))
+        except RatingError as exc:
+            offers.append(Offer(prod, None, rating_failure(prod, exc).errors[0]))
+    return sorted(offers, key=lambda o: (o.breakdown is None, o.breakdown.premium_per_year if o.breakdown else 0))

@@ -17,9 +17,16 @@ class Quote(Table):
     product_code = Varchar(length=40, index=True)
     product_version = Varchar(length=20)
     birth_date = Date()
-    occupation_class = Integer()
+    occupation_class = Integer(default=0)
+    risk = JSON(default="{}")  # every rating input as given (sex, smoker, terms, frequency, zone, …)
     sum_insured_fen = money()
-    annual_premium_fen = money()
+    annual_premium_fen = money()  # gross annual premium
+    net_annual_premium_fen = money()
+    premium_per_payment_fen = money()
+    payments_per_year = Integer(default=1)
+    policy_term_years = Integer(null=True, default=None)  # None: whole of life
+    premium_term_years = Integer(default=1)
+    basis = Varchar(length=255, default="")
     currency = currency()
     breakdown = JSON()
     created_at = timestamp_now()

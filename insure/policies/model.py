@@ -45,8 +45,11 @@ def number_is_valid(number: str, prefix: str) -> bool:
     return number.startswith(prefix) and len(body) == 13 and body.isdigit() and luhn_digit(body[:-1]) == body[-1]
 
 
-def cover_period(start: date, term_years: int) -> tuple[date, date]:
-    """Cover from ``start`` to the day before the same date ``term_years`` later (29 Feb falls to 28 Feb)."""
+def cover_period(start: date, term_years: int | None) -> tuple[date, date | None]:
+    """Cover from ``start`` to the day before the same date ``term_years`` later (29 Feb falls to 28 Feb);
+    whole-of-life cover has no expiry date."""
+    if term_years is None:
+        return start, None
     year = start.year + term_years
     try:
         anniversary = start.replace(year=year)

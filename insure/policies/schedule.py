@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from insure import clock, filestore, i18n
+from insure import clock, document_store, i18n
 from insure.auth.tables import User
-from insure.documents import html_to_pdf
-from insure.documents_tables import Document
-from insure.errors import N_, Conflict
 from insure.money import from_fen
 from insure.policies.tables import Policy
 from insure.templating import render
@@ -23,8 +21,7 @@ def doc_key(policy_id: int) -> str:
 
 async def render_schedule(policy_id: int) -> None:
     """Idempotent: a schedule already rendered is left alone."""
-    existing = await Document.select().where(Document.doc_key == doc_key(policy_id)).first()
-    if existing and existing["status"] == "ready":
+    if await document_store.is_ready(doc_key(policy_id)):
         return
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if policy is None or policy["status"] == "pending_payment":
@@ -33,8 +30,7 @@ async def render_schedule(policy_id: int) -> None:
         await User.select(User.name, User.email, User.mobile, User.locale).where(User.id == policy["customer"]).first()
     )
     prod = products.product(policy["product_code"], on=policy["effective_date"])
-    token = i18n.set_locale(holder["locale"])
-    try:
+    with i18n.use_locale(holder["locale"]):
         html = render(
             "pdf/policy_schedule.html",
             policy=policy,
@@ -44,31 +40,22 @@ async def render_schedule(policy_id: int) -> None:
             premium=from_fen(policy["premium_fen"]),
             generated_at=clock.now(),
         )
-    finally:
-        i18n._current.reset(token)
-    pdf = html_to_pdf(html)
-    relative = filestore.save(f"policies/{policy['number']}/{KIND}.pdf", pdf)
-    values = {"status": "ready", "path": relative, "ready_at": clock.now()}
-    if existing:
-        await Document.update({getattr(Document, k): v for k, v in values.items()}).where(Document.id == existing["id"])
-    else:
-        await Document.insert(
-            Document(doc_key=doc_key(policy_id), kind=KIND, owner_type="policy", owner_id=policy_id, **values)
-        )
+    await document_store.store_pdf(
+        doc_key=doc_key(policy_id),
+        kind=KIND,
+        owner_type="policy",
+        owner_id=policy_id,
+        relative=f"policies/{policy['number']}/{KIND}.pdf",
+        html=html,
+    )
 
 
 async def schedule_for(policy: dict) -> dict | None:
-    return await Document.select().where(Document.doc_key == doc_key(policy["id"])).first()
+    return await document_store.find(doc_key(policy["id"]))
 
 
-async def ready_path(policy: dict):
-    doc = await schedule_for(policy)
-    if doc is None or doc["status"] != "ready":
-        raise Conflict(
-            N_("The policy schedule is still being prepared; try again in a moment."),
-            code="document_not_ready",
-        )
-    return filestore.path_of(doc["path"])
+async def ready_path(policy: dict) -> Path:
+    return await document_store.ready_path(doc_key(policy["id"]))
 
 
 async def missing_schedules(older_than: timedelta = timedelta(minutes=2), limit: int = 500) -> list[int]:

@@ -51,7 +51,11 @@ async def buy(customer: dict, quote_public_id: str) -> dict:
                 insured_birth_date=customer["birth_date"],
                 occupation_class=quote["occupation_class"],
                 sum_insured_fen=quote["sum_insured_fen"],
-                premium_fen=quote["annual_premium_fen"],
+                premium_fen=quote["premium_per_payment_fen"] or quote["annual_premium_fen"],
+                annual_premium_fen=quote["annual_premium_fen"],
+                payments_per_year=quote["payments_per_year"],
+                policy_term_years=quote["policy_term_years"],
+                premium_term_years=quote["premium_term_years"],
                 status=PolicyStatus.PENDING_PAYMENT,
                 created_at=clock.now(),
             )
@@ -74,8 +78,7 @@ async def issue(policy_id: int, actor: str) -> None:
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if policy is None or policy["status"] != PolicyStatus.PENDING_PAYMENT:
         return  # already issued: paying is idempotent
-    prod = products.product(policy["product_code"])
-    effective, expiry = cover_period(clock.today(), prod.term_years)
+    effective, expiry = cover_period(clock.today(), policy["policy_term_years"])
     await transition(
         Policy,
         policy_id,

@@ -22,7 +22,11 @@ class Policy(Table):
     insured_birth_date = Date()
     occupation_class = Integer(default=1)
     sum_insured_fen = money()
-    premium_fen = money()
+    premium_fen = money()  # one instalment: what each payment charges
+    annual_premium_fen = money()  # gross annual premium of the quote
+    payments_per_year = Integer(default=1)
+    policy_term_years = Integer(null=True, default=None)  # None: whole of life
+    premium_term_years = Integer(default=1)
     currency = currency()
     status = Varchar(length=24, default="pending_payment", index=True)
     effective_date = Date(null=True, default=None)

@@ -45,6 +45,8 @@ def test_clean_claim_is_approved_with_every_rule_recorded():
         ({"claim_amount": D("5000.01")}, "within_straight_through_limit", "5,000.01"),
         ({"reported_on": date(2026, 3, 9)}, "loss_not_in_future", "2026-03-09"),
         ({"prior_claims_on_policy": 1}, "no_prior_claims", "1 earlier claim"),
+        ({"waiting_period_days": 180}, "waiting_period_passed", "waiting period"),
+        ({"payable": D("0.00")}, "benefit_payable", "nothing is payable"),
     ],
 )
 def test_each_rule_fires_alone_and_refers_with_a_reason(change, code, mentions):

@@ -1,0 +1,50 @@
+"""Generated documents: render HTML to PDF once, store the file, record it as ready (idempotent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from insure import clock, filestore
+from insure.documents import html_to_pdf
+from insure.documents_tables import Document
+from insure.errors import N_, Conflict
+
+
+async def find(doc_key: str) -> dict | None:
+    return await Document.select().where(Document.doc_key == doc_key).first()
+
+
+async def is_ready(doc_key: str) -> bool:
+    doc = await find(doc_key)
+    return doc is not None and doc["status"] == "ready"
+
+
+async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, relative: str, html: str) -> None:
+    """Render and store; a second call for a ready document does nothing."""
+    existing = await find(doc_key)
+    if existing and existing["status"] == "ready":
+        return
+    path = filestore.save(relative, html_to_pdf(html))
+    if existing:
+        await Document.update({Document.status: "ready", Document.path: path, Document.ready_at: clock.now()}).where(
+            Document.id == existing["id"]
+        )
+    else:
+        await Document.insert(
+            Document(
+                doc_key=doc_key,
+                kind=kind,
+                owner_type=owner_type,
+                owner_id=owner_id,
+                status="ready",
+                path=path,
+                ready_at=clock.now(),
+            )
+        )
+
+
+async def ready_path(doc_key: str) -> Path:
+    doc = await find(doc_key)
+    if doc is None or doc["status"] != "ready":
+        raise Conflict(N_("The document is still being prepared; try again in a moment."), code="document_not_ready")
+    return filestore.path_of(doc["path"])
