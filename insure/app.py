@@ -51,7 +51,7 @@ def _session_store() -> Store:
 
 async def _relay_after_write(request: Request) -> None:
     """Publish outbox rows right after a write so workers start at once; the beat relay is the safety net."""
-    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+    if outbox.wrote_messages():
         try:
             await outbox.relay_pending()
         except Exception:  # the broker or DB hiccuped: the beat relay will publish these rows later

@@ -74,6 +74,30 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
     click.echo(f"created {user['role']} {user['email']} (id {user['id']})")
 
 
+@main.group()
+def products() -> None:
+    """The product catalog."""
+
+
+@products.command("check")
+def products_check() -> None:
+    """Load and validate every catalog file; exit 1 naming the file and field of the first problem."""
+    from products.catalog import CatalogError
+    from products.services import catalog as load
+
+    try:
+        catalog = load()
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from exc
+    from insure import clock
+
+    on_sale = catalog.products(clock.today())
+    insurers = {p.insurer_code for p in on_sale}
+    click.echo(f"catalog OK: {len(on_sale)} products on sale today from {len(insurers)} insurers")
+    for p in on_sale:
+        click.echo(f"  {p.code:<20} v{p.version}  {p.type:<26} {p.insurer_code:<14} {','.join(p.channels)}")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -33,6 +33,16 @@ def postgres_config(url: str) -> dict[str, Any]:
     return config
 
 
+class _WalConnection(sqlite3.Connection):
+    """Every connection Piccolo opens: in WAL mode, synchronous=NORMAL commits without an fsync each time
+    (durable against a crash of the process; the last commits can be lost only on power loss) — the
+    embedded single-machine mode trades that for write speed; production runs on PostgreSQL."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA synchronous = NORMAL")
+
+
 def make_engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     if settings.is_sqlite:
@@ -40,7 +50,7 @@ def make_engine(settings: Settings | None = None) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as conn:  # persistent per database file
             conn.execute("PRAGMA journal_mode=WAL")
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S, factory=_WalConnection)
     return PostgresEngine(config=postgres_config(settings.database_url))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from insure import clock, filestore
@@ -43,8 +44,32 @@ async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, 
         )
 
 
+async def request(doc_key: str, kind: str, owner_type: str, owner_id: int, task: str) -> None:
+    """Record a pending document and queue its rendering; a concurrent duplicate request is harmless."""
+    from insure import outbox
+    from insure.db import transaction
+
+    try:
+        async with transaction():
+            await Document.insert(
+                Document(doc_key=doc_key, kind=kind, owner_type=owner_type, owner_id=owner_id, status="pending")
+            )
+            await outbox.enqueue(task, owner_id)
+    except Exception:
+        if await find(doc_key) is None:  # not a duplicate: a real failure
+            raise
+
+
 async def ready_path(doc_key: str) -> Path:
     doc = await find(doc_key)
     if doc is None or doc["status"] != "ready":
         raise Conflict(N_("The document is still being prepared; try again in a moment."), code="document_not_ready")
     return filestore.path_of(doc["path"])
+
+
+async def stuck_pending(older_than: timedelta = timedelta(minutes=2)) -> list[tuple[str, int]]:
+    """Documents requested a while ago and still not rendered (lost message, crashed worker)."""
+    rows = await Document.select(Document.kind, Document.owner_id).where(
+        (Document.status == "pending") & (Document.created_at < clock.now() - older_than)
+    )
+    return [(r["kind"], r["owner_id"]) for r in rows]

@@ -7,6 +7,7 @@ published twice (a crash between publish and mark): every task is idempotent, so
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from datetime import timedelta
@@ -21,6 +22,8 @@ from insure.tables_base import timestamp_now
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 200
+# Set when this request or task wrote outbox rows, so only those pay for an immediate relay pass.
+_wrote: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_wrote", default=False)
 
 
 class OutboxMessage(Table):
@@ -37,7 +40,13 @@ async def enqueue(task: str, *args: Any) -> int:
     rows = await OutboxMessage.insert(
         OutboxMessage(task=task, payload=json.dumps(list(args)), created_at=clock.now())
     ).returning(OutboxMessage.id)
+    _wrote.set(True)
     return rows[0]["id"]
+
+
+def wrote_messages() -> bool:
+    """Did the current request or task write outbox rows?"""
+    return _wrote.get()
 
 
 async def relay_pending(*, min_age: timedelta = timedelta(0), limit: int = RELAY_BATCH) -> int:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from insure import outbox
+from insure import document_store, outbox
 from insure.payments import services as payments
 from insure.policies import schedule
 from insure.worker import celery_app, run
 
 log = logging.getLogger(__name__)
+RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
 
 
 @celery_app.task(name="outbox.relay")
@@ -31,6 +32,8 @@ async def _reconcile() -> int:
     work: list[tuple[str, object]] = list(await claims.stuck())
     work += [("payments.sandbox_settle", ref) for ref in await payments.stuck_charges()]
     work += [("documents.render_policy_schedule", pid) for pid in await schedule.missing_schedules()]
+    pending = await document_store.stuck_pending()
+    work += [(RENDER_TASKS[kind], owner) for kind, owner in pending if kind in RENDER_TASKS]
     for task, arg in work:
         celery_app.send_task(task, args=[arg])
     if work:

@@ -115,7 +115,7 @@ class ProductsController(Controller):
     @get(
         "/quotes/{quote_id:str}/illustration.pdf",
         summary="The benefit illustration as a PDF",
-        description="Rendered by a worker when a participating quote is made; 409 `document_not_ready` until then.",
+        description="The first request asks a worker to render it; 409 `document_not_ready` until it is ready.",
         media_type="application/pdf",
     )
     async def illustration_pdf(self, quote_id: str) -> File:

@@ -44,7 +44,14 @@ async def render_illustration(quote_id: int) -> None:
     )
 
 
+async def request(row: dict) -> None:
+    """Ask a worker for the PDF the first time someone wants it (the row and the message in one transaction)."""
+    if await document_store.find(doc_key(row["id"])) is None:
+        await document_store.request(doc_key(row["id"]), KIND, "quote", row["id"], "documents.render_illustration")
+
+
 async def ready_path(row: dict) -> Path:
+    await request(row)
     return await document_store.ready_path(doc_key(row["id"]))
 
 

@@ -98,6 +98,7 @@ class ProductPages(Controller):
     async def illustration(self, quote_id: str) -> Template:
         quote = await services.get_quote(quote_id)
         product, ill = services.illustration_for(quote)
+        await illustration_doc.request(quote)
         ready = await illustration_doc.is_ready(quote)
         return page("products/illustration.html", quote=quote, product=product, illustration=ill, pdf_ready=ready)
 

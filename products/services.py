@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 
 from insure import clock
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
@@ -45,8 +47,10 @@ RATING_MESSAGES = {
 
 @cache
 def catalog() -> Catalog:
-    """The validated catalog, loaded once per process (a broken file stops start-up)."""
-    return load_catalog()
+    """The validated catalog, loaded once per process (a broken file stops start-up). CATALOG_DIR points at
+    another catalog folder (a staging copy being checked before release)."""
+    folder = os.environ.get("CATALOG_DIR")
+    return load_catalog(Path(folder) if folder else None)
 
 
 def product(code: str, on: date | None = None) -> Product:
@@ -172,38 +176,32 @@ def risk_json(risk: Risk) -> dict:
 
 
 async def create_quote(data: dict, customer_id: int | None) -> dict:
-    from insure import outbox
-    from insure.db import transaction
-
     priced = price(data)
     b, now = priced.breakdown, clock.now()
-    async with transaction():
-        rows = await Quote.insert(
-            Quote(
-                public_id=secrets.token_hex(16),
-                customer=customer_id,
-                channel=priced.channel,
-                insurer_code=priced.product.insurer_code,
-                product_code=priced.product.code,
-                product_version=priced.product.version,
-                birth_date=priced.risk.birth_date,
-                occupation_class=priced.risk.occupation_class or 0,
-                risk=risk_json(priced.risk),
-                sum_insured_fen=to_fen(b.sum_insured),
-                annual_premium_fen=to_fen(b.gross_annual_premium),
-                net_annual_premium_fen=to_fen(b.net_annual_premium),
-                premium_per_payment_fen=to_fen(b.premium_per_payment),
-                payments_per_year=b.payments_per_year,
-                policy_term_years=b.policy_term_years,
-                premium_term_years=b.premium_term_years,
-                basis=b.basis[:255],
-                breakdown=breakdown_json(b),
-                created_at=now,
-                valid_until=now + QUOTE_VALIDITY,
-            )
-        ).returning(*Quote.all_columns())
-        if priced.product.participating:
-            await outbox.enqueue("documents.render_illustration", rows[0]["id"])
+    rows = await Quote.insert(
+        Quote(
+            public_id=secrets.token_hex(16),
+            customer=customer_id,
+            channel=priced.channel,
+            insurer_code=priced.product.insurer_code,
+            product_code=priced.product.code,
+            product_version=priced.product.version,
+            birth_date=priced.risk.birth_date,
+            occupation_class=priced.risk.occupation_class or 0,
+            risk=risk_json(priced.risk),
+            sum_insured_fen=to_fen(b.sum_insured),
+            annual_premium_fen=to_fen(b.gross_annual_premium),
+            net_annual_premium_fen=to_fen(b.net_annual_premium),
+            premium_per_payment_fen=to_fen(b.premium_per_payment),
+            payments_per_year=b.payments_per_year,
+            policy_term_years=b.policy_term_years,
+            premium_term_years=b.premium_term_years,
+            basis=b.basis[:255],
+            breakdown=breakdown_json(b),
+            created_at=now,
+            valid_until=now + QUOTE_VALIDITY,
+        )
+    ).returning(*Quote.all_columns())
     return loaded(rows[0])
 
 

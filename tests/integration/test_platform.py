@@ -183,3 +183,30 @@ def test_staff_accounts_can_be_created_from_the_command_line(stack, api):
     )
     assert again.returncode != 0
     assert "email_taken" in again.stderr
+
+
+def test_a_broken_catalog_file_is_named_by_the_check_and_stops_start_up(stack, tmp_path):
+    import shutil
+
+    broken = tmp_path / "catalog"
+    shutil.copytree(ROOT / "products" / "catalog", broken)
+    toml = broken / "pa_basic" / "2026-01-01.toml"
+    toml.write_text(toml.read_text().replace("entry_age_min = 18", 'entry_age_min = "eighteen"'))
+
+    check = stack.cli("products", "check", check=False, env={"CATALOG_DIR": str(broken)})
+    assert check.returncode == 1
+    assert "pa_basic/2026-01-01.toml: entry_age_min: must be a whole number" in check.stderr
+
+    good = stack.cli("products", "check")
+    assert "14 products on sale today from 3 insurers" in good.stdout
+
+    web = subprocess.run(
+        [sys.executable, "-m", "insure", "web", "--port", str(free_port())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "CATALOG_DIR": str(broken)},
+    )
+    assert web.returncode != 0
+    assert "entry_age_min" in web.stdout + web.stderr
