@@ -8,7 +8,6 @@ from pathlib import Path
 from litestar import Litestar, Request
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -29,6 +28,7 @@ from insure.staff_pages import StaffPages
 from insure.templating import environment
 from insure.web.context import context_middleware
 from insure.web.problems import EXCEPTION_HANDLERS
+from insure.web.sessions import SafeSessionConfig
 from products import services as products
 from products.api import ProductsController
 from products.pages import ProductPages
@@ -65,13 +65,14 @@ async def _startup() -> None:
 
 def create_app() -> Litestar:
     settings = get_settings()
-    session = ServerSideSessionConfig(
+    session = SafeSessionConfig(
         key="insure_session",
         store="sessions",
         max_age=SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
+        exclude=["^/api/", "^/health$", "^/ready$", "^/static/", "^/schema"],
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,
@@ -79,11 +80,11 @@ def create_app() -> Litestar:
         cookie_secure=settings.secure_cookies,
         cookie_samesite="lax",
         cookie_httponly=False,
-        exclude=["/api/", "/schema", "/health", "/ready"],
+        exclude=["^/api/", "^/schema", "^/health$", "^/ready$"],
     )
     allowed = None
     if settings.allowed_hosts != ("*",):
-        allowed = AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts), exclude=["/health"])
+        allowed = AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts), exclude=["^/health$"])
     return Litestar(
         route_handlers=[
             HealthController,

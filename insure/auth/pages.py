@@ -14,10 +14,18 @@ from insure.auth import services
 from insure.errors import NotAuthenticated, ValidationFailed
 from insure.web.context import LANG_COOKIE
 from insure.web.pages import form_again, page, safe_next
+from insure.web.sessions import end_session, start_session
 
 NextParam = Annotated[str | None, Parameter(query="next")]
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 HOME_BY_ROLE = {"adjuster": "/adjuster/claims", "customer": "/policies"}
+
+
+def _first(value: object) -> str:
+    """A form field sent once or (by a tampered form) several times: use the first value."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
 
 
 def _landing(user: dict, wanted: str | None) -> str:
@@ -37,8 +45,7 @@ class AuthPages(Controller):
             user = await services.register_customer({k: str(v) for k, v in data.items()})
         except ValidationFailed as exc:
             return form_again("auth/signup.html", data, exc)
-        request.clear_session()
-        request.set_session({"user_id": user["id"]})
+        start_session(request, user["id"])
         return Redirect("/")
 
     @get("/login")
@@ -48,17 +55,16 @@ class AuthPages(Controller):
     @post("/login")
     async def login(self, request: Request, data: Form) -> Template | Redirect:
         try:
-            user = await services.authenticate(str(data.get("email", "")), str(data.get("password", "")))
+            user = await services.authenticate(_first(data.get("email")), _first(data.get("password")))
         except NotAuthenticated as exc:
             err = ValidationFailed.one("password", exc.code, exc.message)
-            return form_again("auth/login.html", data, err, next=safe_next(data.get("next"), ""))
-        request.clear_session()
-        request.set_session({"user_id": user["id"]})
-        return Redirect(_landing(user, data.get("next")))
+            return form_again("auth/login.html", data, err, next=safe_next(_first(data.get("next")), ""))
+        start_session(request, user["id"])
+        return Redirect(_landing(user, _first(data.get("next"))))
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
-        request.clear_session()
+        end_session(request)
         return Redirect("/")
 
     @get("/lang/{code:str}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from insure import clock
@@ -133,3 +135,27 @@ def test_roles_and_guards(stack):
         post_form(admin, "/login", {"email": "admin@insure.test", "password": DEMO_PASSWORD})
         page = admin.get("/staff").text
         assert "Trial balance" in page
+
+
+def test_logging_in_issues_a_new_session_id_and_ignores_one_chosen_by_the_client(stack):
+    import httpx
+
+    with httpx.Client(base_url=stack.base_url, headers={"Accept-Language": "en"}) as victim:
+        victim.cookies.set("insure_session", "attacker-chosen-id-123")
+        r = post_form(victim, "/login", {"email": "admin@insure.test", "password": DEMO_PASSWORD})
+        assert r.status_code in (302, 303)
+        issued = re.search(r"insure_session=([^;]+)", r.headers["set-cookie"]).group(1)
+        assert issued not in ("attacker-chosen-id-123", "null")
+    with httpx.Client(base_url=stack.base_url, cookies={"insure_session": issued}) as same_person:
+        assert same_person.get("/staff").status_code == 200
+    with httpx.Client(base_url=stack.base_url) as attacker:
+        attacker.cookies.set("insure_session", "attacker-chosen-id-123")
+        assert attacker.get("/staff").status_code in (302, 303)  # the planted id gives no access
+
+
+def test_anonymous_visits_and_probes_create_no_session(stack):
+    import httpx
+
+    for path in ("/", "/login", "/products", "/api/v1/products", "/health", "/ready"):
+        r = httpx.get(stack.base_url + path)
+        assert "insure_session" not in r.headers.get("set-cookie", ""), path
