@@ -11,6 +11,7 @@ from claims.rules import ClaimFacts, assess
 from claims.tables import Claim, ClaimEvent
 from insure import clock, outbox
 from insure.auth.tables import User
+from insure.auth.validation import has_control_characters
 from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.ledger import entries
@@ -50,7 +51,7 @@ def _parse_claim(
             FieldError("loss_date", "claim_time_barred", N_("Claims must be made within two years of the loss."))
         )
     description = " ".join(str(data.get("description", "")).split())
-    if not 10 <= len(description) <= 2000:
+    if not 10 <= len(description) <= 2000 or has_control_characters(description):
         errors.append(
             FieldError("description", "description_invalid", N_("Describe what happened in 10 to 2,000 characters."))
         )

@@ -27,6 +27,7 @@ from insure.settings import get_settings
 from insure.staff_pages import StaffPages
 from insure.templating import environment
 from insure.web.context import context_middleware
+from insure.web.headers import security_headers_middleware
 from insure.web.problems import EXCEPTION_HANDLERS
 from insure.web.sessions import SafeSessionConfig
 from products import services as products
@@ -100,7 +101,7 @@ def create_app() -> Litestar:
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        middleware=[session.middleware, context_middleware],
+        middleware=[security_headers_middleware, session.middleware, context_middleware],
         stores={"sessions": _session_store()},
         csrf_config=csrf,
         allowed_hosts=allowed,

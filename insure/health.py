@@ -18,6 +18,7 @@ class Readiness(msgspec.Struct):
     status: str
     database: str
     broker: str
+    database_engine: str  # "sqlite" or "postgres": which kind of database this process is really using
 
 
 def _broker_ping() -> None:
@@ -59,4 +60,4 @@ class HealthController(Controller):
                 f"unreachable: {', '.join(failing)}",
                 [{"field": part, "code": "unreachable", "message": f"{part} is unreachable"} for part in failing],
             )
-        return Response(Readiness(status="ready", database="ok", broker="ok"))
+        return Response(Readiness(status="ready", database="ok", broker="ok", database_engine=db.engine().engine_type))

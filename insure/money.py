@@ -7,6 +7,7 @@ and the remainder goes to the last part.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -89,8 +90,9 @@ def _round_half_up(value: Fraction) -> int:
 def allocate(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     """Split `total` in proportion to `weights` (installments, commission shares).
 
-    Every part but the last is its proportional share rounded half-up to the fen; the last part takes
-    whatever is left, so the parts always add up to `total` exactly.
+    Every part but the last is its proportional share rounded down to the fen; the last part takes whatever
+    is left, so the parts always add up to `total` exactly and none is ever negative (rounding the others
+    half-up could leave the last part below zero: 0.02 in four gave −0.01).
     """
     total_fen = to_fen(total)
     if isinstance(weights, str | bytes) or not isinstance(weights, Sequence) or not weights:
@@ -107,9 +109,10 @@ def allocate(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     weight_sum = sum(exact, Fraction(0))
     if weight_sum == 0:
         raise MoneyError("invalid_weights", "the weights must not all be zero")
-    parts = [_round_half_up(total_fen * weight / weight_sum) for weight in exact[:-1]]
-    parts.append(total_fen - sum(parts))
-    return [from_fen(part) for part in parts]
+    sign, magnitude = (-1, -total_fen) if total_fen < 0 else (1, total_fen)
+    parts = [math.floor(magnitude * weight / weight_sum) for weight in exact[:-1]]
+    parts.append(magnitude - sum(parts))
+    return [from_fen(sign * part) for part in parts]
 
 
 def format_amount(amount: Decimal) -> str:

@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import anyio
 from piccolo.columns import Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
@@ -22,6 +23,7 @@ from insure.tables_base import timestamp_now
 log = logging.getLogger(__name__)
 
 RELAY_BATCH = 200
+CLAIM_LEASE = timedelta(seconds=60)
 # Set when this request or task wrote outbox rows, so only those pay for an immediate relay pass.
 _wrote: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_wrote", default=False)
 
@@ -30,6 +32,7 @@ class OutboxMessage(Table):
     task = Varchar(length=80)
     payload = Text()  # JSON list of positional arguments: ids only
     created_at = timestamp_now()
+    claimed_at = Timestamptz(null=True, default=None)  # a relay is publishing it (a lease, see CLAIM_LEASE)
     published_at = Timestamptz(null=True, default=None, index=True)
     attempts = Integer(default=0)
     last_error = Varchar(length=255, default="")
@@ -50,22 +53,37 @@ def wrote_messages() -> bool:
 
 
 async def relay_pending(*, min_age: timedelta = timedelta(0), limit: int = RELAY_BATCH) -> int:
-    """Publish pending messages older than ``min_age``; returns how many were published."""
-    from insure.worker import celery_app
+    """Publish pending messages older than ``min_age``; returns how many were published.
 
-    cutoff = clock.now() - min_age
-    rows = (
-        await OutboxMessage.select()
-        .where(OutboxMessage.published_at.is_null() & (OutboxMessage.created_at <= cutoff))
+    Rows are first claimed with a short lease (``claimed_at``), so concurrent relays — web processes, workers,
+    beat — do not publish the same row; a relay that dies mid-way leaves its rows to be claimed again when the
+    lease runs out. The blocking publish runs in a thread with the broker's timeouts, never on the event loop.
+    """
+    now = clock.now()
+    claimable = OutboxMessage.published_at.is_null() & (
+        OutboxMessage.claimed_at.is_null() | (OutboxMessage.claimed_at < now - CLAIM_LEASE)
+    )
+    candidates = (
+        await OutboxMessage.select(OutboxMessage.id)
+        .where(claimable & (OutboxMessage.created_at <= now - min_age))
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if not candidates:
+        return 0
+    claimed = (
+        await OutboxMessage.update({OutboxMessage.claimed_at: now})
+        .where(OutboxMessage.id.is_in([r["id"] for r in candidates]) & claimable)
+        .returning(OutboxMessage.id, OutboxMessage.task, OutboxMessage.payload)
+    )
     published = 0
-    for row in rows:
+    for row in sorted(claimed, key=lambda r: r["id"]):
         try:
-            celery_app.send_task(row["task"], args=json.loads(row["payload"]))
-        except Exception as exc:  # broker down: keep the row, try again on the next pass
+            await anyio.to_thread.run_sync(_publish, row["task"], json.loads(row["payload"]))
+        except Exception as exc:  # broker down or slow: release the rest for the next pass
             log.warning("outbox relay: broker refused %s #%s: %s", row["task"], row["id"], exc)
+            unsent = [r["id"] for r in claimed if r["id"] >= row["id"]]
+            await OutboxMessage.update({OutboxMessage.claimed_at: None}).where(OutboxMessage.id.is_in(unsent))
             await OutboxMessage.update(
                 {OutboxMessage.attempts: OutboxMessage.attempts + 1, OutboxMessage.last_error: str(exc)[:250]}
             ).where(OutboxMessage.id == row["id"])
@@ -73,6 +91,12 @@ async def relay_pending(*, min_age: timedelta = timedelta(0), limit: int = RELAY
         await OutboxMessage.update({OutboxMessage.published_at: clock.now()}).where(OutboxMessage.id == row["id"])
         published += 1
     return published
+
+
+def _publish(task: str, args: list) -> None:
+    from insure.worker import celery_app
+
+    celery_app.send_task(task, args=args)
 
 
 async def pending_count() -> int:

@@ -27,7 +27,8 @@ QUEUES = ("claims", "documents", "payments", "default")
 def _broker_options() -> dict[str, Any]:
     settings = get_settings()
     if not settings.broker_is_embedded:
-        return {"visibility_timeout": 3600}
+        # a broker that accepts connections but never answers must not hang a web request or a worker
+        return {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 3}
     folder = settings.broker_dir / "queue"
     processed = settings.broker_dir / "processed"
     for path in (folder, processed):
@@ -37,6 +38,7 @@ def _broker_options() -> dict[str, Any]:
         "data_folder_out": str(folder),
         "processed_folder": str(processed),
         "store_processed": False,
+        "polling_interval": 0.1,  # the directory is polled; 1 s (kombu's default) delays every workflow step
     }
 
 
@@ -46,6 +48,8 @@ def make_celery() -> Celery:
     app.conf.update(
         broker_transport_options=_broker_options(),
         broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
         task_default_queue="default",
         task_default_exchange="default",
         task_default_routing_key="default",
@@ -66,8 +70,8 @@ def make_celery() -> Celery:
         accept_content=["json"],
         timezone="UTC",
         beat_schedule={
-            "relay-outbox": {"task": "outbox.relay", "schedule": 2.0},
-            "reconcile-stuck-work": {"task": "outbox.reconcile", "schedule": 30.0},
+            "relay-outbox": {"task": "outbox.relay", "schedule": 2.0, "options": {"expires": 10}},
+            "reconcile-stuck-work": {"task": "outbox.reconcile", "schedule": 60.0, "options": {"expires": 120}},
         },
     )
     return app

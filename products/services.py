@@ -99,10 +99,10 @@ def parse_risk(prod: Product | None, data: dict, errors: list[FieldError]) -> Ri
     except MoneyError:
         errors.append(FieldError("sum_insured", "sum_insured_invalid", N_("Enter the sum insured in CNY.")))
     occupation = str(data.get("occupation_class") or "1").strip()
-    if not occupation.isdigit():
+    if not (occupation.isascii() and occupation.isdigit()):
         errors.append(FieldError("occupation_class", "occupation_unknown", RATING_MESSAGES["occupation_unknown"]))
     days_text = str(data.get("trip_days") or "").strip()
-    if days_text and not days_text.isdigit():
+    if days_text and not (days_text.isascii() and days_text.isdigit()):
         errors.append(FieldError("trip_days", "trip_days_invalid", RATING_MESSAGES["trip_days_invalid"]))
     frequency = str(data.get("frequency") or "annual")
     if frequency not in FREQUENCIES:

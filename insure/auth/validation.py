@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,12 +44,12 @@ def normalise_email(email: str) -> str:
 def validate_registration(data: dict[str, str], today: date) -> tuple[Registration | None, list[FieldError]]:
     errors: list[FieldError] = []
     email = normalise_email(data.get("email", ""))
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    if not EMAIL_RE.match(email) or len(email) > 254 or has_control_characters(email):
         errors.append(FieldError("email", "email_invalid", N_("Enter a valid email address.")))
     password = data.get("password", "")
     errors += [FieldError("password", f"password_{p}", PASSWORD_MESSAGES[p]) for p in password_problems(password)]
     name = " ".join(data.get("name", "").split())
-    if not 1 <= len(name) <= 100:
+    if not 1 <= len(name) <= 100 or has_control_characters(name):
         errors.append(FieldError("name", "name_invalid", N_("Enter your full name (up to 100 characters).")))
     mobile = re.sub(r"[\s-]", "", data.get("mobile", ""))
     if mobile.startswith("+86"):
@@ -74,6 +75,11 @@ def validate_registration(data: dict[str, str], today: date) -> tuple[Registrati
     if errors or birth is None:
         return None, errors
     return Registration(email, password, name, mobile, id_number, birth), []
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL and other control characters have no place in names or descriptions (and PostgreSQL refuses NUL)."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text)
 
 
 def _age(birth: date, today: date) -> int:

@@ -10,6 +10,7 @@ transaction. Replaying the notification changes nothing.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 
@@ -59,8 +60,12 @@ async def start(payer: dict, policy_number: str, card_number: str, expiry: str, 
         )
     policy = await policies.get_for(payer, policy_number)
     scoped_key = f"{payer['id']}:{key}"
-    fingerprint = hashlib.sha256(
-        f"{policy_number}|{card_number.replace(' ', '')}|{expiry.strip()}|{policy['premium_fen']}".encode()
+    # Keyed (HMAC), so the stored fingerprint cannot be brute-forced back into a card number (PCI DSS 3.5).
+    digits = re.sub(r"\D", "", card_number)
+    fingerprint = hmac.new(
+        get_settings().secret_key.encode(),
+        f"{policy_number}|{digits}|{expiry.replace(' ', '')}|{policy['premium_fen']}".encode(),
+        hashlib.sha256,
     ).hexdigest()
     previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
     if previous:

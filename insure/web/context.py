@@ -51,6 +51,9 @@ def context_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != "http" or scope["path"].startswith(("/static/", "/health")):
             await app(scope, receive, send)
             return
+        if "\x00" in scope["path"]:  # a NUL byte in the path can only be an attack or a broken client
+            await _not_found(send)
+            return
         scope["user"] = await _user_for(scope)
         query_lang = None
         for part in (scope.get("query_string") or b"").decode("latin-1").split("&"):
@@ -64,3 +67,15 @@ def context_middleware(app: ASGIApp) -> ASGIApp:
             i18n._current.reset(token)
 
     return middleware
+
+
+async def _not_found(send: Send) -> None:
+    body = b'{"type":"urn:insure:problem:not_found","title":"Not found.","status":404,"code":"not_found"}'
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

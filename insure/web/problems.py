@@ -95,7 +95,19 @@ def http_handler(request: Request, exc: HTTPException) -> Response:
     return _error_page(request, status, gettext(title))
 
 
+def _is_bad_characters(exc: Exception) -> bool:
+    """PostgreSQL refuses NUL and invalid characters in text (asyncpg CharacterNotInRepertoireError etc.)."""
+    return type(exc).__name__ in {"CharacterNotInRepertoireError", "UntranslatableCharacterError"} or (
+        "invalid byte sequence" in str(exc) or "\\x00" in str(exc)
+    )
+
+
 def internal_handler(request: Request, exc: Exception) -> Response:
+    if _is_bad_characters(exc):
+        title = gettext("The request contains characters that are not allowed.")
+        if is_api(request.url.path):
+            return problem(request, 400, "invalid_characters", title)
+        return _error_page(request, 400, title)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     title = gettext("Something went wrong on our side; please try again.")
     if is_api(request.url.path):

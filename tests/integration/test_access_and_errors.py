@@ -90,7 +90,7 @@ def test_registration_reports_every_bad_field_and_stores_nothing(api):
     assert api.post("/auth/register", json=ident).status_code == 201
     again = api.post("/auth/register", json=ident)
     assert again.status_code == 422
-    assert {e["code"] for e in again.json()["errors"]} == {"email_taken", "id_number_taken"}
+    assert {e["code"] for e in again.json()["errors"]} == {"email_taken", "id_number_unavailable"}
 
 
 def test_malformed_json_and_wrong_types_name_the_problem(api):

@@ -24,12 +24,19 @@ def test_health_and_readiness(stack):
     assert httpx.get(stack.base_url + "/health").json() == {"status": "ok"}
     ready = httpx.get(stack.base_url + "/ready")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "database": "ok", "broker": "ok"}
+    assert ready.json() | {"database_engine": "-"} == {
+        "status": "ready",
+        "database": "ok",
+        "broker": "ok",
+        "database_engine": "-",
+    }
+    assert ready.headers["x-frame-options"] == "DENY" and ready.headers["cache-control"] == "no-store"
 
 
 def test_the_stack_runs_on_the_services_it_was_given(stack):
     expected = "postgres" if os.environ.get("INSURE_TEST_POSTGRES") else "sqlite"
-    assert engine().engine_type == expected
+    assert httpx.get(stack.base_url + "/ready").json()["database_engine"] == expected  # what the server uses
+    assert engine().engine_type == expected  # and what this test process reads with
     worker_log = (stack.logs / "worker.log").read_text()
     transport = "redis://" if os.environ.get("INSURE_TEST_BROKER") else "filesystem://"
     assert transport in worker_log

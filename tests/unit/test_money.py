@@ -126,14 +126,15 @@ def test_parse_amount_max_is_inclusive():
 def test_allocate_gives_the_remainder_to_the_last_part():
     assert allocate(D("100.00"), [1, 1, 1]) == [D("33.33"), D("33.33"), D("33.34")]
     assert allocate(D("100.00"), [D("0.7"), D("0.3")]) == [D("70.00"), D("30.00")]
-    assert allocate(D("0.05"), [1, 1]) == [D("0.03"), D("0.02")]  # 0.025 rounds half-up
+    assert allocate(D("0.05"), [1, 1]) == [D("0.02"), D("0.03")]  # the first parts are rounded down
+    assert allocate(D("0.02"), [1, 1, 1, 1]) == [D("0.00"), D("0.00"), D("0.00"), D("0.02")]  # never negative
+    assert allocate(D("-100.00"), [1, 1, 1]) == [D("-33.33"), D("-33.33"), D("-33.34")]  # a refund splits alike
     assert allocate(D("10.00"), [1, 0, 1]) == [D("5.00"), D("0.00"), D("5.00")]
 
 
 def test_allocate_last_part_absorbs_all_the_rounding():
     # given 0.10 split seven ways (each share is 0.0142857), when allocated, then the first six parts are
-    # rounded to 0.01 and the last takes what is left: the rule "remainder to the last part", even though
-    # the last part is then more than one fen away from its share
+    # rounded down to 0.01 and the last takes what is left: the rule "remainder to the last part"
     assert allocate(D("0.10"), [1] * 7) == [D("0.01")] * 6 + [D("0.04")]
 
 
@@ -162,7 +163,7 @@ weights_strategy = st.lists(
 @given(st.integers(min_value=-(10**12), max_value=10**12), weights_strategy)
 def test_allocate_parts_sum_to_the_total_and_stay_close_to_the_share(total_fen, weights):
     # given any total and weights, when allocated, then the parts add up exactly, every part but the last
-    # is within half a fen of its exact share, and the last part is off by at most the others' rounding
+    # is its exact share rounded toward zero, the last takes the rest, and no part has the wrong sign
     total = from_fen(total_fen)
     parts = allocate(total, weights)
     assert len(parts) == len(weights)
@@ -171,18 +172,18 @@ def test_allocate_parts_sum_to_the_total_and_stay_close_to_the_share(total_fen, 
     weight_sum = sum(Fraction(w) for w in weights)
     shares_fen = [Fraction(total_fen) * Fraction(w) / weight_sum for w in weights]
     errors = [abs(Fraction(to_fen(part)) - share) for part, share in zip(parts, shares_fen, strict=True)]
-    assert all(error <= Fraction(1, 2) for error in errors[:-1])
-    assert errors[-1] <= Fraction(len(weights) - 1, 2)
+    assert all(error < 1 for error in errors[:-1])
+    assert errors[-1] < len(weights)
+    assert all(part * total >= 0 for part in parts)
 
 
-@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=2))
-def test_allocate_parts_are_within_one_fen_of_the_share_for_up_to_three_parts(total_fen, extra):
-    # given a split into two or three parts (the common case: premium and fee shares), then every part,
-    # the last included, is within one fen of its exact proportional share
-    weights = [1] * (extra + 1)
-    parts = allocate(from_fen(total_fen), weights)
-    share = Fraction(total_fen, len(weights))
-    assert all(abs(to_fen(part) - share) <= 1 for part in parts)
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=11))
+def test_equal_instalments_are_equal_but_the_last(total_fen, extra):
+    # given a premium split into equal instalments, then every instalment but the last is the same amount and
+    # the last is at most n−1 fen more — what a customer expects on a premium schedule
+    parts = allocate(from_fen(total_fen), [1] * (extra + 1))
+    assert len(set(parts[:-1])) <= 1
+    assert 0 <= to_fen(parts[-1]) - to_fen(parts[0]) < len(parts)
 
 
 @pytest.mark.parametrize(
