@@ -8,6 +8,7 @@ from pathlib import Path
 from litestar import Litestar, Request
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
@@ -39,15 +40,28 @@ STATIC_DIR = Path(__file__).parent / "static"
 SESSION_MAX_AGE = 8 * 3600
 
 
-def _session_store() -> Store:
+THROTTLED = {"/login", "/signup", "/api/v1/auth/token", "/api/v1/auth/register"}
+
+
+def _stores() -> dict[str, Store]:
+    """Sessions and rate-limit counters: in Redis when configured (shared by every web process), else local."""
     settings = get_settings()
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
-        return RedisStore.with_client(url=settings.redis_url, namespace="insure-sessions")
+        root = RedisStore.with_client(url=settings.redis_url, namespace="insure")
+        return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate-limit")}
     from litestar.stores.file import FileStore
+    from litestar.stores.memory import MemoryStore
 
-    return FileStore(path=settings.var_dir / "sessions", create_directories=True)
+    return {
+        "sessions": FileStore(path=settings.var_dir / "sessions", create_directories=True),
+        "rate_limit": MemoryStore(),
+    }
+
+
+def _is_credential_attempt(request: Request) -> bool:
+    return request.method == "POST" and request.url.path in THROTTLED
 
 
 async def _relay_after_write(request: Request) -> None:
@@ -83,6 +97,10 @@ def create_app() -> Litestar:
         cookie_httponly=False,
         exclude=["^/api/", "^/schema", "^/health$", "^/ready$"],
     )
+    # password guessing and sign-up floods: a per-client budget on the credential endpoints only
+    throttle = RateLimitConfig(
+        rate_limit=("minute", settings.login_attempts_per_minute), check_throttle_handler=_is_credential_attempt
+    )
     allowed = None
     if settings.allowed_hosts != ("*",):
         allowed = AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts), exclude=["^/health$"])
@@ -101,8 +119,8 @@ def create_app() -> Litestar:
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        middleware=[security_headers_middleware, session.middleware, context_middleware],
-        stores={"sessions": _session_store()},
+        middleware=[security_headers_middleware, throttle.middleware, session.middleware, context_middleware],
+        stores=_stores(),
         csrf_config=csrf,
         allowed_hosts=allowed,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),

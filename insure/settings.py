@@ -40,6 +40,7 @@ class Settings:
     allowed_hosts: tuple[str, ...]
     wkhtmltopdf: str | None
     timezone: str
+    login_attempts_per_minute: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,6 +93,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         allowed_hosts=hosts or ("*",),
         wkhtmltopdf=env.get("WKHTMLTOPDF") or None,
         timezone=env.get("INSURE_TIMEZONE", "Asia/Shanghai"),
+        login_attempts_per_minute=int(env.get("LOGIN_RATE_LIMIT", "20")),
     )
 
 

@@ -19,6 +19,7 @@ os.environ.pop("BROKER_URL", None)
 os.environ.pop("REDIS_URL", None)
 os.environ["INSURE_ENV"] = "test"
 os.environ["PAYMENT_WEBHOOK_SECRET"] = "test-webhook-secret"
+os.environ["LOGIN_RATE_LIMIT"] = "100000"  # the suite signs up hundreds of customers from one address
 
 PG_ADMIN = os.environ.get("INSURE_TEST_POSTGRES")
 PG_DATABASE = f"insure_test_{secrets.token_hex(4)}" if PG_ADMIN else None

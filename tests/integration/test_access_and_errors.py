@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from insure import clock
@@ -156,3 +157,47 @@ def test_buying_someone_elses_birth_date_quote_is_refused(api):
     assert r.status_code == 422
     assert r.json()["errors"][0]["code"] == "insured_birth_date_mismatch"
     assert api.get("/policies", headers=auth(customer)).json() == []
+
+
+def test_password_guessing_is_throttled(stack):
+    from .conftest import free_port
+    from .helpers import wait_for
+
+    port = free_port()
+    web = stack.start("web-throttled", "web", "--port", str(port), env={"LOGIN_RATE_LIMIT": "3"})
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/auth/token"
+        wait_for(lambda: _status(f"http://127.0.0.1:{port}/health"), lambda s: s == 200, timeout=30)
+        answers = [httpx.post(url, json={"email": "admin@insure.test", "password": f"guess {n}"}) for n in range(5)]
+        assert [r.status_code for r in answers[:3]] == [401, 401, 401]
+        assert answers[3].status_code == 429
+        assert answers[3].json()["code"] == "too_many_requests"
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/products").status_code == 200  # other routes unaffected
+    finally:
+        web.terminate()
+        web.wait(timeout=15)
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=2).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def test_buying_one_quote_twice_at_once_makes_one_policy(api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    customer = register(api)
+    q = api.post(
+        "/quotes", json={"product_code": "pa_basic", "birth_date": customer["birth_date"], "sum_insured": "100000"}
+    ).json()
+
+    def buy(_: int) -> int:
+        with httpx.Client(base_url=str(api.base_url), timeout=15) as client:
+            return client.post("/policies", json={"quote_id": q["id"]}, headers=auth(customer)).status_code
+
+    with ThreadPoolExecutor(5) as pool:
+        codes = sorted(pool.map(buy, range(5)))
+    assert codes == [201, 409, 409, 409, 409]
+    assert len(api.get("/policies", headers=auth(customer)).json()) == 1
