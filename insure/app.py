@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from claims.api import ClaimsController
 from claims.pages import ClaimPages
 from insure import db, outbox
+from insure.admin_api import AdminController
 from insure.auth.api import AuthController
 from insure.auth.pages import AuthPages
 from insure.health import HealthController
@@ -107,6 +108,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
+            AdminController,
             AuthController,
             ProductsController,
             PoliciesController,

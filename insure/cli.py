@@ -15,12 +15,14 @@ import click
 from insure.settings import get_settings
 
 
-def _run(coro: Any) -> Any:
+def _run(coro: Any, name: str = "") -> Any:
     async def wrapped() -> Any:
-        from insure import db
+        from insure import clock_store, db
 
         await db.start_pool()
         try:
+            if name != "migrate":
+                await clock_store.refresh(force=True)
             return await coro
         finally:
             await db.close_pool()
@@ -45,7 +47,7 @@ async def _migrate() -> None:
 @main.command()
 def migrate() -> None:
     """Apply database migrations (SQLite or PostgreSQL, from DATABASE_URL)."""
-    _run(_migrate())
+    _run(_migrate(), "migrate")
     click.echo("migrate: database is up to date")
 
 
@@ -161,7 +163,7 @@ def run(host: str, port: int) -> None:
     from insure.seed import seed as run_seed
 
     _preflight()
-    _run(_migrate())
+    _run(_migrate(), "migrate")
     logins = _run(run_seed())
     me = [sys.executable, "-m", "insure"]
     procs = {

@@ -28,6 +28,11 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(get_settings().timezone))
 
 
+def offset() -> timedelta:
+    """How far this process's clock is ahead of real time (zero outside demo mode)."""
+    return _offset
+
+
 def set_offset(offset: timedelta) -> None:
     """Move this process's clock (tests and demos only)."""
     global _offset

@@ -3,6 +3,7 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from insure.auth.tables import ApiToken, User
+from insure.clock_store import ClockSetting
 from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
@@ -24,5 +25,6 @@ APP_CONFIG = AppConfig(
         Payment,
         SandboxCharge,
         Document,
+        ClockSetting,
     ],
 )

@@ -41,6 +41,7 @@ class Settings:
     wkhtmltopdf: str | None
     timezone: str
     login_attempts_per_minute: int
+    demo_clock: bool
 
     @property
     def is_sqlite(self) -> bool:
@@ -94,6 +95,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         wkhtmltopdf=env.get("WKHTMLTOPDF") or None,
         timezone=env.get("INSURE_TIMEZONE", "Asia/Shanghai"),
         login_attempts_per_minute=int(env.get("LOGIN_RATE_LIMIT", "20")),
+        demo_clock=_flag(env.get("DEMO_CLOCK", "0" if mode == "production" else "1")),
     )
 
 

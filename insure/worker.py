@@ -44,7 +44,12 @@ def _broker_options() -> dict[str, Any]:
 
 def make_celery() -> Celery:
     settings = get_settings()
-    app = Celery("insure", broker=settings.broker_url, include=["insure.tasks", "claims.tasks"])
+    broker = settings.broker_url
+    if settings.broker_is_embedded:
+        from insure import embedded_broker
+
+        broker = f"{embedded_broker.ALIAS}://"
+    app = Celery("insure", broker=broker, include=["insure.tasks", "claims.tasks"])
     app.conf.update(
         broker_transport_options=_broker_options(),
         broker_connection_retry_on_startup=True,
@@ -97,6 +102,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         asyncio.set_event_loop(_loop)
         _loop_pid = os.getpid()
         _loop.run_until_complete(start_pool())
+    from insure.clock_store import refresh
+
+    _loop.run_until_complete(refresh(force=True))  # every step sees the same "today" as the web
     result = _loop.run_until_complete(coro)
     _loop.run_until_complete(_relay_quietly())
     return result

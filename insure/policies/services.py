@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from insure import clock, outbox
 from insure.db import transaction
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
@@ -78,7 +80,8 @@ async def issue(policy_id: int, actor: str) -> None:
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if policy is None or policy["status"] != PolicyStatus.PENDING_PAYMENT:
         return  # already issued: paying is idempotent
-    effective, expiry = cover_period(clock.today(), policy["policy_term_years"])
+    # cover starts at 00:00 the next day (次日零时生效): a loss before the purchase can never be covered
+    effective, expiry = cover_period(clock.today() + timedelta(days=1), policy["policy_term_years"])
     await transition(
         Policy,
         policy_id,

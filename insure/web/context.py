@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from insure import i18n
+from insure import clock_store, i18n
 from insure.auth import services as auth
 
 LANG_COOKIE = "insure_lang"
@@ -54,6 +54,7 @@ def context_middleware(app: ASGIApp) -> ASGIApp:
         if "\x00" in scope["path"]:  # a NUL byte in the path can only be an attack or a broken client
             await _not_found(send)
             return
+        await clock_store.refresh()
         scope["user"] = await _user_for(scope)
         query_lang = None
         for part in (scope.get("query_string") or b"").decode("latin-1").split("&"):

@@ -7,12 +7,14 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import TypeVar
 
 import httpx
 
 from insure.identity import make_resident_id
+from insure.seed import DEMO_PASSWORD
 
 T = TypeVar("T")
 PASSWORD = "a sturdy passphrase 42"
@@ -25,7 +27,9 @@ def db(query: Awaitable[T]) -> T:
     async def wrapped() -> T:
         return await query
 
-    return asyncio.run(wrapped())
+    # in a thread of its own: a test may already run an event loop (Playwright's sync API does)
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, wrapped()).result()
 
 
 def new_identity(birth: date = date(1988, 3, 9)) -> dict[str, str]:
@@ -62,8 +66,32 @@ def wait_for(fetch: Callable[[], T], done: Callable[[T], bool], timeout: float =
     return value
 
 
-def buy_policy(api: httpx.Client, customer: dict[str, str], sum_insured: str = "300000", pay: bool = True) -> dict:
-    """Quote, buy and (optionally) pay; returns the policy once it is in force (or as bought)."""
+def today() -> date:
+    """The business date every process of the running stack sees (the demo clock may have been moved)."""
+    from insure import clock, clock_store
+
+    db(clock_store.refresh(force=True))
+    return clock.today()
+
+
+_admin: dict[str, str] = {}
+
+
+def travel(api: httpx.Client, days: int = 1) -> date:
+    """Move the whole stack's clock forward (as an admin would in the demo) and return the new date."""
+    if "auth" not in _admin:
+        r = api.post("/auth/token", json={"email": "admin@insure.test", "password": DEMO_PASSWORD})
+        _admin["auth"] = f"Bearer {r.json()['access_token']}"
+    r = api.post("/admin/clock", json={"days": days}, headers={"Authorization": _admin["auth"]})
+    assert r.status_code == 200, r.text
+    return date.fromisoformat(r.json()["today"])
+
+
+def buy_policy(
+    api: httpx.Client, customer: dict[str, str], sum_insured: str = "300000", pay: bool = True, start: bool = True
+) -> dict:
+    """Quote, buy and (optionally) pay; returns the policy once it is in force (or as bought). Cover starts at
+    00:00 the next day, so with ``start`` the clock is then moved one day forward, into the period of cover."""
     q = api.post(
         "/quotes",
         json={
@@ -86,10 +114,13 @@ def buy_policy(api: httpx.Client, customer: dict[str, str], sum_insured: str = "
         headers={**auth(customer), "Idempotency-Key": secrets.token_hex(8)},
     )
     assert r.status_code == 202, r.text
-    return wait_for(
+    policy = wait_for(
         lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
         lambda body: body["status"] == "in_force",
     )
+    if start:
+        travel(api, 1)
+    return policy
 
 
 def csrf_token(html: str) -> str:

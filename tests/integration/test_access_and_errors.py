@@ -5,10 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from insure import clock
 from insure.auth.tables import User
 
-from .helpers import PASSWORD, auth, buy_policy, db, new_identity, register
+from .helpers import PASSWORD, auth, buy_policy, db, new_identity, register, today
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +19,7 @@ def test_another_customer_gets_404_for_every_object(api):
         "/claims",
         json={
             "policy_number": policy["number"],
-            "loss_date": clock.today().isoformat(),
+            "loss_date": today().isoformat(),
             "description": "Cut a hand on broken glass at home",
             "amount": "150",
             "coverage_code": "accidental_medical",
@@ -45,7 +44,7 @@ def test_another_customer_gets_404_for_every_object(api):
         "/claims",
         json={
             "policy_number": policy["number"],
-            "loss_date": clock.today().isoformat(),
+            "loss_date": today().isoformat(),
             "description": "Pretending to be the policyholder",
             "amount": "100",
             "coverage_code": "accidental_medical",
@@ -131,7 +130,7 @@ def test_a_quote_outside_the_product_rules_names_the_field(api, change, field, c
 def test_a_claim_with_a_future_date_or_no_description_is_refused(api):
     customer = register(api)
     policy = buy_policy(api, customer)
-    tomorrow = clock.today().toordinal() + 1
+    tomorrow = today().toordinal() + 1
     from datetime import date
 
     r = api.post(

@@ -10,13 +10,12 @@ from datetime import timedelta
 import pytest
 
 from claims.tables import Claim
-from insure import clock
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.ledger.tables import JournalLine
 from insure.payments.tables import Payment
 
-from .helpers import auth, buy_policy, db, register, wait_for
+from .helpers import auth, buy_policy, db, register, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -34,14 +33,17 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     customer = register(api)
 
     # when they quote 300,000 CNY of accident cover at occupation class 2, buy and pay
-    policy = buy_policy(api, customer, sum_insured="300000")
+    bought_on = today()
+    policy = buy_policy(api, customer, sum_insured="300000", start=False)
 
-    # then the policy is in force from today for one year at 300,000 × 1.3‰ = 390.00 CNY
+    # then the policy is in force for one year from 00:00 the next day, at 300,000 × 1.3‰ = 390.00 CNY
     assert policy["status"] == "in_force"
     assert policy["annual_premium"] == "390.00"
-    today = clock.today()
-    assert policy["effective_date"] == today.isoformat()
-    assert policy["expiry_date"] == (today.replace(year=today.year + 1) - timedelta(days=1)).isoformat()
+    starts = bought_on + timedelta(days=1)
+    assert policy["effective_date"] == starts.isoformat()
+    assert policy["expiry_date"] == (starts.replace(year=starts.year + 1) - timedelta(days=1)).isoformat()
+
+    travel(api, 1)  # the next day: cover has started
 
     # and a worker renders the schedule PDF, with the policy number and the Chinese product name in it
     docs = wait_for(
@@ -58,12 +60,12 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
         assert policy["number"] in text
         assert "安心意外伤害保险" in text
 
-    # when they claim 1,200.50 CNY for an accident today
+    # when they claim 1,200.50 CNY for an accident on the first day of cover
     r = api.post(
         "/claims",
         json={
             "policy_number": policy["number"],
-            "loss_date": today.isoformat(),
+            "loss_date": starts.isoformat(),
             "description": "Slipped on a wet staircase and broke a wrist",
             "amount": "1200.50",
             "coverage_code": "accidental_medical",
@@ -123,7 +125,7 @@ def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
         "/claims",
         json={
             "policy_number": policy["number"],
-            "loss_date": clock.today().isoformat(),
+            "loss_date": today().isoformat(),
             "description": "Hospitalised for two weeks after a road accident",
             "amount": "80000",
             "coverage_code": "accidental_death_disability",
@@ -149,7 +151,7 @@ def test_an_unpaid_policy_cannot_be_claimed_on(api):
         "/claims",
         json={
             "policy_number": policy["number"],
-            "loss_date": clock.today().isoformat(),
+            "loss_date": today().isoformat(),
             "description": "Twisted an ankle while hiking",
             "amount": "300",
             "coverage_code": "accidental_medical",
@@ -159,3 +161,29 @@ def test_an_unpaid_policy_cannot_be_claimed_on(api):
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["errors"]] == ["policy_number"]
     assert api.get("/claims", headers=auth(customer)).json() == []
+
+
+def test_an_accident_before_cover_starts_is_never_paid_automatically(api):
+    # given a policy bought and paid today: cover starts at 00:00 tomorrow
+    customer = register(api)
+    bought_on = today()
+    policy = buy_policy(api, customer, start=False)
+    # when the customer claims for an accident that happened on the day of purchase
+    r = api.post(
+        "/claims",
+        json={
+            "policy_number": policy["number"],
+            "loss_date": bought_on.isoformat(),
+            "amount": "800",
+            "coverage_code": "accidental_medical",
+            "description": "An accident on the morning of the purchase",
+        },
+        headers=auth(customer),
+    )
+    # then the worker refers it to an adjuster, naming the rule
+    claim = wait_for(
+        lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
+        lambda body: body["status"] in ("paid", "referred"),
+    )
+    assert claim["status"] == "referred"
+    assert [rule["code"] for rule in claim["assessment"] if not rule["passed"]] == ["policy_in_force_on_loss_date"]

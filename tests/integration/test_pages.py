@@ -6,10 +6,9 @@ import re
 
 import pytest
 
-from insure import clock
 from insure.seed import DEMO_PASSWORD
 
-from .helpers import GOOD_CARD, csrf_token, new_identity, wait_for
+from .helpers import GOOD_CARD, csrf_token, new_identity, today, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +61,7 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
         browser,
         f"/policies/{number}/claims",
         {
-            "loss_date": clock.today().isoformat(),
+            "loss_date": today().isoformat(),
             "description": "Fell from a ladder while painting",
             "coverage_code": "accidental_medical",
             "amount": "800",

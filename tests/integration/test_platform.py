@@ -38,7 +38,7 @@ def test_the_stack_runs_on_the_services_it_was_given(stack):
     assert httpx.get(stack.base_url + "/ready").json()["database_engine"] == expected  # what the server uses
     assert engine().engine_type == expected  # and what this test process reads with
     worker_log = (stack.logs / "worker.log").read_text()
-    transport = "redis://" if os.environ.get("INSURE_TEST_BROKER") else "filesystem://"
+    transport = "redis://" if os.environ.get("INSURE_TEST_BROKER") else "insurefs://"  # the embedded broker
     assert transport in worker_log
 
 
