@@ -37,8 +37,8 @@ class InsurerOut(msgspec.Struct):
 
 
 def _quote_out(row: dict) -> QuoteOut:
-    participating = services.product(row["product_code"]).participating
-    return quote_out(row, expired=not services.quote_is_valid(row), participating=participating)
+    life = services.product(row["product_code"]).pricing.method == "life_equivalence"
+    return quote_out(row, expired=not services.quote_is_valid(row), has_illustration=life)
 
 
 class ProductsController(Controller):
@@ -75,7 +75,8 @@ class ProductsController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Price and store a quote",
         description="Anonymous visitors may quote: the quote is reachable through its unguessable `id`. With a "
-        "bearer token it belongs to that customer. Give the fields the product needs (`sex`, `smoker`, "
+        "bearer token it belongs to that customer; an agent's quote is for a client, who buys it with the id the "
+        "agent sends them (the agent is recorded). Give the fields the product needs (`sex`, `smoker`, "
         "`policy_term`, `premium_term`, `frequency` for life and critical illness; `occupation_class` for "
         "accident; `social_insurance` for medical; `destination_zone`, `trip_days` for travel); terms default "
         "to the product's first offer. Amounts are decimal strings in CNY. A quote is an immutable snapshot, "
@@ -83,7 +84,7 @@ class ProductsController(Controller):
     )
     async def create_quote(self, request: Request, data: QuoteRequest) -> QuoteOut:
         user = request.scope.get("user")
-        row = await services.create_quote(msgspec.structs.asdict(data), user["id"] if user else None)
+        row = await services.create_quote(msgspec.structs.asdict(data), user)
         return _quote_out(row)
 
     @post(

@@ -83,7 +83,7 @@ class ProductPages(Controller):
         fields = _fields(data, product_code=code)
         user = request.scope.get("user")
         try:
-            quote = await services.create_quote(fields, user["id"] if user else None)
+            quote = await services.create_quote(fields, user)
         except ValidationFailed as exc:
             return form_again("products/detail.html", fields, exc, product=prod)
         return Redirect(f"/quotes/{quote['public_id']}")

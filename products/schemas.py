@@ -245,9 +245,10 @@ class QuoteOut(msgspec.Struct):
     valid_until: str
     expired: bool
     illustration_url: str | None
+    quoted_by_agent: bool
 
 
-def quote_out(row: dict, *, expired: bool, participating: bool) -> QuoteOut:
+def quote_out(row: dict, *, expired: bool, has_illustration: bool) -> QuoteOut:
     frequency = row["risk"].get("frequency") or "annual"
     per_payment = from_fen(row["premium_per_payment_fen"] or row["annual_premium_fen"])
     return QuoteOut(
@@ -275,7 +276,8 @@ def quote_out(row: dict, *, expired: bool, participating: bool) -> QuoteOut:
         risk=row["risk"],
         valid_until=row["valid_until"].isoformat(),
         expired=expired,
-        illustration_url=f"/api/v1/quotes/{row['public_id']}/illustration" if participating else None,
+        illustration_url=f"/api/v1/quotes/{row['public_id']}/illustration" if has_illustration else None,
+        quoted_by_agent=row.get("agent") is not None,
     )
 
 

@@ -175,13 +175,18 @@ def risk_json(risk: Risk) -> dict:
     }
 
 
-async def create_quote(data: dict, customer_id: int | None) -> dict:
+async def create_quote(data: dict, user: dict | None) -> dict:
+    """Store a priced quote. A customer owns theirs; an agent's quote is for a client, who buys it through the
+    unguessable id the agent sends them; an anonymous visitor's quote belongs to whoever holds the id."""
     priced = price(data)
+    customer_id = user["id"] if user and user["role"] == "customer" else None
+    agent_id = user["id"] if user and user["role"] == "agent" else None
     b, now = priced.breakdown, clock.now()
     rows = await Quote.insert(
         Quote(
             public_id=secrets.token_hex(16),
             customer=customer_id,
+            agent=agent_id,
             channel=priced.channel,
             insurer_code=priced.product.insurer_code,
             product_code=priced.product.code,

@@ -11,7 +11,8 @@ from insure.tables_base import currency, fk, money, timestamp_now
 
 class Quote(Table):
     public_id = Varchar(length=32, unique=True, index=True)
-    customer = fk(User, null=True)
+    customer = fk(User, null=True)  # the customer who owns it; None: anyone holding the id (e.g. an agent's client)
+    agent = fk(User, null=True)  # the agent who quoted it for a client
     channel = Varchar(length=16)
     insurer_code = Varchar(length=40)
     product_code = Varchar(length=40, index=True)

@@ -229,3 +229,26 @@ def _ok(url: str) -> bool:
     except httpx.HTTPError:
         time.sleep(0.2)
         return False
+
+
+def test_an_agent_quotes_for_a_client_who_then_buys_it(api):
+    from insure.seed import DEMO_PASSWORD
+
+    from .helpers import auth, register
+
+    agent = api.post("/auth/token", json={"email": "agent@insure.test", "password": DEMO_PASSWORD}).json()
+    client = register(api)
+    q = api.post(
+        "/quotes",
+        json={
+            "product_code": "pa_pingyuan",
+            "birth_date": client["birth_date"],
+            "sum_insured": "200000",
+            "channel": "platform",
+        },
+        headers={"Authorization": f"Bearer {agent['access_token']}"},
+    ).json()
+    assert q["quoted_by_agent"] is True and q["channel"] == "platform"
+    bought = api.post("/policies", json={"quote_id": q["id"]}, headers=auth(client))
+    assert bought.status_code == 201, bought.text
+    assert bought.json()["channel"] == "platform"
