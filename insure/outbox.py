@@ -97,7 +97,3 @@ def _publish(task: str, args: list) -> None:
     from insure.worker import celery_app
 
     celery_app.send_task(task, args=args)
-
-
-async def pending_count() -> int:
-    return await OutboxMessage.count().where(OutboxMessage.published_at.is_null())

@@ -184,35 +184,29 @@ def product_out(p: Product) -> ProductOut:
     )
 
 
-class QuoteRequest(msgspec.Struct):
+class RiskFields(msgspec.Struct, kw_only=True):
+    """What the premium depends on; a product uses the fields it needs (see POST /api/v1/quotes)."""
+
+    birth_date: str = ""
+    sum_insured: str = ""
+    sex: str | None = None
+    smoker: bool = False
+    occupation_class: int = 1
+    policy_term: str | None = None
+    premium_term: str | None = None
+    frequency: str = "annual"
+    social_insurance: bool = True
+    destination_zone: str | None = None
+    trip_days: int | None = None
+
+
+class QuoteRequest(RiskFields, kw_only=True):
     product_code: str
-    birth_date: str = ""
-    sum_insured: str = ""
     channel: str = "direct"
-    sex: str | None = None
-    smoker: bool = False
-    occupation_class: int = 1
-    policy_term: str | None = None
-    premium_term: str | None = None
-    frequency: str = "annual"
-    social_insurance: bool = True
-    destination_zone: str | None = None
-    trip_days: int | None = None
 
 
-class CompareRequest(msgspec.Struct):
+class CompareRequest(RiskFields, kw_only=True):
     product_type: str
-    birth_date: str = ""
-    sum_insured: str = ""
-    sex: str | None = None
-    smoker: bool = False
-    occupation_class: int = 1
-    policy_term: str | None = None
-    premium_term: str | None = None
-    frequency: str = "annual"
-    social_insurance: bool = True
-    destination_zone: str | None = None
-    trip_days: int | None = None
 
 
 class BreakdownLine(msgspec.Struct):

@@ -46,14 +46,6 @@ async def post(idempotency_key: str, memo: str, source_type: str, source_id: int
     return entry_id
 
 
-async def account_balance_fen(code: str) -> int:
-    """Debits minus credits of one account, summed from its lines."""
-    rows = await JournalLine.select(JournalLine.debit_fen, JournalLine.credit_fen).where(
-        JournalLine.account.code == code
-    )
-    return sum(r["debit_fen"] - r["credit_fen"] for r in rows)
-
-
 async def trial_balance() -> dict[str, int]:
     """Every account's balance; the values sum to zero when the books balance."""
     rows = await JournalLine.select(
@@ -63,9 +55,3 @@ async def trial_balance() -> dict[str, int]:
     for r in rows:
         totals[r["code"]] = totals.get(r["code"], 0) + r["debit_fen"] - r["credit_fen"]
     return totals
-
-
-async def entries_for(source_type: str, source_id: int) -> list[dict]:
-    return await JournalEntry.select().where(
-        (JournalEntry.source_type == source_type) & (JournalEntry.source_id == source_id)
-    )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from litestar import MediaType, Request
-from litestar.response import Redirect, Template
+from litestar import MediaType
+from litestar.response import Template
 
 from insure.errors import ValidationFailed
 from insure.i18n import gettext
@@ -37,7 +36,3 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
-
-
-def login_redirect(request: Request) -> Redirect:
-    return Redirect(f"/login?next={quote(request.url.path)}")
