@@ -18,6 +18,8 @@ from claims.api import ClaimsController
 from claims.pages import ClaimPages
 from insure import db, outbox
 from insure.admin_api import AdminController
+from insure.applications.api import ApplicationsController
+from insure.applications.pages import ApplicationPages
 from insure.auth.api import AuthController
 from insure.auth.pages import AuthPages
 from insure.health import HealthController
@@ -109,6 +111,7 @@ def create_app() -> Litestar:
         route_handlers=[
             HealthController,
             AdminController,
+            ApplicationsController,
             AuthController,
             ProductsController,
             PoliciesController,
@@ -117,6 +120,7 @@ def create_app() -> Litestar:
             AuthPages,
             ProductPages,
             PolicyPages,
+            ApplicationPages,
             ClaimPages,
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -21,6 +21,14 @@ LABELS: dict[str, dict[str, str]] = {
         "denied": N_("Denied"),
         "paid": N_("Paid"),
     },
+    "application_status": {
+        "offered": N_("Revised terms offered"),
+        "referred": N_("With an underwriter"),
+        "accepted": N_("Accepted"),
+        "declined": N_("Declined"),
+        "postponed": N_("Postponed"),
+        "withdrawn": N_("Withdrawn"),
+    },
     "role": {
         "customer": N_("Customer"),
         "agent": N_("Agent"),
@@ -88,6 +96,22 @@ LABELS: dict[str, dict[str, str]] = {
         "low": N_("Low"),
         "medium": N_("Medium"),
         "high": N_("High"),
+    },
+    "relation": {
+        "self": N_("Myself"),
+        "spouse": N_("Spouse"),
+        "child": N_("Child"),
+        "parent": N_("Parent"),
+        "sibling": N_("Brother or sister"),
+        "other": N_("Other"),
+    },
+    "outcome": {
+        "accept": N_("Accept"),
+        "load": N_("Accept with an extra premium"),
+        "exclude": N_("Accept with an exclusion"),
+        "refer": N_("Refer to an underwriter"),
+        "postpone": N_("Postpone"),
+        "decline": N_("Decline"),
     },
     "failure": {
         "card_declined": N_("the card was declined"),

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from insure.applications.tables import Application, ApplicationEvent
 from insure.auth.tables import ApiToken, User
 from insure.clock_store import ClockSetting
 from insure.documents_tables import Document
@@ -26,5 +27,7 @@ APP_CONFIG = AppConfig(
         SandboxCharge,
         Document,
         ClockSetting,
+        Application,
+        ApplicationEvent,
     ],
 )

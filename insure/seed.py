@@ -29,8 +29,11 @@ STAFF = (
     DemoLogin("adjuster@insure.test", "adjuster", "王理赔 Wang (adjuster)"),
     DemoLogin("adjuster2@insure.test", "adjuster", "李理赔 Li (adjuster)"),
     DemoLogin("underwriter@insure.test", "underwriter", "赵核保 Zhao (underwriter)"),
+    DemoLogin("senior.underwriter@insure.test", "underwriter", "钱核保 Qian (senior underwriter)"),
     DemoLogin("agent@insure.test", "agent", "陈代理 Chen (agent)"),
 )
+# underwriting authority (largest sum insured each may decide), in fen
+AUTHORITY = {"underwriter@insure.test": 100_000_000, "senior.underwriter@insure.test": 1_000_000_000}
 DEMO_CUSTOMER = DemoLogin("customer@insure.test", "customer", "张三")
 CUSTOMERS = 8
 
@@ -64,6 +67,8 @@ async def seed(progress: bool = True) -> list[DemoLogin]:
         if not await User.exists().where(User.email == login.email):
             await auth.create_staff(login.email, login.name, login.role, DEMO_PASSWORD)
             created += 1
+        if login.email in AUTHORITY:
+            await User.update({User.authority_fen: AUTHORITY[login.email]}).where(User.email == login.email)
     customers = [
         Registration(
             DEMO_CUSTOMER.email,

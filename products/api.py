@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.errors import N_
 from insure.i18n import gettext
-from products import illustration_doc, services
+from products import illustration_doc, services, underwriting
 from products.schemas import (
     CompareRequest,
     IllustrationOut,
@@ -27,6 +27,12 @@ from products.schemas import (
 )
 
 NOT_GUARANTEED = N_("Dividends are not guaranteed: illustrated amounts depend on the insurer's future results.")
+
+
+class QuestionOut(msgspec.Struct):
+    code: str
+    text_zh: str
+    text_en: str
 
 
 class InsurerOut(msgspec.Struct):
@@ -62,6 +68,15 @@ class ProductsController(Controller):
     @get("/products/{code:str}", summary="One product with its pricing basis")
     async def get_product(self, code: str) -> ProductOut:
         return product_out(services.product(code))
+
+    @get(
+        "/products/{code:str}/questionnaire",
+        summary="The product's health declaration (健康告知)",
+        description="Every question must be answered yes or no on an application (`answers`: {code: bool}).",
+    )
+    async def questionnaire(self, code: str) -> list[QuestionOut]:
+        rules = underwriting.DEFAULT_RULES[services.product(code).type]
+        return [QuestionOut(q.code, q.text_zh, q.text_en) for q in rules.questions]
 
     @get("/insurers", summary="Insurers on the platform and their direct-sale products")
     async def list_insurers(self) -> list[InsurerOut]:

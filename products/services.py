@@ -227,10 +227,6 @@ def quote_is_valid(row: dict) -> bool:
     return row["valid_until"] > clock.now()
 
 
-def quote_premium(row: dict) -> Decimal:
-    return from_fen(row["annual_premium_fen"])
-
-
 def quote_risk(row: dict) -> Risk:
     """The Risk a stored quote was priced for (to re-run its illustration exactly)."""
     r = row["risk"]

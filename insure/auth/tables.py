@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Boolean, Date, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, Date, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.tables_base import fk, timestamp_now
@@ -20,6 +20,7 @@ class User(Table, tablename="app_user"):
     birth_date = Date(null=True, default=None)
     role = Varchar(length=20, default="customer", index=True)
     locale = Varchar(length=10, default="zh_CN")
+    authority_fen = BigInt(default=0)  # underwriters: the largest sum insured they may decide
     is_active = Boolean(default=True)
     created_at = timestamp_now()
 

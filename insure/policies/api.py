@@ -8,17 +8,13 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import File
-from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_202_ACCEPTED
 
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
 from insure.policies import schedule, services
 from insure.web.guards import signed_in
-
-
-class BuyRequest(msgspec.Struct):
-    quote_id: str
 
 
 class PolicyOut(msgspec.Struct):
@@ -96,16 +92,6 @@ class PoliciesController(Controller):
     tags = ["policies"]
     guards = [signed_in]
     security = BEARER_SECURITY
-
-    @post(
-        "/",
-        status_code=HTTP_201_CREATED,
-        summary="Buy: turn a quote into a policy awaiting payment",
-        description="The signed-in customer becomes policyholder and insured; the quote's birth date must match "
-        "the customer's ID number. A quote can be bought once, and only while it is valid.",
-    )
-    async def buy(self, request: Request, data: BuyRequest) -> PolicyOut:
-        return policy_out(await services.buy(request.scope["user"], data.quote_id))  # type: ignore[arg-type]
 
     @get("/", summary="The customer's policies")
     async def list_policies(self, request: Request) -> list[PolicyOut]:

@@ -12,7 +12,6 @@ from litestar.response import File, Redirect, Template
 
 from claims import services as claims
 from insure.errors import Conflict, ValidationFailed
-from insure.i18n import gettext
 from insure.payments import services as payments
 from insure.policies import schedule, services
 from insure.web.guards import signed_in
@@ -41,25 +40,6 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
 class PolicyPages(Controller):
     include_in_schema = False
     guards = [signed_in]
-
-    @post("/quotes/{quote_id:str}/buy")
-    async def buy(self, request: Request, quote_id: str) -> Redirect | Template:
-        try:
-            policy = await services.buy(request.scope["user"], quote_id)  # type: ignore[arg-type]
-        except (ValidationFailed, Conflict) as exc:
-            quote = await products.get_quote(quote_id)
-            return page(
-                "products/quote.html",
-                status_code=exc.status,
-                quote=quote,
-                product=products.product(quote["product_code"]),
-                valid=products.quote_is_valid(quote),
-                problem=gettext(
-                    exc.errors[0].message if isinstance(exc, ValidationFailed) else exc.message,
-                    **getattr(exc, "params", {}),
-                ),
-            )
-        return Redirect(f"/policies/{policy['number']}/pay")
 
     @get("/policies")
     async def list_policies(self, request: Request) -> Template:

@@ -1,77 +1,73 @@
-"""Buying a policy from a quote, issuing it on payment, and reading policies with ownership checks."""
+"""Policies: created for accepted applications, issued on payment, read with ownership checks."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from insure import clock, outbox
-from insure.db import transaction
-from insure.errors import N_, Conflict, NotFound, ValidationFailed
+from insure.db import for_update
+from insure.errors import N_, Conflict, NotFound
 from insure.policies.model import PolicyStatus, cover_period, new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
-from products import services as products
+from products.tables import Quote
 
 
-async def buy(customer: dict, quote_public_id: str) -> dict:
-    """Turn the customer's quote into a policy awaiting payment; the customer is policyholder and insured."""
-    quote = await products.get_quote(quote_public_id)
-    if quote["customer"] not in (None, customer["id"]):
-        raise NotFound(N_("No such quote."), code="quote_not_found")
-    if not products.quote_is_valid(quote):
-        raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
-    if customer["birth_date"] is None or quote["birth_date"] != customer["birth_date"]:
-        raise ValidationFailed.one(
-            "birth_date",
-            "insured_birth_date_mismatch",
-            N_("The quote's birth date does not match your ID number; please quote again with your own details."),
+async def create_from_application(application: dict, quote: dict, actor: str) -> dict:
+    """The policy for an accepted application, awaiting payment (inside the application's transaction).
+
+    One policy per quote: the quote row is locked (PostgreSQL) so a double click cannot make two.
+    """
+    await for_update(Quote.select(Quote.id).where(Quote.public_id == quote["public_id"])).first()
+    existing = (
+        await Policy.select(Policy.number)
+        .where((Policy.quote_id == quote["public_id"]) & (Policy.status != PolicyStatus.CANCELLED))
+        .first()
+    )
+    if existing:
+        raise Conflict(
+            N_("A policy was already bought from this quote: %(number)s."),
+            code="quote_already_used",
+            number=existing["number"],
         )
-    prod = products.product(quote["product_code"])
-    async with transaction():
-        existing = (
-            await Policy.select(Policy.number)
-            .where((Policy.quote_id == quote_public_id) & (Policy.status != PolicyStatus.CANCELLED))
-            .first()
+    rows = await Policy.insert(
+        Policy(
+            number=new_number("P"),
+            customer=application["customer"],
+            quote_id=quote["public_id"],
+            application_number=application["number"],
+            insurer_code=quote["insurer_code"],
+            product_code=quote["product_code"],
+            product_version=quote["product_version"],
+            channel=quote["channel"],
+            relation=application["relation"],
+            insured_name=application["insured_name"],
+            insured_id_number=application["insured_id_number"],
+            insured_birth_date=application["insured_birth_date"],
+            occupation_class=application["occupation_class"],
+            beneficiaries=application["beneficiaries"],
+            exclusions=application["exclusions"],
+            loading=application["loading"],
+            sum_insured_fen=quote["sum_insured_fen"],
+            premium_fen=application["premium_per_payment_fen"],
+            annual_premium_fen=application["annual_premium_fen"],
+            payments_per_year=quote["payments_per_year"],
+            policy_term_years=quote["policy_term_years"],
+            premium_term_years=quote["premium_term_years"],
+            status=PolicyStatus.PENDING_PAYMENT,
+            created_at=clock.now(),
         )
-        if existing:
-            raise Conflict(
-                N_("A policy was already bought from this quote: %(number)s."),
-                code="quote_already_used",
-                number=existing["number"],
-            )
-        rows = await Policy.insert(
-            Policy(
-                number=new_number("P"),
-                customer=customer["id"],
-                quote_id=quote_public_id,
-                insurer_code=quote["insurer_code"],
-                product_code=quote["product_code"],
-                product_version=quote["product_version"],
-                channel=quote["channel"],
-                insured_name=customer["name"],
-                insured_id_number=customer["id_number"],
-                insured_birth_date=customer["birth_date"],
-                occupation_class=quote["occupation_class"],
-                sum_insured_fen=quote["sum_insured_fen"],
-                premium_fen=quote["premium_per_payment_fen"] or quote["annual_premium_fen"],
-                annual_premium_fen=quote["annual_premium_fen"],
-                payments_per_year=quote["payments_per_year"],
-                policy_term_years=quote["policy_term_years"],
-                premium_term_years=quote["premium_term_years"],
-                status=PolicyStatus.PENDING_PAYMENT,
-                created_at=clock.now(),
-            )
-        ).returning(*Policy.all_columns())
-        await PolicyEvent.insert(
-            PolicyEvent(
-                policy=rows[0]["id"],
-                from_status="",
-                to_status=PolicyStatus.PENDING_PAYMENT,
-                actor=f"user:{customer['id']}",
-                reason=f"bought from quote {quote_public_id} ({prod.code} v{prod.version})",
-                at=clock.now(),
-            )
+    ).returning(*Policy.all_columns())
+    await PolicyEvent.insert(
+        PolicyEvent(
+            policy=rows[0]["id"],
+            from_status="",
+            to_status=PolicyStatus.PENDING_PAYMENT,
+            actor=actor,
+            reason=f"application {application['number']} accepted (quote {quote['public_id']})",
+            at=clock.now(),
         )
+    )
     return rows[0]
 
 

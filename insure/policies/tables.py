@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Date, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.auth.tables import User
@@ -13,6 +13,11 @@ class Policy(Table):
     number = Varchar(length=32, unique=True, index=True)
     customer = fk(User)
     quote_id = Varchar(length=32, index=True)
+    application_number = Varchar(length=32, default="", index=True)
+    relation = Varchar(length=10, default="self")  # the insured's relation to the policyholder
+    beneficiaries = JSON(default="[]")  # [] = the insured's legal heirs
+    exclusions = JSON(default="[]")  # [[zh, en], …] agreed at underwriting
+    loading = Varchar(length=12, default="0")
     insurer_code = Varchar(length=40)
     product_code = Varchar(length=40, index=True)
     product_version = Varchar(length=20)

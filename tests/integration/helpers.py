@@ -87,6 +87,29 @@ def travel(api: httpx.Client, days: int = 1) -> date:
     return date.fromisoformat(r.json()["today"])
 
 
+def application_body(api: httpx.Client, quote_id: str, **changes: object) -> dict:
+    """A complete, healthy application for oneself: every health question answered no, legal heirs."""
+    product = api.get(f"/quotes/{quote_id}").json()["product_code"]
+    questions = api.get(f"/products/{product}/questionnaire").json()
+    body = {
+        "quote_id": quote_id,
+        "height_cm": 172,
+        "weight_kg": "66",
+        "answers": {q["code"]: False for q in questions},
+        "legal_heirs": True,
+        "address": "上海市徐汇区漕溪北路 88 号",
+        "bank_account": "6222020200112233445",
+        "consent": True,
+    }
+    return {**body, **changes}
+
+
+def apply(api: httpx.Client, customer: dict[str, str], quote_id: str, **changes: object) -> dict:
+    r = api.post("/applications", json=application_body(api, quote_id, **changes), headers=auth(customer))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
 def buy_policy(
     api: httpx.Client, customer: dict[str, str], sum_insured: str = "300000", pay: bool = True, start: bool = True
 ) -> dict:
@@ -103,9 +126,9 @@ def buy_policy(
         headers=auth(customer),
     )
     assert q.status_code == 201, q.text
-    p = api.post("/policies", json={"quote_id": q.json()["id"]}, headers=auth(customer))
-    assert p.status_code == 201, p.text
-    policy = p.json()
+    app = apply(api, customer, q.json()["id"])
+    assert app["status"] == "accepted", app
+    policy = api.get(f"/policies/{app['policy_number']}", headers=auth(customer)).json()
     if not pay:
         return policy
     r = api.post(

@@ -7,7 +7,7 @@ import pytest
 
 from insure.auth.tables import User
 
-from .helpers import PASSWORD, auth, buy_policy, db, new_identity, register, today
+from .helpers import PASSWORD, application_body, auth, buy_policy, db, new_identity, register, today
 
 pytestmark = pytest.mark.integration
 
@@ -152,7 +152,7 @@ def test_a_claim_with_a_future_date_or_no_description_is_refused(api):
 def test_buying_someone_elses_birth_date_quote_is_refused(api):
     customer = register(api)
     q = api.post("/quotes", json={"product_code": "pa_basic", "birth_date": "1970-06-01", "sum_insured": "100000"})
-    r = api.post("/policies", json={"quote_id": q.json()["id"]}, headers=auth(customer))
+    r = api.post("/applications", json=application_body(api, q.json()["id"]), headers=auth(customer))
     assert r.status_code == 422
     assert r.json()["errors"][0]["code"] == "insured_birth_date_mismatch"
     assert api.get("/policies", headers=auth(customer)).json() == []
@@ -195,7 +195,8 @@ def test_buying_one_quote_twice_at_once_makes_one_policy(api):
 
     def buy(_: int) -> int:
         with httpx.Client(base_url=str(api.base_url), timeout=15) as client:
-            return client.post("/policies", json={"quote_id": q["id"]}, headers=auth(customer)).status_code
+            body = application_body(api, q["id"])
+            return client.post("/applications", json=body, headers=auth(customer)).status_code
 
     with ThreadPoolExecutor(5) as pool:
         codes = sorted(pool.map(buy, range(5)))

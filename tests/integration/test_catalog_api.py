@@ -234,7 +234,7 @@ def _ok(url: str) -> bool:
 def test_an_agent_quotes_for_a_client_who_then_buys_it(api):
     from insure.seed import DEMO_PASSWORD
 
-    from .helpers import auth, register
+    from .helpers import apply, auth, register
 
     agent = api.post("/auth/token", json={"email": "agent@insure.test", "password": DEMO_PASSWORD}).json()
     client = register(api)
@@ -249,6 +249,6 @@ def test_an_agent_quotes_for_a_client_who_then_buys_it(api):
         headers={"Authorization": f"Bearer {agent['access_token']}"},
     ).json()
     assert q["quoted_by_agent"] is True and q["channel"] == "platform"
-    bought = api.post("/policies", json={"quote_id": q["id"]}, headers=auth(client))
-    assert bought.status_code == 201, bought.text
-    assert bought.json()["channel"] == "platform"
+    bought = apply(api, client, q["id"])
+    assert bought["status"] == "accepted"
+    assert api.get(f"/policies/{bought['policy_number']}", headers=auth(client)).json()["channel"] == "platform"

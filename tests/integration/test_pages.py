@@ -41,10 +41,30 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
     r = browser.post("/products/pa_basic/quote", data={**quote_form, "_csrf_token": token})
     assert r.status_code in (302, 303)
     quote_page = r.headers["location"]
-    r = post_form(browser, quote_page + "/buy", {}, page=quote_page)
-    assert r.status_code in (302, 303)
-    pay_page = r.headers["location"]
-    assert pay_page.endswith("/pay")
+    apply_page = quote_page + "/apply"
+    form_html = browser.get(apply_page).text
+    answers = {name: "no" for name in set(re.findall(r'name="(answer_\w+)"', form_html))}
+    assert answers  # the product's health declaration is on the form
+    application = {
+        **answers,
+        "relation": "self",
+        "height_cm": "172",
+        "weight_kg": "66",
+        "legal_heirs": "on",
+        "address": "北京市朝阳区建国路 1 号",
+        "bank_account": "6222020200112233445",
+        "consent": "on",
+    }
+    # a forgotten question and a missing consent: the form comes back with the messages, nothing is stored
+    incomplete = {k: v for k, v in application.items() if k not in ("consent", sorted(answers)[0])}
+    again = post_form(browser, apply_page, incomplete)
+    assert again.status_code == 422
+    assert "Answer this question yes or no." in again.text and "Please confirm you have read" in again.text
+    r = post_form(browser, apply_page, application)
+    assert r.status_code in (302, 303), r.text[:3000]
+    decision = browser.get(r.headers["location"]).text
+    assert "accepted on standard terms" in decision
+    pay_page = re.search(r'href="(/policies/P\d+/pay)"', decision).group(1)
     number = pay_page.split("/")[2]
 
     r = post_form(browser, pay_page, {**GOOD_CARD, "idempotency_key": csrf_token(browser.get(pay_page).text)[:20]})

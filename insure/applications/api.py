@@ -1,0 +1,156 @@
+"""Applications over the API: apply from a quote, see the underwriting decision, accept revised terms."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from insure.applications import services
+from insure.i18n import get_locale
+from insure.money import from_fen
+from insure.openapi import BEARER_SECURITY
+from insure.web.guards import role, signed_in
+
+
+class InsuredIn(msgspec.Struct):
+    name: str
+    id_number: str
+
+
+class BeneficiaryIn(msgspec.Struct):
+    name: str
+    relation: str
+    share: str
+
+
+class ApplicationRequest(msgspec.Struct, kw_only=True):
+    quote_id: str
+    relation: str = "self"
+    insured: InsuredIn | None = None
+    height_cm: int = 0
+    weight_kg: str = ""
+    answers: dict[str, bool] = msgspec.field(default_factory=dict)
+    beneficiaries: list[BeneficiaryIn] = msgspec.field(default_factory=list)
+    legal_heirs: bool = False
+    address: str = ""
+    bank_account: str = ""
+    consent: bool = False
+
+
+class FiredOut(msgspec.Struct):
+    code: str
+    outcome: str
+    reason: str
+    loading: str
+
+
+class ApplicationOut(msgspec.Struct):
+    number: str
+    status: str
+    quote_id: str
+    product_code: str
+    relation: str
+    insured_name: str
+    sum_insured: str
+    annual_premium: str
+    premium_per_payment: str
+    loading: str
+    exclusions: list[str]
+    reason: str
+    decision_outcome: str
+    rules_fired: list[FiredOut]
+    policy_number: str | None
+
+
+class DecisionRequest(msgspec.Struct, kw_only=True):
+    outcome: str
+    reason: str
+    loading: str = ""
+    exclusion_zh: str = ""
+    exclusion_en: str = ""
+
+
+def application_out(app: dict, *, staff: bool = False) -> ApplicationOut:
+    zh = get_locale() == "zh_CN"
+    decision = app["decision"] or {}
+    fired = [
+        FiredOut(f["code"], f["outcome"], f["reason_zh"] if zh else f["reason_en"], f["loading"])
+        for f in decision.get("fired", [])
+    ]
+    return ApplicationOut(
+        number=app["number"],
+        status=app["status"],
+        quote_id=app["quote_id"],
+        product_code=app["product_code"],
+        relation=app["relation"],
+        insured_name=app["insured_name"],
+        sum_insured=str(from_fen(app["sum_insured_fen"])),
+        annual_premium=str(from_fen(app["annual_premium_fen"])),
+        premium_per_payment=str(from_fen(app["premium_per_payment_fen"])),
+        loading=app["loading"],
+        exclusions=[pair[0] if zh else pair[1] for pair in app["exclusions"]],
+        reason=app["plain_reason_zh"] if zh else app["plain_reason_en"],
+        decision_outcome=decision.get("outcome", ""),
+        # internal signals (anti-selection, accumulation) are for underwriters, not shown to the customer
+        rules_fired=fired if staff else [f for f in fired if f.code.split(":")[0] in CUSTOMER_VISIBLE],
+        policy_number=app["policy_number"] or None,
+    )
+
+
+CUSTOMER_VISIBLE = {"health_answers", "bmi_band", "occupation_class", "smoker"}
+
+
+class ApplicationsController(Controller):
+    path = "/api/v1/applications"
+    tags = ["applications and underwriting"]
+    guards = [signed_in]
+    security = BEARER_SECURITY
+
+    @post(
+        "/",
+        status_code=HTTP_201_CREATED,
+        summary="Apply for a policy from a quote",
+        description="The policyholder (the signed-in customer) applies for themselves or a spouse, minor child or "
+        "parent (insured's resident ID checked: check digit, birth date = the quote's). Every question of the "
+        "product's health declaration (GET /api/v1/products/{code}/questionnaire) must be answered; beneficiaries' "
+        "shares add up to 100 % or `legal_heirs` is true; consent is required. Underwriting decides at once: "
+        "`accepted` (the policy awaits payment: see `policy_number`), `offered` (revised terms — loading or "
+        "exclusion — to accept first), `referred` (an underwriter decides), `postponed` or `declined`.",
+    )
+    async def apply(self, request: Request, data: ApplicationRequest) -> ApplicationOut:
+        app = await services.submit(request.scope["user"], msgspec.to_builtins(data))  # type: ignore[arg-type]
+        return application_out(app)
+
+    @get("/", summary="The customer's applications")
+    async def list_applications(self, request: Request) -> list[ApplicationOut]:
+        return [application_out(a) for a in await services.list_for(request.scope["user"])]  # type: ignore[arg-type]
+
+    @get("/{number:str}", summary="One application with its underwriting decision")
+    async def get_application(self, request: Request, number: str) -> ApplicationOut:
+        user = request.scope["user"]
+        app = await services.get_for(user, number)  # type: ignore[arg-type]
+        return application_out(app, staff=user["role"] in ("underwriter", "admin"))  # type: ignore[index]
+
+    @post(
+        "/{number:str}/accept-terms",
+        status_code=HTTP_200_OK,
+        summary="Accept the revised terms (counter-offer)",
+        description="For an `offered` application: the customer agrees to the loading / exclusions; the policy is "
+        "created and awaits payment.",
+    )
+    async def accept_terms(self, request: Request, number: str) -> ApplicationOut:
+        return application_out(await services.accept_terms(request.scope["user"], number))  # type: ignore[arg-type]
+
+    @post(
+        "/{number:str}/decision",
+        status_code=HTTP_200_OK,
+        guards=[role("underwriter", "admin")],
+        summary="Underwriter's decision on a referred application",
+        description="`outcome`: accept, load (with `loading` in percent), exclude (with the exclusion in both "
+        "languages), decline or postpone, and a `reason` (audited). Only within the underwriter's authority (sum "
+        "insured); above it 403 `above_authority` — a senior underwriter must decide.",
+    )
+    async def decide(self, request: Request, number: str, data: DecisionRequest) -> ApplicationOut:
+        app = await services.decide(request.scope["user"], number, msgspec.to_builtins(data))  # type: ignore[arg-type]
+        return application_out(app, staff=True)

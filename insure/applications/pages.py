@@ -1,0 +1,139 @@
+"""Application pages (customer) and the underwriter's queue and decision pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from insure.applications import services
+from insure.errors import DomainError, Forbidden, ValidationFailed
+from insure.i18n import gettext
+from insure.web.guards import role, signed_in
+from insure.web.pages import form_again, page
+from products import services as products
+from products import underwriting
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+BENEFICIARY_ROWS = 3
+
+
+def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
+    """The flat HTML form as the service's structure (the same one the API takes as JSON)."""
+    answers = {k[len("answer_") :]: v for k, v in form.items() if k.startswith("answer_")}
+    beneficiaries = [
+        {
+            "name": form.get(f"b{i}_name", ""),
+            "relation": form.get(f"b{i}_relation", ""),
+            "share": form.get(f"b{i}_share", ""),
+        }
+        for i in range(BENEFICIARY_ROWS)
+        if str(form.get(f"b{i}_name", "")).strip()
+    ]
+    return {
+        "quote_id": quote_id,
+        "relation": form.get("relation", "self"),
+        "insured": {"name": form.get("insured_name", ""), "id_number": form.get("insured_id_number", "")},
+        "height_cm": form.get("height_cm", ""),
+        "weight_kg": form.get("weight_kg", ""),
+        "answers": answers,
+        "beneficiaries": beneficiaries,
+        "legal_heirs": form.get("legal_heirs") in ("on", "true"),
+        "address": form.get("address", ""),
+        "bank_account": form.get("bank_account", ""),
+        "consent": form.get("consent") in ("on", "true"),
+    }
+
+
+async def _form_context(quote_id: str) -> dict[str, Any]:
+    quote = await products.get_quote(quote_id)
+    product = products.product(quote["product_code"])
+    return {
+        "quote": quote,
+        "product": product,
+        "questions": underwriting.DEFAULT_RULES[product.type].questions,
+        "rows": range(BENEFICIARY_ROWS),
+    }
+
+
+class ApplicationPages(Controller):
+    include_in_schema = False
+    guards = [signed_in]
+
+    @get("/quotes/{quote_id:str}/apply")
+    async def form(self, quote_id: str) -> Template:
+        return page(
+            "applications/form.html", form={"relation": "self", "legal_heirs": "on"}, **await _form_context(quote_id)
+        )
+
+    @post("/quotes/{quote_id:str}/apply")
+    async def apply(self, request: Request, quote_id: str, data: Form) -> Template | Redirect:
+        fields = {k: str(v) for k, v in data.items()}
+        try:
+            app = await services.submit(request.scope["user"], application_fields(fields, quote_id))  # type: ignore[arg-type]
+        except ValidationFailed as exc:
+            return form_again("applications/form.html", fields, exc, **await _form_context(quote_id))
+        except DomainError as exc:
+            ctx = await _form_context(quote_id)
+            return page(
+                "applications/form.html",
+                status_code=exc.status,
+                form=fields,
+                problem=gettext(exc.message, **exc.params),
+                **ctx,
+            )
+        return Redirect(f"/applications/{app['number']}")
+
+    @get("/applications/{number:str}")
+    async def detail(self, request: Request, number: str) -> Template:
+        app = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        return page("applications/detail.html", app=app, product=products.product(app["product_code"]))
+
+    @post("/applications/{number:str}/accept")
+    async def accept(self, request: Request, number: str) -> Redirect:
+        app = await services.accept_terms(request.scope["user"], number)  # type: ignore[arg-type]
+        return Redirect(f"/policies/{app['policy_number']}/pay")
+
+    @get("/underwriting", guards=[role("underwriter", "admin")])
+    async def queue(self, request: Request) -> Template:
+        user = request.scope["user"]
+        return page(
+            "underwriting/queue.html", applications=await services.referred_queue(), authority_fen=user["authority_fen"]
+        )  # type: ignore[index]
+
+    @get("/underwriting/{number:str}", guards=[role("underwriter", "admin")])
+    async def review(self, request: Request, number: str) -> Template:
+        return page("underwriting/detail.html", **await self._review_context(request, number))
+
+    @post("/underwriting/{number:str}", guards=[role("underwriter", "admin")])
+    async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:
+        fields = {k: str(v) for k, v in data.items()}
+        try:
+            await services.decide(request.scope["user"], number, fields)  # type: ignore[arg-type]
+        except ValidationFailed as exc:
+            return form_again("underwriting/detail.html", fields, exc, **await self._review_context(request, number))
+        except Forbidden as exc:
+            ctx = await self._review_context(request, number)
+            return page(
+                "underwriting/detail.html",
+                status_code=403,
+                form=fields,
+                problem=gettext(exc.message, **exc.params),
+                **ctx,
+            )
+        return Redirect("/underwriting")
+
+    async def _review_context(self, request: Request, number: str) -> dict[str, Any]:
+        app = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        product = products.product(app["product_code"])
+        questions = {q.code: q for q in underwriting.DEFAULT_RULES[product.type].questions}
+        return {
+            "app": app,
+            "product": product,
+            "questions": questions,
+            "others": await services.other_policies(app),
+            "events": await services.events(app["id"]),
+        }

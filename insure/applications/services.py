@@ -1,0 +1,397 @@
+"""Applications: the customer applies from a quote, underwriting decides at once (or refers to a person),
+revised terms must be accepted, and an accepted application becomes a policy awaiting payment."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from insure import clock
+from insure.applications.model import (
+    START,
+    TRANSITIONS,
+    ApplicationStatus,
+    answer_problems,
+    parse_beneficiaries,
+    relation_problems,
+)
+from insure.applications.tables import Application, ApplicationEvent
+from insure.db import for_update, transaction
+from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from insure.identity import InvalidResidentId, parse_resident_id
+from insure.money import from_fen, quantize, to_fen
+from insure.policies import services as policies
+from insure.policies.model import new_number
+from insure.policies.tables import Policy
+from insure.state import transition
+from insure.tables_base import json_value
+from products import services as products
+from products import underwriting
+from products.rating import RatingError, entry_age
+
+OPEN = (ApplicationStatus.OFFERED, ApplicationStatus.REFERRED)
+
+
+def _text(data: dict, key: str) -> str:
+    return " ".join(str(data.get(key) or "").split())
+
+
+def _insured(holder: dict, data: dict, errors: list[FieldError]) -> dict | None:
+    """Who is insured: the policyholder, or a relation identified by their resident ID number (KYC)."""
+    relation = str(data.get("relation") or "self")
+    if relation == "self":
+        if not holder.get("id_number"):
+            errors.append(FieldError("insured", "holder_without_id", N_("Your account has no ID number.")))
+            return None
+        rid = parse_resident_id(holder["id_number"])
+        return {
+            "relation": "self",
+            "name": holder["name"],
+            "id_number": rid.number,
+            "birth": rid.birth_date,
+            "sex": rid.sex,
+        }
+    insured = data.get("insured") if isinstance(data.get("insured"), dict) else {}
+    name = " ".join(str(insured.get("name", "")).split())
+    if not 1 <= len(name) <= 100:
+        errors.append(FieldError("insured.name", "insured_name_invalid", N_("Enter the insured's full name.")))
+    try:
+        rid = parse_resident_id(str(insured.get("id_number", "")), today=clock.today())
+    except InvalidResidentId:
+        errors.append(
+            FieldError(
+                "insured.id_number", "insured_id_invalid", N_("Enter the insured's 18-character resident ID number.")
+            )
+        )
+        return None
+    return {"relation": relation, "name": name, "id_number": rid.number, "birth": rid.birth_date, "sex": rid.sex}
+
+
+def _measurements(data: dict, errors: list[FieldError]) -> tuple[int, Decimal]:
+    height, weight = 0, Decimal(0)
+    with contextlib.suppress(ValueError):
+        height = int(str(data.get("height_cm", "")))
+    if not 40 <= height <= 250:
+        errors.append(FieldError("height_cm", "height_invalid", N_("Enter the insured's height in centimetres.")))
+    with contextlib.suppress(InvalidOperation):
+        weight = Decimal(str(data.get("weight_kg", "")))
+    if not (weight.is_finite() and 2 <= weight <= 300):
+        errors.append(FieldError("weight_kg", "weight_invalid", N_("Enter the insured's weight in kilograms.")))
+    return height, weight
+
+
+async def _exposure(insured_id: str, product_type: str) -> tuple[Decimal, int]:
+    """The insured's sum insured already held or applied for on this type of product, and their applications in
+    the last 30 days — the same person recognised by ID number across policies and applications."""
+    codes = [p.code for p in products.products_on_sale(type_=product_type)]
+    held = await Policy.select(Policy.sum_insured_fen).where(
+        (Policy.insured_id_number == insured_id)
+        & Policy.status.is_in(["pending_payment", "in_force"])
+        & Policy.product_code.is_in(codes or [""])
+    )
+    pending = await Application.select(Application.sum_insured_fen).where(
+        (Application.insured_id_number == insured_id)
+        & Application.status.is_in(list(OPEN))
+        & (Application.product_type == product_type)
+    )
+    recent = await Application.count().where(
+        (Application.insured_id_number == insured_id) & (Application.created_at >= clock.now() - timedelta(days=30))
+    )
+    return from_fen(sum(r["sum_insured_fen"] for r in held + pending)), recent + 1
+
+
+def _decision_json(decision: underwriting.Decision) -> dict:
+    return {
+        "outcome": decision.outcome,
+        "total_loading": str(decision.total_loading),
+        "fired": [
+            {
+                "code": f.code,
+                "outcome": f.outcome,
+                "reason_en": f.reason_en,
+                "reason_zh": f.reason_zh,
+                "loading": str(f.loading),
+                "exclusion_en": f.exclusion_en,
+                "exclusion_zh": f.exclusion_zh,
+            }
+            for f in decision.fired
+        ],
+    }
+
+
+async def submit(holder: dict, data: dict) -> dict:
+    """Validate everything, underwrite, and store the application (and its policy when accepted outright)."""
+    quote = await products.get_quote(str(data.get("quote_id", "")))
+    if quote["customer"] not in (None, holder["id"]):
+        raise NotFound(N_("No such quote."), code="quote_not_found")
+    if not products.quote_is_valid(quote):
+        raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+    prod = products.product(quote["product_code"])
+    rules = underwriting.DEFAULT_RULES[prod.type]
+    errors: list[FieldError] = []
+    insured = _insured(holder, data, errors)
+    height, weight = _measurements(data, errors)
+    answers, answer_errors = answer_problems(tuple(q.code for q in rules.questions), data.get("answers"))
+    errors += answer_errors
+    beneficiaries, beneficiary_errors = parse_beneficiaries(data.get("beneficiaries"), bool(data.get("legal_heirs")))
+    errors += beneficiary_errors
+    address = _text(data, "address")
+    if not 5 <= len(address) <= 255:
+        errors.append(FieldError("address", "address_invalid", N_("Enter the policyholder's address.")))
+    account = re.sub(r"\s", "", str(data.get("bank_account") or ""))
+    if not re.fullmatch(r"\d{12,19}", account):
+        errors.append(
+            FieldError(
+                "bank_account",
+                "bank_account_invalid",
+                N_("Enter the 12 to 19 digits of a bank account for refunds and payouts."),
+            )
+        )
+    if data.get("consent") is not True and str(data.get("consent")).lower() not in ("true", "on", "yes"):
+        errors.append(
+            FieldError(
+                "consent",
+                "consent_missing",
+                N_("Please confirm you have read the policy terms and the health declaration."),
+            )
+        )
+    risk = quote["risk"]
+    if insured:
+        if insured["birth"] != quote["birth_date"]:
+            errors.append(
+                FieldError(
+                    "insured.id_number",
+                    "insured_birth_date_mismatch",
+                    N_("The quote was priced for another birth date; please quote again for this person."),
+                )
+            )
+        if risk.get("sex") and risk["sex"] != insured["sex"]:
+            errors.append(
+                FieldError(
+                    "insured.id_number",
+                    "insured_sex_mismatch",
+                    N_("The quote was priced for the other sex; please quote again."),
+                )
+            )
+        errors += relation_problems(insured["relation"], holder.get("birth_date"), insured["birth"], clock.today())
+        try:
+            age = entry_age(prod, insured["birth"], clock.today())
+        except RatingError as exc:
+            errors += products.rating_failure(prod, exc).errors
+            age = 0
+    if errors or insured is None:
+        raise ValidationFailed(errors)
+
+    held, recent = await _exposure(insured["id_number"], prod.type)
+    smoker = bool(risk.get("smoker"))
+    applicant = underwriting.Applicant(
+        age=age,
+        sex=insured["sex"],
+        height_cm=height,
+        weight_kg=weight,
+        occupation_class=quote["occupation_class"] or int(str(data.get("occupation_class") or 1)),
+        smoker=smoker,
+        answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
+        sum_insured=from_fen(quote["sum_insured_fen"]),
+        accumulated_sum_insured=held,
+        applications_last_30_days=recent,
+    )
+    decision = underwriting.decide(applicant, rules)
+    status = START[decision.outcome]
+    loading = decision.total_loading
+
+    def loaded(fen: int) -> int:
+        return to_fen(quantize(from_fen(fen) * (1 + loading)))
+
+    async with transaction():
+        rows = await Application.insert(
+            Application(
+                number=new_number("A"),
+                quote_id=quote["public_id"],
+                customer=holder["id"],
+                product_code=prod.code,
+                product_type=prod.type,
+                status=status,
+                relation=insured["relation"],
+                insured_name=insured["name"],
+                insured_id_number=insured["id_number"],
+                insured_birth_date=insured["birth"],
+                insured_sex=insured["sex"],
+                occupation_class=applicant.occupation_class,
+                height_cm=height,
+                weight_kg=str(weight),
+                smoker=str(smoker).lower(),
+                answers=answers,
+                beneficiaries=[{"name": b.name, "relation": b.relation, "share": str(b.share)} for b in beneficiaries],
+                address=address,
+                bank_account_last4=account[-4:],
+                sum_insured_fen=quote["sum_insured_fen"],
+                annual_premium_fen=loaded(quote["annual_premium_fen"]),
+                premium_per_payment_fen=loaded(quote["premium_per_payment_fen"] or quote["annual_premium_fen"]),
+                loading=str(loading),
+                exclusions=[list(pair) for pair in decision.exclusions],
+                decision=_decision_json(decision),
+                plain_reason_zh=decision.plain_reason("zh_CN"),
+                plain_reason_en=decision.plain_reason("en"),
+                created_at=clock.now(),
+                decided_at=clock.now() if status != ApplicationStatus.REFERRED else None,
+            )
+        ).returning(*Application.all_columns())
+        app = rows[0]
+        await _event(app["id"], "", status, f"user:{holder['id']}", f"automated underwriting: {decision.outcome}")
+        if status == ApplicationStatus.ACCEPTED:
+            app = await _create_policy(app, quote, f"user:{holder['id']}")
+    return _loaded(app)
+
+
+async def _event(app_id: int, old: str, new: str, actor: str, reason: str) -> None:
+    await ApplicationEvent.insert(
+        ApplicationEvent(
+            application=app_id, from_status=old, to_status=new, actor=actor, reason=reason[:255], at=clock.now()
+        )
+    )
+
+
+async def _create_policy(app: dict, quote: dict, actor: str) -> dict:
+    policy = await policies.create_from_application(_loaded(app), quote, actor)
+    await Application.update({Application.policy_number: policy["number"]}).where(Application.id == app["id"])
+    app["policy_number"] = policy["number"]
+    return app
+
+
+async def _move(app: dict, target: ApplicationStatus, actor: str, reason: str, **values: object) -> None:
+    if target not in TRANSITIONS[ApplicationStatus(app["status"])]:
+        raise Conflict(
+            N_("This application is %(status)s; that is no longer possible."),
+            code="illegal_transition",
+            status=app["status"],
+        )
+    cols = {getattr(Application, k): v for k, v in values.items()}
+    await transition(
+        Application,
+        app["id"],
+        app["status"],
+        target,
+        event_table=ApplicationEvent,
+        event_owner="application",
+        actor=actor,
+        reason=reason,
+        values=cols,
+    )
+
+
+async def accept_terms(holder: dict, number: str) -> dict:
+    """The customer accepts the revised terms (loading / exclusion): the policy is created, ready to pay."""
+    async with transaction():
+        app = await _locked(number)
+        if app is None or app["customer"] != holder["id"]:
+            raise NotFound(N_("No such application."), code="application_not_found")
+        await _move(app, ApplicationStatus.ACCEPTED, f"user:{holder['id']}", "customer accepted the revised terms")
+        app["status"] = ApplicationStatus.ACCEPTED
+        app = await _create_policy(app, await products.get_quote(app["quote_id"]), f"user:{holder['id']}")
+    return _loaded(app)
+
+
+async def _locked(number: str) -> dict | None:
+    return await for_update(Application.select().where(Application.number == number)).first()
+
+
+UNDERWRITER_DECISIONS = ("accept", "load", "exclude", "decline", "postpone")
+
+
+async def decide(underwriter: dict, number: str, data: dict) -> dict:
+    """An underwriter decides a referred application within their authority; every decision is audited."""
+    outcome = str(data.get("outcome", ""))
+    reason = " ".join(str(data.get("reason", "")).split())
+    errors: list[FieldError] = []
+    if outcome not in UNDERWRITER_DECISIONS:
+        errors.append(FieldError("outcome", "outcome_invalid", N_("Choose a decision.")))
+    loading = Decimal(0)
+    if outcome == "load":
+        try:
+            loading = Decimal(str(data.get("loading", ""))) / 100
+        except InvalidOperation:
+            loading = Decimal(-1)
+        if not (loading.is_finite() and Decimal("0.05") <= loading <= Decimal("3")):
+            errors.append(FieldError("loading", "loading_invalid", N_("Enter an extra premium from 5 to 300 %.")))
+    exclusion = (
+        " ".join(str(data.get("exclusion_zh", "")).split()),
+        " ".join(str(data.get("exclusion_en", "")).split()),
+    )
+    if outcome == "exclude" and not all(exclusion):
+        errors.append(FieldError("exclusion_en", "exclusion_missing", N_("Word the exclusion in Chinese and English.")))
+    if not 5 <= len(reason) <= 255:
+        errors.append(FieldError("reason", "reason_missing", N_("Give the reason for the decision (it is audited).")))
+    if errors:
+        raise ValidationFailed(errors)
+    async with transaction():
+        app = await _locked(number)
+        if app is None:
+            raise NotFound(N_("No such application."), code="application_not_found")
+        authority = underwriting.Authority(from_fen(underwriter["authority_fen"]))
+        if not underwriting.within_authority(from_fen(app["sum_insured_fen"]), authority):
+            raise Forbidden(
+                N_("This sum insured is above your authority; a senior underwriter must decide."),
+                code="above_authority",
+            )
+        target = {
+            "accept": ApplicationStatus.ACCEPTED,
+            "load": ApplicationStatus.OFFERED,
+            "exclude": ApplicationStatus.OFFERED,
+            "decline": ApplicationStatus.DECLINED,
+            "postpone": ApplicationStatus.POSTPONED,
+        }[outcome]
+        quote = await products.get_quote(app["quote_id"])
+        values: dict[str, object] = {"decided_at": clock.now()}
+        if outcome == "load":
+            values["loading"] = str(loading)
+            values["annual_premium_fen"] = to_fen(quantize(from_fen(quote["annual_premium_fen"]) * (1 + loading)))
+            per = quote["premium_per_payment_fen"] or quote["annual_premium_fen"]
+            values["premium_per_payment_fen"] = to_fen(quantize(from_fen(per) * (1 + loading)))
+        if outcome == "exclude":
+            values["exclusions"] = [*json_value(app["exclusions"]), list(exclusion)]
+        actor = f"underwriter:{underwriter['id']}"
+        await _move(app, target, actor, f"{outcome}: {reason}", **values)
+        app = await Application.select().where(Application.id == app["id"]).first()
+        if target == ApplicationStatus.ACCEPTED:
+            app = await _create_policy(app, quote, actor)
+    return _loaded(app)
+
+
+def _loaded(app: dict) -> dict:
+    for key in ("answers", "beneficiaries", "exclusions", "decision"):
+        app[key] = json_value(app[key])
+    return app
+
+
+async def get_for(user: dict, number: str) -> dict:
+    """The policyholder sees their own; underwriters and admins see any (the queue); everyone else gets 404."""
+    app = await Application.select().where(Application.number == number).first()
+    if app is None or not (app["customer"] == user["id"] or user["role"] in ("underwriter", "admin")):
+        raise NotFound(N_("No such application."), code="application_not_found")
+    return _loaded(app)
+
+
+async def list_for(holder: dict) -> list[dict]:
+    rows = (
+        await Application.select().where(Application.customer == holder["id"]).order_by(Application.id, ascending=False)
+    )
+    return [_loaded(r) for r in rows]
+
+
+async def referred_queue() -> list[dict]:
+    rows = await Application.select().where(Application.status == ApplicationStatus.REFERRED).order_by(Application.id)
+    return [_loaded(r) for r in rows]
+
+
+async def other_policies(app: dict) -> list[dict]:
+    """The insured's other policies, for the underwriter (the same person, by ID number)."""
+    return await Policy.select(Policy.number, Policy.product_code, Policy.status, Policy.sum_insured_fen).where(
+        Policy.insured_id_number == app["insured_id_number"]
+    )
+
+
+async def events(app_id: int) -> list[dict]:
+    return await ApplicationEvent.select().where(ApplicationEvent.application == app_id).order_by(ApplicationEvent.id)

@@ -1,0 +1,162 @@
+"""Applications and underwriting over HTTP: instant decisions, counter-offers, referrals to an underwriter within
+authority, and the policy that follows — the journey an insurer's back office runs every day."""
+
+from __future__ import annotations
+
+import pytest
+
+from insure.seed import DEMO_PASSWORD
+
+from .helpers import GOOD_CARD, application_body, apply, auth, register, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def staff(api, email: str) -> dict[str, str]:
+    token = api.post("/auth/token", json={"email": email, "password": DEMO_PASSWORD}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def term_quote(api, customer, sum_insured: str = "500000") -> str:
+    r = api.post(
+        "/quotes",
+        json={
+            "product_code": "term_huaxia",
+            "birth_date": customer["birth_date"],
+            "sex": "female",
+            "sum_insured": sum_insured,
+            "policy_term": "20",
+            "premium_term": "policy_term",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_referral_then_underwriter_loads_then_customer_accepts_pays_and_is_issued(api):
+    # given a customer whose health declaration needs a person to look at it (a hospital stay)
+    customer = register(api)
+    quote_id = term_quote(api, customer)
+    body = application_body(api, quote_id)
+    body["answers"]["hospitalised"] = True
+    app = api.post("/applications", json=body, headers=auth(customer)).json()
+    # then it is referred, and the customer is told so in plain words without internal signals
+    assert app["status"] == "referred" and app["policy_number"] is None
+    assert (
+        "underwriter"
+        in api.get(f"/applications/{app['number']}", headers={**auth(customer), "Accept-Language": "en"}).json()[
+            "reason"
+        ]
+    )
+
+    # when the underwriter (authority 1,000,000) accepts it with a 50 % extra premium, giving a reason
+    underwriter = staff(api, "underwriter@insure.test")
+    r = api.post(
+        f"/applications/{app['number']}/decision",
+        headers=underwriter,
+        json={"outcome": "load", "loading": "50", "reason": "Appendectomy in 2024, fully recovered"},
+    )
+    assert r.status_code == 200, r.text
+    offered = r.json()
+    assert offered["status"] == "offered" and offered["loading"] == "0.5"
+    assert float(offered["annual_premium"]) == pytest.approx(float(app["annual_premium"]) * 1.5, abs=0.01)
+    # the customer cannot pay before accepting the revised terms: there is no policy yet
+    assert api.get("/policies", headers=auth(customer)).json() == []
+
+    # when the customer accepts, a policy at the loaded premium awaits payment; paying issues it
+    accepted = api.post(f"/applications/{app['number']}/accept-terms", headers=auth(customer)).json()
+    assert accepted["status"] == "accepted" and accepted["policy_number"]
+    policy = api.get(f"/policies/{accepted['policy_number']}", headers=auth(customer)).json()
+    assert policy["annual_premium"] == offered["annual_premium"]
+    api.post(
+        f"/policies/{policy['number']}/payments",
+        json=GOOD_CARD,
+        headers={**auth(customer), "Idempotency-Key": f"uw-{policy['number']}"},
+    )
+    issued = wait_for(
+        lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
+        lambda p: p["status"] == "in_force",
+    )
+    assert issued["status"] == "in_force"
+
+    # and the decision is on the audit trail (who, what, why), seen by staff with every rule that fired
+    audit = api.get(f"/applications/{app['number']}", headers=underwriter).json()
+    assert [f["code"] for f in audit["rules_fired"]] == ["health_answers:hospitalised"]
+
+
+def test_a_decision_above_the_underwriters_authority_needs_a_senior(api):
+    customer = register(api)
+    quote_id = term_quote(api, customer, sum_insured="2000000")
+    body = application_body(api, quote_id)
+    body["answers"]["heart"] = True
+    app = api.post("/applications", json=body, headers=auth(customer)).json()
+    assert app["status"] == "referred"
+    decision = {"outcome": "accept", "reason": "Cardiologist report normal"}
+    refused = api.post(
+        f"/applications/{app['number']}/decision", json=decision, headers=staff(api, "underwriter@insure.test")
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "above_authority"
+    assert api.get(f"/applications/{app['number']}", headers=auth(customer)).json()["status"] == "referred"
+    senior = api.post(
+        f"/applications/{app['number']}/decision", json=decision, headers=staff(api, "senior.underwriter@insure.test")
+    )
+    assert senior.status_code == 200 and senior.json()["status"] == "accepted" and senior.json()["policy_number"]
+    # customers cannot decide their own applications
+    mine = api.post(f"/applications/{app['number']}/decision", json=decision, headers=auth(customer))
+    assert mine.status_code == 403
+
+
+def test_an_instant_counter_offer_for_a_high_bmi(api):
+    customer = register(api)
+    app = apply(api, customer, term_quote(api, customer), height_cm=165, weight_kg="82")  # BMI 30.1
+    assert app["status"] == "offered" and app["loading"] == "0.25"
+    assert [f["code"] for f in app["rules_fired"]] == ["bmi_band"]  # the customer sees why
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        (
+            {
+                "beneficiaries": [
+                    {"name": "张伟", "relation": "spouse", "share": "60"},
+                    {"name": "张小明", "relation": "child", "share": "30"},
+                ],
+                "legal_heirs": False,
+            },
+            "beneficiaries",
+            "shares_not_100",
+        ),
+        ({"consent": False}, "consent", "consent_missing"),
+        (
+            {"relation": "parent", "insured": {"name": "王芳", "id_number": "110105195001010011"}},
+            "insured.id_number",
+            "insured_id_invalid",
+        ),
+        ({"height_cm": 0}, "height_cm", "height_invalid"),
+        ({"bank_account": "12"}, "bank_account", "bank_account_invalid"),
+    ],
+)
+def test_bad_applications_name_the_field_and_store_nothing(api, change, field, code):
+    customer = register(api)
+    quote_id = term_quote(api, customer)
+    r = api.post("/applications", json=application_body(api, quote_id, **change), headers=auth(customer))
+    assert r.status_code == 422, r.text
+    assert (field, code) in {(e["field"], e["code"]) for e in r.json()["errors"]}
+    assert api.get("/applications", headers=auth(customer)).json() == []
+
+
+def test_an_unanswered_question_is_refused(api):
+    customer = register(api)
+    body = application_body(api, term_quote(api, customer))
+    body["answers"].pop("cancer")
+    r = api.post("/applications", json=body, headers=auth(customer))
+    assert r.status_code == 422
+    assert ("answers.cancer", "answer_missing") in {(e["field"], e["code"]) for e in r.json()["errors"]}
+
+
+def test_another_customers_application_is_404(api):
+    alice, bob = register(api), register(api)
+    app = apply(api, alice, term_quote(api, alice))
+    assert api.get(f"/applications/{app['number']}", headers=auth(bob)).status_code == 404
+    assert api.post(f"/applications/{app['number']}/accept-terms", headers=auth(bob)).status_code == 404
