@@ -18,6 +18,11 @@ def now() -> datetime:
     return datetime.now(UTC) + _offset
 
 
+def real_now() -> datetime:
+    """Wall-clock time, for security lifetimes (API tokens): moving the demo clock must not log people out."""
+    return datetime.now(UTC)
+
+
 def today() -> date:
     """Today's business date in the insurer's time zone."""
     return now().astimezone(ZoneInfo(get_settings().timezone)).date()

@@ -8,7 +8,7 @@ from insure.clock_store import ClockSetting
 from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
-from insure.payments.tables import Payment, SandboxCharge
+from insure.payments.tables import Payment, Refund, SandboxCharge
 from insure.policies.tables import Policy, PolicyEvent
 
 APP_CONFIG = AppConfig(
@@ -25,6 +25,7 @@ APP_CONFIG = AppConfig(
         PolicyEvent,
         Payment,
         SandboxCharge,
+        Refund,
         Document,
         ClockSetting,
         Application,

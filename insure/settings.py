@@ -42,6 +42,7 @@ class Settings:
     timezone: str
     login_attempts_per_minute: int
     demo_clock: bool
+    smtp_url: str | None
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +97,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         timezone=env.get("INSURE_TIMEZONE", "Asia/Shanghai"),
         login_attempts_per_minute=int(env.get("LOGIN_RATE_LIMIT", "20")),
         demo_clock=_flag(env.get("DEMO_CLOCK", "0" if mode == "production" else "1")),
+        smtp_url=env.get("SMTP_URL") or None,
     )
 
 

@@ -56,3 +56,8 @@ def render_illustration(quote_id: int) -> None:
     from products import illustration_doc
 
     run(illustration_doc.render_illustration(quote_id))
+
+
+@celery_app.task(name="payments.sandbox_refund")
+def sandbox_refund(refund_id: int) -> None:
+    run(payments.settle_refund(refund_id))

@@ -51,7 +51,7 @@ def localdate(value: date | datetime | None) -> str:
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=select_autoescape(["html", "xml"]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=False),
         extensions=["jinja2.ext.i18n"],
         undefined=StrictUndefined,
         auto_reload=False,

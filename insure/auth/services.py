@@ -111,8 +111,8 @@ async def issue_token(user_id: int) -> tuple[str, int]:
         ApiToken(
             token_hash=_digest(token),
             user=user_id,
-            created_at=clock.now(),
-            expires_at=clock.now() + TOKEN_TTL,
+            created_at=clock.real_now(),
+            expires_at=clock.real_now() + TOKEN_TTL,
         )
     )
     return token, int(TOKEN_TTL.total_seconds())
@@ -124,7 +124,7 @@ async def user_for_token(token: str) -> dict | None:
         .where(ApiToken.token_hash == _digest(token))
         .first()
     )
-    if row is None or row["revoked_at"] is not None or row["expires_at"] <= clock.now():
+    if row is None or row["revoked_at"] is not None or row["expires_at"] <= clock.real_now():
         return None
     return await user_by_id(row["user"])
 

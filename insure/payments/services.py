@@ -20,7 +20,7 @@ from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, Validat
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.payments.sandbox import CardRejected, Notification, normalise_card, sandbox_outcome, sign, verify
-from insure.payments.tables import Payment, SandboxCharge
+from insure.payments.tables import Payment, Refund, SandboxCharge
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
@@ -199,3 +199,42 @@ async def stuck_charges(older_than_s: int = 60) -> list[str]:
         SandboxCharge.notified_at.is_null() & (SandboxCharge.created_at < cutoff)
     )
     return [r["gateway_ref"] for r in rows]
+
+
+async def start_refund(payment: dict, amount_fen: int, reason: str) -> dict:
+    """Send money back through the gateway (inside the caller's transaction); the gateway confirms later and
+    only then is the refund posted to the ledger."""
+    rows = await Refund.insert(
+        Refund(
+            payment=payment["id"],
+            amount_fen=amount_fen,
+            reason=reason,
+            status="pending",
+            gateway_ref="re_" + secrets.token_hex(12),
+            created_at=clock.now(),
+        )
+    ).returning(*Refund.all_columns())
+    await outbox.enqueue("payments.sandbox_refund", rows[0]["id"])
+    return rows[0]
+
+
+async def settle_refund(refund_id: int) -> None:
+    """The sandbox gateway confirms a refund: mark it and post Dr premium refunds / Cr cash, once."""
+    async with transaction():
+        refund = await for_update(Refund.select().where(Refund.id == refund_id)).first()
+        if refund is None or refund["status"] != "pending":
+            return
+        await ledger.post(
+            f"refund:{refund_id}",
+            f"refund {refund['gateway_ref']} ({refund['reason']})",
+            "refund",
+            refund_id,
+            entries.transfer(entries.PREMIUM_REFUNDS, entries.CASH_SANDBOX, refund["amount_fen"]),
+        )
+        await Refund.update({Refund.status: "succeeded", Refund.settled_at: clock.now()}).where(
+            (Refund.id == refund_id) & (Refund.status == "pending")
+        )
+
+
+async def refunds_for(policy_id: int) -> list[dict]:
+    return await Refund.select().where(Refund.payment.policy == policy_id).order_by(Refund.id)

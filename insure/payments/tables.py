@@ -35,3 +35,15 @@ class SandboxCharge(Table):
     outcome = Varchar(length=40)  # "succeeded" or a decline code, decided from the test card number
     notified_at = Timestamptz(null=True, default=None)
     created_at = timestamp_now()
+
+
+class Refund(Table):
+    """Money going back to the customer through the gateway (free-look cancellation, later surrender …)."""
+
+    payment = fk(Payment)
+    amount_fen = money()
+    reason = Varchar(length=40)
+    status = Varchar(length=16, default="pending", index=True)
+    gateway_ref = Varchar(length=40, unique=True, index=True)
+    created_at = timestamp_now()
+    settled_at = Timestamptz(null=True, default=None)

@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import File
-from litestar.status_codes import HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
@@ -30,6 +30,9 @@ class PolicyOut(msgspec.Struct):
     currency: str
     effective_date: str | None
     expiry_date: str | None
+    delivered_at: str | None
+    free_look_until: str | None
+    application_number: str
 
 
 class PayRequest(msgspec.Struct):
@@ -46,6 +49,13 @@ class PaymentOut(msgspec.Struct):
     currency: str
     card_last4: str
     failure_code: str | None
+
+
+class RefundOut(msgspec.Struct):
+    id: str
+    amount: str
+    reason: str
+    status: str
 
 
 class DocumentOut(msgspec.Struct):
@@ -72,6 +82,9 @@ def policy_out(p: dict) -> PolicyOut:
         currency=p["currency"],
         effective_date=_iso(p["effective_date"]),
         expiry_date=_iso(p["expiry_date"]),
+        delivered_at=_iso(p["delivered_at"]),
+        free_look_until=_iso(services.free_look_until(p)),
+        application_number=p["application_number"],
     )
 
 
@@ -126,6 +139,25 @@ class PoliciesController(Controller):
     async def list_payments(self, request: Request, number: str) -> list[PaymentOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         return [payment_out(p, number) for p in await payments.for_policy(policy["id"])]
+
+    @post(
+        "/{number:str}/free-look-cancellation",
+        status_code=HTTP_200_OK,
+        summary="Cancel in the free-look period (犹豫期) with a full refund",
+        description="Within the product's free-look days from e-delivery of the schedule (15 for personal insurance "
+        "longer than a year): the policy is void from the start and every premium paid is refunded through the "
+        "gateway (asynchronously). 409 `free_look_over` afterwards or for products without a free-look period.",
+    )
+    async def free_look_cancel(self, request: Request, number: str) -> PolicyOut:
+        return policy_out(await services.cancel_in_free_look(request.scope["user"], number))  # type: ignore[arg-type]
+
+    @get("/{number:str}/refunds", summary="Refunds on a policy")
+    async def refunds(self, request: Request, number: str) -> list[RefundOut]:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        return [
+            RefundOut(r["gateway_ref"], str(from_fen(r["amount_fen"])), r["reason"], r["status"])
+            for r in await payments.refunds_for(policy["id"])
+        ]
 
     @get("/{number:str}/documents", summary="The policy's documents and whether each is ready")
     async def documents(self, request: Request, number: str) -> list[DocumentOut]:

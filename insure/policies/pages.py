@@ -11,7 +11,9 @@ from litestar.params import Body
 from litestar.response import File, Redirect, Template
 
 from claims import services as claims
+from insure import clock
 from insure.errors import Conflict, ValidationFailed
+from insure.i18n import gettext
 from insure.payments import services as payments
 from insure.policies import schedule, services
 from insure.web.guards import signed_in
@@ -30,6 +32,8 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
     seen = f"{policy['status']}.{pays[0]['status'] if pays else '-'}.{document['status'] if document else '-'}"
     return {
         "policy": policy,
+        "free_look_until": services.free_look_until(policy),
+        "today": clock.today(),
         "product": products.product(policy["product_code"]),
         "payments": pays,
         "document": document,
@@ -88,6 +92,23 @@ class PolicyPages(Controller):
             return form_again("policies/pay.html", fields, exc, idempotency_key=secrets.token_urlsafe(16), **ctx)
         except Conflict:
             pass  # already paid or being paid: the policy page shows which
+        return Redirect(f"/policies/{number}")
+
+    @post("/policies/{number:str}/cancel")
+    async def cancel(self, request: Request, number: str) -> Redirect | Template:
+        """Free-look cancellation from the policy page (the form asks the customer to confirm)."""
+        try:
+            await services.cancel_in_free_look(request.scope["user"], number)  # type: ignore[arg-type]
+        except Conflict as exc:
+            ctx = await _policy_context(request.scope["user"], number)  # type: ignore[arg-type]
+            return page(
+                "policies/detail.html",
+                status_code=409,
+                problem=gettext(exc.message, **exc.params),
+                claims=[],
+                events=await services.events(ctx["policy"]["id"]),
+                **ctx,
+            )
         return Redirect(f"/policies/{number}")
 
     @get("/policies/{number:str}/schedule.pdf")

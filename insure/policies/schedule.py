@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from insure import clock, document_store, i18n
+from insure import clock, document_store, i18n, mail
 from insure.auth.tables import User
 from insure.money import from_fen
 from insure.policies.tables import Policy
+from insure.settings import get_settings
 from insure.templating import render
 from products import services as products
 
@@ -20,9 +21,32 @@ def doc_key(policy_id: int) -> str:
 
 
 async def render_schedule(policy_id: int) -> None:
-    """Idempotent: a schedule already rendered is left alone."""
-    if await document_store.is_ready(doc_key(policy_id)):
+    """Render the schedule once, then deliver it by e-mail once; both steps are safe to repeat."""
+    if not await document_store.is_ready(doc_key(policy_id)):
+        await _render(policy_id)
+    await _deliver(policy_id)
+
+
+async def _deliver(policy_id: int) -> None:
+    """E-delivery: the schedule goes to the policyholder, and delivery starts the free-look period."""
+    policy = await Policy.select().where(Policy.id == policy_id).first()
+    if policy is None or policy["delivered_at"] is not None or not await document_store.is_ready(doc_key(policy_id)):
         return
+    holder = await User.select(User.email, User.name, User.locale).where(User.id == policy["customer"]).first()
+    pdf = (await document_store.ready_path(doc_key(policy_id))).read_bytes()
+    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    with i18n.use_locale(holder["locale"]):
+        body = render(
+            "mail/policy_delivery.txt", policy=policy, holder=holder, product=prod, public_url=get_settings().public_url
+        )
+        subject = i18n.gettext("Your policy %(number)s", number=policy["number"])
+    mail.send(holder["email"], subject, body, [(f"{policy['number']}.pdf", pdf, "application/pdf")])
+    await Policy.update({Policy.delivered_at: clock.now()}).where(
+        (Policy.id == policy_id) & Policy.delivered_at.is_null()
+    )
+
+
+async def _render(policy_id: int) -> None:
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if policy is None or policy["status"] == "pending_payment":
         return

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from insure import clock, outbox
-from insure.db import for_update
+from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound
+from insure.money import from_fen, to_fen
 from insure.policies.model import PolicyStatus, cover_period, new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
+from products import services as products
 from products.tables import Quote
 
 
@@ -110,3 +113,52 @@ async def list_for(user: dict) -> list[dict]:
 
 async def events(policy_id: int) -> list[dict]:
     return await PolicyEvent.select().where(PolicyEvent.policy == policy_id).order_by(PolicyEvent.id)
+
+
+def free_look_until(policy: dict) -> date | None:
+    """The last day of the free-look period, once the schedule is delivered (None if none applies)."""
+    from insure.policies import billing
+
+    if policy["delivered_at"] is None:
+        return None
+    days = products.product(policy["product_code"], on=policy["effective_date"]).free_look_days
+    return billing.free_look_ends(clock.local(policy["delivered_at"]).date(), days) if days else None
+
+
+async def cancel_in_free_look(user: dict, number: str) -> dict:
+    """Free-look cancellation (犹豫期退保): the policy is void from the start and every premium paid comes back,
+    less the small cost the product states (none here). Outside the period, or for products without one: 409."""
+    from insure.payments import services as payments
+    from insure.policies import billing
+
+    async with transaction():
+        policy = await for_update(Policy.select().where(Policy.number == number)).first()
+        if policy is None or not can_view(user, policy) or policy["customer"] != user["id"]:
+            raise NotFound(N_("No such policy."), code="policy_not_found")
+        prod = products.product(policy["product_code"], on=policy["effective_date"])
+        delivered = clock.local(policy["delivered_at"]).date() if policy["delivered_at"] else None
+        if policy["status"] != PolicyStatus.IN_FORCE or delivered is None:
+            raise Conflict(
+                N_("Only a policy in force and delivered can be cancelled in the free-look period."),
+                code="not_cancellable",
+            )
+        if not billing.in_free_look(delivered, prod.free_look_days, clock.today()):
+            raise Conflict(
+                N_("The free-look period has ended or does not apply to this policy."), code="free_look_over"
+            )
+        paid = [p for p in await payments.for_policy(policy["id"]) if p["status"] == "succeeded"]
+        await transition(
+            Policy,
+            policy["id"],
+            PolicyStatus.IN_FORCE,
+            PolicyStatus.CANCELLED,
+            event_table=PolicyEvent,
+            event_owner="policy",
+            actor=f"user:{user['id']}",
+            reason="free-look cancellation: void from the start",
+            values={Policy.ended_at: clock.now()},
+        )
+        for payment in paid:
+            refund = billing.refund_on_free_look(from_fen(payment["amount_fen"]), Decimal(0))
+            await payments.start_refund(payment, to_fen(refund), "free_look")
+    return await Policy.select().where(Policy.id == policy["id"]).first()

@@ -37,6 +37,8 @@ class Policy(Table):
     effective_date = Date(null=True, default=None)
     expiry_date = Date(null=True, default=None)
     issued_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)  # e-delivery of the schedule: the free-look starts here
+    ended_at = Timestamptz(null=True, default=None)
     created_at = timestamp_now()
 
 
