@@ -9,7 +9,7 @@ from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
 from insure.payments.tables import Payment, Refund, SandboxCharge
-from insure.policies.tables import Policy, PolicyEvent
+from insure.policies.tables import Instalment, Policy, PolicyEvent
 
 APP_CONFIG = AppConfig(
     app_name="insure",
@@ -23,6 +23,7 @@ APP_CONFIG = AppConfig(
         OutboxMessage,
         Policy,
         PolicyEvent,
+        Instalment,
         Payment,
         SandboxCharge,
         Refund,

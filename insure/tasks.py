@@ -61,3 +61,10 @@ def render_illustration(quote_id: int) -> None:
 @celery_app.task(name="payments.sandbox_refund")
 def sandbox_refund(refund_id: int) -> None:
     run(payments.settle_refund(refund_id))
+
+
+@celery_app.task(name="policies.billing_scan")
+def billing_scan() -> dict[str, int]:
+    from insure.policies import premiums
+
+    return run(premiums.scan())

@@ -77,6 +77,8 @@ def make_celery() -> Celery:
         beat_schedule={
             "relay-outbox": {"task": "outbox.relay", "schedule": 2.0, "options": {"expires": 10}},
             "reconcile-stuck-work": {"task": "outbox.reconcile", "schedule": 60.0, "options": {"expires": 120}},
+            # due notices and lapses; frequent so a moved demo clock shows its effect within a minute
+            "billing-scan": {"task": "policies.billing_scan", "schedule": 60.0, "options": {"expires": 120}},
         },
     )
     return app

@@ -24,7 +24,9 @@ PREMIUM_REFUNDS = "expense:premium_refunds"
 
 KINDS = frozenset({"asset", "liability", "income", "expense", "equity"})
 
+REINSTATEMENT_INTEREST = "income:reinstatement_interest"
 CHART: dict[str, tuple[str, str]] = {
+    REINSTATEMENT_INTEREST: ("income", "Interest on premium arrears (reinstatement)"),
     CASH_SANDBOX: ("asset", "Cash at the sandbox payment gateway"),
     PREMIUM_WRITTEN: ("income", "Premium written"),
     CLAIMS_PAID: ("expense", "Claims paid"),

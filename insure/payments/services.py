@@ -13,12 +13,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import timedelta
 
 from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.ledger import entries
 from insure.ledger import services as ledger
+from insure.ledger.entries import validate_entry
+from insure.money import to_fen
 from insure.payments.sandbox import CardRejected, Notification, normalise_card, sandbox_outcome, sign, verify
 from insure.payments.tables import Payment, Refund, SandboxCharge
 from insure.policies import services as policies
@@ -52,8 +55,13 @@ def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
     return number
 
 
-async def start(payer: dict, policy_number: str, card_number: str, expiry: str, cvc: str, key: str) -> dict:
-    """Charge the policy's premium once per idempotency key; the same key and request return the first payment."""
+async def start(
+    payer: dict, policy_number: str, card_number: str, expiry: str, cvc: str, key: str, purpose: str = "premium"
+) -> dict:
+    """Charge what the policy owes once per idempotency key; the same key and request return the first payment.
+
+    `premium`: the first premium of a new policy, or the next instalment of one in force; `reinstatement`: the
+    arrears (premiums with interest) of a lapsed policy. The amount is always worked out here, never sent."""
     if not KEY_RE.match(key or ""):
         raise ValidationFailed.one(
             "idempotency_key", "idempotency_key_invalid", N_("Send an Idempotency-Key of 8 to 80 characters.")
@@ -64,7 +72,7 @@ async def start(payer: dict, policy_number: str, card_number: str, expiry: str, 
     digits = re.sub(r"\D", "", card_number)
     fingerprint = hmac.new(
         get_settings().secret_key.encode(),
-        f"{policy_number}|{digits}|{expiry.replace(' ', '')}|{policy['premium_fen']}".encode(),
+        f"{policy_number}|{digits}|{expiry.replace(' ', '')}|{purpose}".encode(),
         hashlib.sha256,
     ).hexdigest()
     previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
@@ -77,7 +85,7 @@ async def start(payer: dict, policy_number: str, card_number: str, expiry: str, 
         return previous
     number = _validate_card(card_number, expiry, cvc)
     try:
-        return await _charge(policy, payer["id"], number, scoped_key, fingerprint)
+        return await _charge(policy, payer["id"], number, scoped_key, fingerprint, purpose)
     except Exception:
         # Two requests with the same key raced: the loser's INSERT hit the unique key. Answer like a replay.
         previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
@@ -86,21 +94,38 @@ async def start(payer: dict, policy_number: str, card_number: str, expiry: str, 
         raise
 
 
-async def _charge(policy: dict, payer_id: int, number: str, scoped_key: str, fingerprint: str) -> dict:
+async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int | None]:
+    """(purpose, amount, interest part, instalment id) for the policy as it is now, or 409 saying why not."""
+    from insure.policies import premiums
+
+    pending = await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == "pending"))
+    if pending:
+        raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
+    if purpose == "reinstatement":
+        premiums.check_reinstatable(policy)
+        owed = await premiums.arrears(policy)
+        return "reinstatement", to_fen(owed.total), to_fen(owed.interest), None
+    if policy["status"] == PolicyStatus.PENDING_PAYMENT:
+        return "first_premium", policy["premium_fen"], 0, None
+    if policy["status"] == PolicyStatus.LAPSED:
+        raise Conflict(N_("This policy has lapsed; reinstate it to pay the arrears."), code="use_reinstatement")
+    nxt = await premiums.next_unpaid(policy["id"]) if policy["status"] == PolicyStatus.IN_FORCE else None
+    if nxt is None or nxt["due_date"] > clock.today() + timedelta(days=premiums.NOTICE_DAYS):
+        raise Conflict(N_("This policy is already paid."), code="already_paid")
+    return "instalment", nxt["amount_fen"], 0, nxt["id"]
+
+
+async def _charge(
+    policy: dict, payer_id: int, number: str, scoped_key: str, fingerprint: str, purpose: str = "premium"
+) -> dict:
     async with transaction():
         policy = await for_update(Policy.select().where(Policy.id == policy["id"])).first()
-        if policy["status"] != PolicyStatus.PENDING_PAYMENT:
-            raise Conflict(N_("This policy is already paid."), code="already_paid")
-        busy = await Payment.exists().where(
-            (Payment.policy == policy["id"]) & Payment.status.is_in(["pending", "succeeded"])
-        )
-        if busy:
-            raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
+        what, amount_fen, interest_fen, instalment_id = await _what_is_owed(policy, purpose)
         gateway_ref = "ch_" + secrets.token_hex(12)
         await SandboxCharge.insert(
             SandboxCharge(
                 gateway_ref=gateway_ref,
-                amount_fen=policy["premium_fen"],
+                amount_fen=amount_fen,
                 outcome=sandbox_outcome(number),
                 created_at=clock.now(),
             )
@@ -109,7 +134,10 @@ async def _charge(policy: dict, payer_id: int, number: str, scoped_key: str, fin
             Payment(
                 policy=policy["id"],
                 payer=payer_id,
-                amount_fen=policy["premium_fen"],
+                amount_fen=amount_fen,
+                purpose=what,
+                interest_fen=interest_fen,
+                instalment_id=instalment_id,
                 status="pending",
                 gateway_ref=gateway_ref,
                 card_last4=number[-4:],
@@ -168,15 +196,35 @@ async def apply_notification(body: bytes, signature: str) -> dict:
             .returning(Payment.id)
         )
         if updated and note.status == "succeeded":
-            await ledger.post(
-                f"premium:payment:{payment['id']}",
-                f"premium for policy #{payment['policy']} via sandbox {note.gateway_ref}",
-                "payment",
-                payment["id"],
-                entries.transfer(entries.CASH_SANDBOX, entries.PREMIUM_WRITTEN, note.amount_fen),
-            )
-            await policies.issue(payment["policy"], actor="gateway:sandbox")
+            await _book(payment, note)
     return await Payment.select().where(Payment.id == payment["id"]).first()
+
+
+async def _book(payment: dict, note: Notification) -> None:
+    """A confirmed payment: post it to the ledger and do what it paid for (issue, instalment, reinstatement)."""
+    from insure.policies import premiums
+
+    interest = payment["interest_fen"]
+    lines = validate_entry(
+        (
+            entries.Line(entries.CASH_SANDBOX, debit_fen=note.amount_fen),
+            entries.Line(entries.PREMIUM_WRITTEN, credit_fen=note.amount_fen - interest),
+            *((entries.Line(entries.REINSTATEMENT_INTEREST, credit_fen=interest),) if interest else ()),
+        )
+    )
+    await ledger.post(
+        f"premium:payment:{payment['id']}",
+        f"{payment['purpose']} for policy #{payment['policy']} via sandbox {note.gateway_ref}",
+        "payment",
+        payment["id"],
+        lines,
+    )
+    if payment["purpose"] == "first_premium":
+        await policies.issue(payment["policy"], actor="gateway:sandbox", payment_id=payment["id"])
+    elif payment["purpose"] == "instalment":
+        await premiums.mark_paid([payment["instalment_id"]], payment["id"])
+    elif payment["purpose"] == "reinstatement":
+        await premiums.reinstate(payment["policy"], payment["id"], actor="gateway:sandbox")
 
 
 async def get_for(user: dict, gateway_ref: str) -> dict:

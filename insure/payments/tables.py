@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Timestamptz, Varchar
+from piccolo.columns import Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.auth.tables import User
@@ -15,6 +15,9 @@ class Payment(Table):
     payer = fk(User)
     amount_fen = money()
     currency = currency()
+    purpose = Varchar(length=16, default="first_premium")  # first_premium | instalment | reinstatement
+    interest_fen = money()  # reinstatement: the interest part of the amount
+    instalment_id = Integer(null=True, default=None)  # purpose "instalment": the one it pays
     status = Varchar(length=16, default="pending", index=True)
     provider = Varchar(length=20, default="sandbox")
     gateway_ref = Varchar(length=40, unique=True, index=True)

@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
-from insure.policies import schedule, services
+from insure.policies import billing, premiums, schedule, services
 from insure.web.guards import signed_in
 
 
@@ -49,6 +49,30 @@ class PaymentOut(msgspec.Struct):
     currency: str
     card_last4: str
     failure_code: str | None
+
+
+class InstalmentOut(msgspec.Struct):
+    number: int
+    due_date: str
+    period_start: str
+    period_end: str
+    amount: str
+    status: str
+
+
+class ArrearsOut(msgspec.Struct):
+    premiums: str
+    interest: str
+    total: str
+    instalments: list[int]
+    reinstatable_until: str
+
+
+class ReinstateRequest(msgspec.Struct, kw_only=True):
+    card_number: str
+    expiry: str
+    cvc: str
+    answers: dict[str, bool]
 
 
 class RefundOut(msgspec.Struct):
@@ -150,6 +174,68 @@ class PoliciesController(Controller):
     )
     async def free_look_cancel(self, request: Request, number: str) -> PolicyOut:
         return policy_out(await services.cancel_in_free_look(request.scope["user"], number))  # type: ignore[arg-type]
+
+    @get("/{number:str}/schedule", summary="The premium schedule: every instalment, paid or due")
+    async def schedule(self, request: Request, number: str) -> list[InstalmentOut]:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        return [
+            InstalmentOut(
+                i["number"],
+                i["due_date"].isoformat(),
+                i["period_start"].isoformat(),
+                i["period_end"].isoformat(),
+                str(from_fen(i["amount_fen"])),
+                i["status"],
+            )
+            for i in await premiums.schedule_of(policy["id"])
+        ]
+
+    @get(
+        "/{number:str}/reinstatement",
+        summary="What reinstating a lapsed policy costs today",
+        description="Every premium fallen due and unpaid, with simple interest at 5 % a year from each due date; "
+        "409 `not_lapsed` or `reinstatement_expired` (more than two years after the lapse).",
+    )
+    async def reinstatement_quote(self, request: Request, number: str) -> ArrearsOut:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        premiums.check_reinstatable(policy)
+        owed = await premiums.arrears(policy)
+        until = billing.add_months(policy["lapsed_on"], 12 * billing.REINSTATEMENT_WINDOW_YEARS)
+        return ArrearsOut(
+            str(owed.premium),
+            str(owed.interest),
+            str(owed.total),
+            [i.number for i in owed.instalments],
+            until.isoformat(),
+        )
+
+    @post(
+        "/{number:str}/reinstatement",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Reinstate a lapsed policy (复效): new health declaration and the arrears",
+        description="Within two years of the lapse. The health declaration is answered again; any 'yes' needs an "
+        "underwriter (409 `reinstatement_referred`). The arrears are charged through the gateway (Idempotency-Key "
+        "required); the policy is back in force when the gateway confirms.",
+    )
+    async def reinstate(
+        self,
+        request: Request,
+        number: str,
+        data: ReinstateRequest,
+        idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
+    ) -> PaymentOut:
+        user = request.scope["user"]
+        await services.check_reinstatement_health(user, number, data.answers)  # type: ignore[arg-type]
+        pay = await payments.start(
+            user,
+            number,
+            data.card_number,
+            data.expiry,
+            data.cvc,
+            idempotency_key,  # type: ignore[arg-type]
+            purpose="reinstatement",
+        )
+        return payment_out(pay, number)
 
     @get("/{number:str}/refunds", summary="Refunds on a policy")
     async def refunds(self, request: Request, number: str) -> list[RefundOut]:

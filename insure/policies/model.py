@@ -10,16 +10,20 @@ from enum import StrEnum
 class PolicyStatus(StrEnum):
     PENDING_PAYMENT = "pending_payment"
     IN_FORCE = "in_force"
+    LAPSED = "lapsed"  # a premium stayed unpaid past the grace period; reinstatable for two years
     EXPIRED = "expired"
     CANCELLED = "cancelled"
 
 
 TRANSITIONS: dict[PolicyStatus, frozenset[PolicyStatus]] = {
     PolicyStatus.PENDING_PAYMENT: frozenset({PolicyStatus.IN_FORCE, PolicyStatus.CANCELLED}),
-    PolicyStatus.IN_FORCE: frozenset({PolicyStatus.EXPIRED, PolicyStatus.CANCELLED}),
+    PolicyStatus.IN_FORCE: frozenset({PolicyStatus.LAPSED, PolicyStatus.EXPIRED, PolicyStatus.CANCELLED}),
+    PolicyStatus.LAPSED: frozenset({PolicyStatus.IN_FORCE, PolicyStatus.CANCELLED}),
     PolicyStatus.EXPIRED: frozenset(),
     PolicyStatus.CANCELLED: frozenset(),
 }
+
+FREQUENCY_BY_PAYMENTS = {1: "annual", 2: "semi_annual", 4: "quarterly", 12: "monthly"}
 
 
 def luhn_digit(digits: str) -> str:

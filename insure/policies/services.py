@@ -74,7 +74,7 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
     return rows[0]
 
 
-async def issue(policy_id: int, actor: str) -> None:
+async def issue(policy_id: int, actor: str, payment_id: int) -> None:
     """Bring a paid policy into force (inside the payment's transaction) and queue its schedule PDF."""
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if policy is None or policy["status"] != PolicyStatus.PENDING_PAYMENT:
@@ -92,6 +92,9 @@ async def issue(policy_id: int, actor: str) -> None:
         reason="premium received",
         values={Policy.effective_date: effective, Policy.expiry_date: expiry, Policy.issued_at: clock.now()},
     )
+    from insure.policies import premiums
+
+    await premiums.create_schedule(await Policy.select().where(Policy.id == policy_id).first(), payment_id)
     await outbox.enqueue("documents.render_policy_schedule", policy_id)
 
 
@@ -162,3 +165,23 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             refund = billing.refund_on_free_look(from_fen(payment["amount_fen"]), Decimal(0))
             await payments.start_refund(payment, to_fen(refund), "free_look")
     return await Policy.select().where(Policy.id == policy["id"]).first()
+
+
+async def check_reinstatement_health(user: dict, number: str, answers: object) -> None:
+    """Reinstatement needs fresh evidence of health: the product's declaration answered again, every answer no;
+    a "yes" goes to an underwriter, so nothing is charged now."""
+    from insure.applications.model import answer_problems
+    from insure.errors import ValidationFailed
+    from products import underwriting
+
+    policy = await get_for(user, number)
+    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    codes = tuple(q.code for q in underwriting.DEFAULT_RULES[prod.type].questions)
+    clean, errors = answer_problems(codes, answers)
+    if errors:
+        raise ValidationFailed(errors)
+    if any(clean.values()):
+        raise Conflict(
+            N_("Your health declaration needs an underwriter's review; we will contact you."),
+            code="reinstatement_referred",
+        )

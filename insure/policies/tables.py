@@ -39,6 +39,7 @@ class Policy(Table):
     issued_at = Timestamptz(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None)  # e-delivery of the schedule: the free-look starts here
     ended_at = Timestamptz(null=True, default=None)
+    lapsed_on = Date(null=True, default=None)  # reinstatement is possible for two years from this day
     created_at = timestamp_now()
 
 
@@ -49,3 +50,19 @@ class PolicyEvent(Table):
     actor = Varchar(length=64)
     reason = Varchar(length=255, default="")
     at = timestamp_now()
+
+
+class Instalment(Table):
+    """One premium falling due (the premium schedule, 缴费计划). The first is paid before issue."""
+
+    inst_key = Varchar(length=40, unique=True, index=True)  # "<policy id>:<number>"
+    policy = fk(Policy)
+    number = Integer()
+    due_date = Date(index=True)
+    period_start = Date()
+    period_end = Date()
+    amount_fen = money()
+    status = Varchar(length=12, default="due", index=True)  # due | paid
+    payment_id = Integer(null=True, default=None)
+    notified_at = Timestamptz(null=True, default=None)  # the due notice went out
+    paid_at = Timestamptz(null=True, default=None)

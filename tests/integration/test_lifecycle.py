@@ -12,7 +12,7 @@ from insure.ledger import entries
 from insure.ledger.tables import JournalLine
 from tests.conftest import RUN_DIR
 
-from .helpers import GOOD_CARD, apply, auth, db, register, travel, wait_for
+from .helpers import GOOD_CARD, apply, auth, db, register, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -92,3 +92,110 @@ def test_no_free_look_cancellation_after_the_period_or_for_one_year_products(api
     other = register(api)
     r = api.post(f"/policies/{policy['number']}/free-look-cancellation", headers=auth(other))
     assert r.status_code == 404
+
+
+def monthly_policy(api, customer) -> dict:
+    q = api.post(
+        "/quotes",
+        json={
+            "product_code": "wl_par_huaxia",
+            "birth_date": customer["birth_date"],
+            "sex": "female",
+            "sum_insured": "200000",
+            "policy_term": "whole_life",
+            "premium_term": "20",
+            "frequency": "monthly",
+        },
+    ).json()
+    number = apply(api, customer, q["id"])["policy_number"]
+    api.post(
+        f"/policies/{number}/payments", json=GOOD_CARD, headers={**auth(customer), "Idempotency-Key": f"m-{number}"}
+    )
+    return wait_for(
+        lambda: api.get(f"/policies/{number}", headers=auth(customer)).json(), lambda p: p["status"] == "in_force"
+    )
+
+
+def billing_run() -> dict[str, int]:
+    """What beat runs every minute: due notices and lapses (run here so the test need not wait for it)."""
+    from insure.policies import premiums
+
+    today()  # this process's clock follows the stack's demo clock
+    return db(premiums.scan())
+
+
+def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_with_interest(api):
+    customer = register(api)
+    policy = monthly_policy(api, customer)
+    schedule = api.get(f"/policies/{policy['number']}/schedule", headers=auth(customer)).json()
+    assert len(schedule) == 20 * 12 and schedule[0]["status"] == "paid"
+    assert {i["amount"] for i in schedule} == {policy_premium(api, customer, policy)}
+
+    # a premium falls due a month after the cover started; a due notice goes out, nothing is paid
+    travel(api, 31)
+    billing_run()
+    assert delivered_subject(schedule[1]["due_date"], policy["number"])  # in the customer's language
+    # still in force during the 60 days of grace …
+    travel(api, 55)
+    billing_run()
+    assert api.get(f"/policies/{policy['number']}", headers=auth(customer)).json()["status"] == "in_force"
+    # … and lapsed the day after grace ends
+    travel(api, 10)
+    assert billing_run()["lapsed"] >= 1
+    lapsed = api.get(f"/policies/{policy['number']}", headers=auth(customer)).json()
+    assert lapsed["status"] == "lapsed"
+    plain = api.post(
+        f"/policies/{policy['number']}/payments",
+        json=GOOD_CARD,
+        headers={**auth(customer), "Idempotency-Key": f"late-{policy['number']}"},
+    )
+    assert plain.status_code == 409 and plain.json()["code"] == "use_reinstatement"
+
+    # reinstatement: every unpaid premium with 5 % simple interest, and a new health declaration
+    owed = api.get(f"/policies/{policy['number']}/reinstatement", headers=auth(customer)).json()
+    assert len(owed["instalments"]) >= 3 and float(owed["interest"]) > 0
+    assert float(owed["total"]) == pytest.approx(float(owed["premiums"]) + float(owed["interest"]))
+    questions = api.get("/products/wl_par_huaxia/questionnaire").json()
+    sick = {q["code"]: q["code"] == "hospitalised" for q in questions}
+    referred = api.post(
+        f"/policies/{policy['number']}/reinstatement",
+        json={**GOOD_CARD, "answers": sick},
+        headers={**auth(customer), "Idempotency-Key": "r-sick-1"},
+    )
+    assert referred.status_code == 409 and referred.json()["code"] == "reinstatement_referred"
+    healthy = {q["code"]: False for q in questions}
+    r = api.post(
+        f"/policies/{policy['number']}/reinstatement",
+        json={**GOOD_CARD, "answers": healthy},
+        headers={**auth(customer), "Idempotency-Key": f"r-{policy['number']}"},
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["amount"] == owed["total"]
+    back = wait_for(
+        lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
+        lambda p: p["status"] == "in_force",
+    )
+    assert back["status"] == "in_force"
+    paid = [
+        i
+        for i in api.get(f"/policies/{policy['number']}/schedule", headers=auth(customer)).json()
+        if i["status"] == "paid"
+    ]
+    assert len(paid) == 1 + len(owed["instalments"])
+    interest = db(
+        JournalLine.select(JournalLine.credit_fen).where(JournalLine.account.code == entries.REINSTATEMENT_INTEREST)
+    )
+    assert sum(row["credit_fen"] for row in interest) >= round(float(owed["interest"]) * 100)
+
+
+def policy_premium(api, customer, policy) -> str:
+    payments = api.get(f"/policies/{policy['number']}/payments", headers=auth(customer)).json()
+    return payments[0]["amount"]
+
+
+def delivered_subject(*texts: str) -> bool:
+    for path in Path(RUN_DIR, "mail").glob("*.eml"):
+        subject = email.message_from_bytes(path.read_bytes(), policy=email_policy.default)["Subject"]
+        if all(text in subject for text in texts):
+            return True
+    return False

@@ -1,0 +1,184 @@
+"""The premium schedule of a policy in force: instalments, due notices, grace, lapse and reinstatement.
+
+Time-driven work is found by the beat scan (`scan`), never by Celery ETA: due notices for premiums falling
+due within NOTICE_DAYS, and lapse for a premium still unpaid when the grace period has ended.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from insure import clock, mail
+from insure.auth.tables import User
+from insure.db import for_update, transaction
+from insure.errors import N_, Conflict
+from insure.i18n import gettext, use_locale
+from insure.money import from_fen, to_fen
+from insure.policies import billing
+from insure.policies.model import FREQUENCY_BY_PAYMENTS, PolicyStatus
+from insure.policies.tables import Instalment, Policy, PolicyEvent
+from insure.state import transition
+from products import services as products
+
+NOTICE_DAYS = 15
+REINSTATEMENT_INTEREST = Decimal("0.05")  # a year, simple, on each unpaid premium from its due date
+
+
+async def create_schedule(policy: dict, first_payment_id: int) -> None:
+    """At issue: every instalment of the premium term; the first is the payment that issued the policy."""
+    frequency = FREQUENCY_BY_PAYMENTS[policy["payments_per_year"]]
+    plan = billing.schedule(
+        policy["effective_date"], frequency, policy["premium_term_years"], from_fen(policy["premium_fen"])
+    )
+    rows = [
+        Instalment(
+            inst_key=f"{policy['id']}:{i.number}",
+            policy=policy["id"],
+            number=i.number,
+            due_date=i.due_date,
+            period_start=i.period_start,
+            period_end=i.period_end,
+            amount_fen=to_fen(i.amount),
+            status="paid" if i.number == 1 else "due",
+            payment_id=first_payment_id if i.number == 1 else None,
+            paid_at=clock.now() if i.number == 1 else None,
+        )
+        for i in plan
+    ]
+    for start in range(0, len(rows), 200):  # chunked: bind-parameter limits
+        await Instalment.insert(*rows[start : start + 200])
+
+
+async def schedule_of(policy_id: int) -> list[dict]:
+    return await Instalment.select().where(Instalment.policy == policy_id).order_by(Instalment.number)
+
+
+async def next_unpaid(policy_id: int) -> dict | None:
+    return (
+        await Instalment.select()
+        .where((Instalment.policy == policy_id) & (Instalment.status == "due"))
+        .order_by(Instalment.number)
+        .first()
+    )
+
+
+async def unpaid_until(policy_id: int, day: object) -> list[dict]:
+    return (
+        await Instalment.select()
+        .where((Instalment.policy == policy_id) & (Instalment.status == "due") & (Instalment.due_date <= day))
+        .order_by(Instalment.number)
+    )
+
+
+async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
+    await Instalment.update(
+        {Instalment.status: "paid", Instalment.payment_id: payment_id, Instalment.paid_at: clock.now()}
+    ).where(Instalment.id.is_in(instalment_ids) & (Instalment.status == "due"))
+
+
+def _as_billing(row: dict) -> billing.Instalment:
+    return billing.Instalment(
+        number=row["number"],
+        due_date=row["due_date"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        amount=from_fen(row["amount_fen"]),
+        policy_year=1,
+    )
+
+
+async def arrears(policy: dict) -> billing.Arrears:
+    """What reinstating costs today: every premium fallen due and unpaid, with simple interest."""
+    unpaid = await unpaid_until(policy["id"], clock.today())
+    return billing.reinstatement_arrears([_as_billing(r) for r in unpaid], clock.today(), REINSTATEMENT_INTEREST)
+
+
+def check_reinstatable(policy: dict) -> None:
+    if policy["status"] != PolicyStatus.LAPSED:
+        raise Conflict(N_("Only a lapsed policy can be reinstated."), code="not_lapsed")
+    if not billing.can_reinstate(policy["lapsed_on"], clock.today()):
+        raise Conflict(N_("A policy can be reinstated only within two years of lapsing."), code="reinstatement_expired")
+
+
+async def reinstate(policy_id: int, payment_id: int, actor: str) -> None:
+    """Inside the payment's transaction: arrears paid, the policy is back in force."""
+    policy = await Policy.select().where(Policy.id == policy_id).first()
+    if policy is None or policy["status"] != PolicyStatus.LAPSED:
+        return
+    unpaid = await unpaid_until(policy_id, clock.today())
+    await mark_paid([r["id"] for r in unpaid], payment_id)
+    await transition(
+        Policy,
+        policy_id,
+        PolicyStatus.LAPSED,
+        PolicyStatus.IN_FORCE,
+        event_table=PolicyEvent,
+        event_owner="policy",
+        actor=actor,
+        reason="reinstated: arrears and interest paid",
+        values={Policy.lapsed_on: None},
+    )
+
+
+async def scan() -> dict[str, int]:
+    """The daily billing run (beat): due notices, then lapse at the end of grace. Safe to run again."""
+    today = clock.today()
+    notices = 0
+    upcoming = (
+        await Instalment.select(Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen)
+        .where(
+            (Instalment.status == "due")
+            & Instalment.notified_at.is_null()
+            & (Instalment.due_date <= today + timedelta(days=NOTICE_DAYS))
+        )
+        .limit(500)
+    )
+    for row in upcoming:
+        await _notify(row)
+        notices += 1
+    lapsed = 0
+    overdue = await Instalment.select(Instalment.policy, Instalment.due_date).where(
+        (Instalment.status == "due") & (Instalment.due_date < today)
+    )
+    for row in overdue:
+        policy = await Policy.select().where(Policy.id == row["policy"]).first()
+        if policy["status"] != PolicyStatus.IN_FORCE:
+            continue
+        grace = products.product(policy["product_code"], on=policy["effective_date"]).grace_period_days
+        if billing.is_lapsed(row["due_date"], grace, today):
+            async with transaction():
+                locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
+                if locked["status"] == PolicyStatus.IN_FORCE:
+                    await transition(
+                        Policy,
+                        policy["id"],
+                        PolicyStatus.IN_FORCE,
+                        PolicyStatus.LAPSED,
+                        event_table=PolicyEvent,
+                        event_owner="policy",
+                        actor="system:billing",
+                        reason=f"premium due {row['due_date'].isoformat()} unpaid after {grace} days of grace",
+                        values={Policy.lapsed_on: billing.lapses_on(row["due_date"], grace)},
+                    )
+                    lapsed += 1
+    return {"notices": notices, "lapsed": lapsed}
+
+
+async def _notify(row: dict) -> None:
+    policy = await Policy.select(Policy.number, Policy.customer).where(Policy.id == row["policy"]).first()
+    holder = await User.select(User.email, User.name, User.locale).where(User.id == policy["customer"]).first()
+    with use_locale(holder["locale"]):
+        subject = gettext(
+            "Premium due on %(date)s for policy %(number)s", date=row["due_date"].isoformat(), number=policy["number"]
+        )
+        body = gettext(
+            "Dear %(name)s, a premium of %(amount)s CNY for policy %(number)s is due on %(date)s. "
+            "Please pay it on the policy page; after the grace period the policy lapses.",
+            name=holder["name"],
+            amount=str(from_fen(row["amount_fen"])),
+            number=policy["number"],
+            date=row["due_date"].isoformat(),
+        )
+    mail.send(holder["email"], subject, body)
+    await Instalment.update({Instalment.notified_at: clock.now()}).where(Instalment.id == row["id"])
