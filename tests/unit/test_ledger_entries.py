@@ -8,6 +8,7 @@ from insure.ledger.entries import (
     CLAIMS_PAID,
     PREMIUM_REFUNDS,
     PREMIUM_WRITTEN,
+    REINSTATEMENT_INTEREST,
     Line,
     UnbalancedEntry,
     balance,
@@ -17,7 +18,7 @@ from insure.ledger.entries import (
 
 
 def test_chart_names_every_account_with_a_kind():
-    assert set(CHART) == {CASH_SANDBOX, PREMIUM_WRITTEN, CLAIMS_PAID, PREMIUM_REFUNDS}
+    assert set(CHART) == {CASH_SANDBOX, PREMIUM_WRITTEN, CLAIMS_PAID, PREMIUM_REFUNDS, REINSTATEMENT_INTEREST}
     for code, (kind, name) in CHART.items():
         assert kind in {"asset", "liability", "income", "expense", "equity"}
         assert code.startswith(kind + ":")
