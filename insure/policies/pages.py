@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -15,7 +16,7 @@ from insure import clock
 from insure.errors import Conflict, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
-from insure.policies import schedule, services
+from insure.policies import premiums, schedule, services
 from insure.web.guards import signed_in
 from insure.web.pages import form_again, page
 from products import services as products
@@ -30,8 +31,16 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
     # What the page shows; when it changes, the polling fragment asks htmx to reload the whole page, so the
     # dates, payments, history and the claim button appear together with the new status.
     seen = f"{policy['status']}.{pays[0]['status'] if pays else '-'}.{document['status'] if document else '-'}"
+    next_due = await premiums.next_unpaid(policy["id"])
     return {
         "policy": policy,
+        "next_due": next_due,
+        "payable_now": policy["status"] == "pending_payment"
+        or (
+            policy["status"] == "in_force"
+            and next_due is not None
+            and next_due["due_date"] <= clock.today() + timedelta(days=premiums.NOTICE_DAYS)
+        ),
         "free_look_until": services.free_look_until(policy),
         "today": clock.today(),
         "product": products.product(policy["product_code"]),
@@ -39,6 +48,17 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
         "document": document,
         "seen": seen,
     }
+
+
+async def _reinstate_context(user: dict, number: str) -> dict[str, Any]:
+    from products import underwriting
+
+    ctx = await _policy_context(user, number)
+    premiums.check_reinstatable(ctx["policy"])
+    ctx["arrears"] = await premiums.arrears(ctx["policy"])
+    ctx["questions"] = underwriting.DEFAULT_RULES[ctx["product"].type].questions
+    ctx["idempotency_key"] = secrets.token_urlsafe(16)
+    return ctx
 
 
 class PolicyPages(Controller):
@@ -70,7 +90,7 @@ class PolicyPages(Controller):
     @get("/policies/{number:str}/pay")
     async def pay_form(self, request: Request, number: str) -> Template | Redirect:
         ctx = await _policy_context(request.scope["user"], number)  # type: ignore[arg-type]
-        if ctx["policy"]["status"] != "pending_payment":
+        if not ctx["payable_now"]:
             return Redirect(f"/policies/{number}")
         return page("policies/pay.html", idempotency_key=secrets.token_urlsafe(16), **ctx)
 
@@ -107,6 +127,39 @@ class PolicyPages(Controller):
                 problem=gettext(exc.message, **exc.params),
                 claims=[],
                 events=await services.events(ctx["policy"]["id"]),
+                **ctx,
+            )
+        return Redirect(f"/policies/{number}")
+
+    @get("/policies/{number:str}/reinstate")
+    async def reinstate_form(self, request: Request, number: str) -> Template:
+        return page("policies/reinstate.html", **await _reinstate_context(request.scope["user"], number))  # type: ignore[arg-type]
+
+    @post("/policies/{number:str}/reinstate")
+    async def reinstate(self, request: Request, number: str, data: Form) -> Template | Redirect:
+        user = request.scope["user"]
+        fields = {k: str(v) for k, v in data.items()}
+        answers = {k[len("answer_") :]: v for k, v in fields.items() if k.startswith("answer_")}
+        try:
+            await services.check_reinstatement_health(user, number, answers)  # type: ignore[arg-type]
+            await payments.start(
+                user,
+                number,
+                fields.get("card_number", ""),
+                fields.get("expiry", ""),  # type: ignore[arg-type]
+                fields.get("cvc", ""),
+                fields.get("idempotency_key", ""),
+                purpose="reinstatement",
+            )
+        except ValidationFailed as exc:
+            return form_again("policies/reinstate.html", fields, exc, **await _reinstate_context(user, number))  # type: ignore[arg-type]
+        except Conflict as exc:
+            ctx = await _reinstate_context(user, number)  # type: ignore[arg-type]
+            return page(
+                "policies/reinstate.html",
+                status_code=409,
+                form=fields,
+                problem=gettext(exc.message, **exc.params),
                 **ctx,
             )
         return Redirect(f"/policies/{number}")

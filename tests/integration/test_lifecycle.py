@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import email
+import re
 from email import policy as email_policy
 from pathlib import Path
 
+import httpx
 import pytest
 
 from insure.ledger import entries
 from insure.ledger.tables import JournalLine
 from tests.conftest import RUN_DIR
 
-from .helpers import GOOD_CARD, apply, auth, db, register, today, travel, wait_for
+from .helpers import GOOD_CARD, PASSWORD, apply, auth, db, register, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -153,6 +155,13 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
 
     # reinstatement: every unpaid premium with 5 % simple interest, and a new health declaration
     owed = api.get(f"/policies/{policy['number']}/reinstatement", headers=auth(customer)).json()
+    with httpx.Client(base_url=str(api.base_url).removesuffix("/api/v1/"), headers={"Accept-Language": "en"}) as web:
+        login = web.get("/login")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', login.text).group(1)
+        web.post("/login", data={"email": customer["email"], "password": PASSWORD, "_csrf_token": token})
+        assert "Reinstate" in web.get(f"/policies/{policy['number']}").text
+        form = web.get(f"/policies/{policy['number']}/reinstate")
+        assert form.status_code == 200 and f"{float(owed['total']):,.2f}" in form.text
     assert len(owed["instalments"]) >= 3 and float(owed["interest"]) > 0
     assert float(owed["total"]) == pytest.approx(float(owed["premiums"]) + float(owed["interest"]))
     questions = api.get("/products/wl_par_huaxia/questionnaire").json()
