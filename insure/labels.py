@@ -9,6 +9,9 @@ LABELS: dict[str, dict[str, str]] = {
     "status": {
         "pending_payment": N_("Awaiting payment"),
         "in_force": N_("In force"),
+        "lapsed": N_("Lapsed"),
+        "matured": N_("Matured"),
+        "surrendered": N_("Surrendered"),
         "expired": N_("Expired"),
         "cancelled": N_("Cancelled"),
         "pending": N_("Pending"),

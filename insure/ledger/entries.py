@@ -25,7 +25,11 @@ PREMIUM_REFUNDS = "expense:premium_refunds"
 KINDS = frozenset({"asset", "liability", "income", "expense", "equity"})
 
 REINSTATEMENT_INTEREST = "income:reinstatement_interest"
+SURRENDER_VALUES = "expense:surrender_values"
+MATURITY_BENEFITS = "expense:maturity_benefits"
 CHART: dict[str, tuple[str, str]] = {
+    SURRENDER_VALUES: ("expense", "Cash values paid on surrender"),
+    MATURITY_BENEFITS: ("expense", "Maturity benefits paid"),
     REINSTATEMENT_INTEREST: ("income", "Interest on premium arrears (reinstatement)"),
     CASH_SANDBOX: ("asset", "Cash at the sandbox payment gateway"),
     PREMIUM_WRITTEN: ("income", "Premium written"),

@@ -75,6 +75,16 @@ class ReinstateRequest(msgspec.Struct, kw_only=True):
     answers: dict[str, bool]
 
 
+class SurrenderOut(msgspec.Struct):
+    policy: PolicyOut
+    cash_value: str
+
+
+class SurrenderValueOut(msgspec.Struct):
+    cash_value: str
+    completed_policy_years: int
+
+
 class RefundOut(msgspec.Struct):
     id: str
     amount: str
@@ -236,6 +246,29 @@ class PoliciesController(Controller):
             purpose="reinstatement",
         )
         return payment_out(pay, number)
+
+    @get(
+        "/{number:str}/surrender-value",
+        summary="What surrendering would pay today",
+        description="The guaranteed cash value at the last policy anniversary (net premium reserve less the run-off "
+        "surrender charge, from the product's cash value table); 409 `no_cash_value` for products without one.",
+    )
+    async def surrender_value(self, request: Request, number: str) -> SurrenderValueOut:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        value = await services.surrender_value(policy)
+        return SurrenderValueOut(str(value), services.completed_policy_years(policy))
+
+    @post(
+        "/{number:str}/surrender",
+        status_code=HTTP_200_OK,
+        summary="Surrender the policy (退保) for its cash value",
+        description="After the free-look period, a policy in force ends and its guaranteed cash value is paid out "
+        "(posted to the ledger). 409 `use_free_look` inside the free-look period, `not_surrenderable` for a lapsed "
+        "or ended policy.",
+    )
+    async def surrender(self, request: Request, number: str) -> SurrenderOut:
+        policy, value = await services.surrender(request.scope["user"], number)  # type: ignore[arg-type]
+        return SurrenderOut(policy_out(policy), str(value))
 
     @get("/{number:str}/refunds", summary="Refunds on a policy")
     async def refunds(self, request: Request, number: str) -> list[RefundOut]:

@@ -12,14 +12,26 @@ class PolicyStatus(StrEnum):
     IN_FORCE = "in_force"
     LAPSED = "lapsed"  # a premium stayed unpaid past the grace period; reinstatable for two years
     EXPIRED = "expired"
+    MATURED = "matured"  # an endowment reached its end: the maturity benefit is paid
+    SURRENDERED = "surrendered"  # ended early by the policyholder for its cash value
     CANCELLED = "cancelled"
 
 
 TRANSITIONS: dict[PolicyStatus, frozenset[PolicyStatus]] = {
     PolicyStatus.PENDING_PAYMENT: frozenset({PolicyStatus.IN_FORCE, PolicyStatus.CANCELLED}),
-    PolicyStatus.IN_FORCE: frozenset({PolicyStatus.LAPSED, PolicyStatus.EXPIRED, PolicyStatus.CANCELLED}),
+    PolicyStatus.IN_FORCE: frozenset(
+        {
+            PolicyStatus.LAPSED,
+            PolicyStatus.EXPIRED,
+            PolicyStatus.MATURED,
+            PolicyStatus.SURRENDERED,
+            PolicyStatus.CANCELLED,
+        }
+    ),
     PolicyStatus.LAPSED: frozenset({PolicyStatus.IN_FORCE, PolicyStatus.CANCELLED}),
     PolicyStatus.EXPIRED: frozenset(),
+    PolicyStatus.MATURED: frozenset(),
+    PolicyStatus.SURRENDERED: frozenset(),
     PolicyStatus.CANCELLED: frozenset(),
 }
 

@@ -162,7 +162,47 @@ async def scan() -> dict[str, int]:
                         values={Policy.lapsed_on: billing.lapses_on(row["due_date"], grace)},
                     )
                     lapsed += 1
-    return {"notices": notices, "lapsed": lapsed}
+    return {"notices": notices, "lapsed": lapsed, **await _end_of_term(today)}
+
+
+async def _end_of_term(today: object) -> dict[str, int]:
+    """Policies whose cover ended yesterday or before: an endowment matures (its maturity benefit is paid),
+    other cover simply expires."""
+    from insure.ledger import entries
+    from insure.ledger import services as ledger
+
+    ended = await Policy.select().where((Policy.status == PolicyStatus.IN_FORCE) & (Policy.expiry_date < today))
+    matured = expired = 0
+    for policy in ended:
+        endowment = products.product(policy["product_code"], on=policy["effective_date"]).type.endswith("endowment")
+        target = PolicyStatus.MATURED if endowment else PolicyStatus.EXPIRED
+        async with transaction():
+            locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
+            if locked["status"] != PolicyStatus.IN_FORCE:
+                continue
+            await transition(
+                Policy,
+                policy["id"],
+                PolicyStatus.IN_FORCE,
+                target,
+                event_table=PolicyEvent,
+                event_owner="policy",
+                actor="system:billing",
+                reason="end of the period of cover",
+                values={Policy.ended_at: clock.now()},
+            )
+            if endowment:
+                await ledger.post(
+                    f"maturity:{policy['id']}",
+                    f"maturity benefit of policy {policy['number']}",
+                    "policy",
+                    policy["id"],
+                    entries.transfer(entries.MATURITY_BENEFITS, entries.CASH_SANDBOX, policy["sum_insured_fen"]),
+                )
+                matured += 1
+            else:
+                expired += 1
+    return {"matured": matured, "expired": expired}
 
 
 async def _notify(row: dict) -> None:

@@ -185,3 +185,65 @@ async def check_reinstatement_health(user: dict, number: str, answers: object) -
             N_("Your health declaration needs an underwriter's review; we will contact you."),
             code="reinstatement_referred",
         )
+
+
+def completed_policy_years(policy: dict) -> int:
+    """Whole policy years since the cover started (anniversaries by calendar month)."""
+    from insure.policies import billing
+
+    years = 0
+    while billing.add_months(policy["effective_date"], 12 * (years + 1)) <= clock.today():
+        years += 1
+    return years
+
+
+async def surrender_value(policy: dict) -> Decimal:
+    """The guaranteed cash value at the last policy anniversary (the product's cash value table: net premium
+    reserve less the surrender charge that runs off); nothing before the first anniversary."""
+    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    if prod.pricing.method != "life_equivalence":
+        raise Conflict(N_("This product has no cash value."), code="no_cash_value")
+    years = completed_policy_years(policy)
+    if years == 0:
+        return Decimal("0.00")
+    _, illustration = products.illustration_for(await products.get_quote(policy["quote_id"]))
+    return illustration.years[min(years, len(illustration.years)) - 1].cash_value
+
+
+async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
+    """Surrender (退保) after the free-look period: the policy ends and its cash value is paid out."""
+    from insure.ledger import entries
+    from insure.ledger import services as ledger
+
+    async with transaction():
+        policy = await for_update(Policy.select().where(Policy.number == number)).first()
+        if policy is None or policy["customer"] != user["id"]:
+            raise NotFound(N_("No such policy."), code="policy_not_found")
+        if policy["status"] != PolicyStatus.IN_FORCE:
+            raise Conflict(N_("Only a policy in force can be surrendered."), code="not_surrenderable")
+        until = free_look_until(policy)
+        if until is not None and clock.today() <= until:
+            raise Conflict(
+                N_("You are in the free-look period: cancel instead, for a full refund."), code="use_free_look"
+            )
+        value = await surrender_value(policy)
+        await transition(
+            Policy,
+            policy["id"],
+            PolicyStatus.IN_FORCE,
+            PolicyStatus.SURRENDERED,
+            event_table=PolicyEvent,
+            event_owner="policy",
+            actor=f"user:{user['id']}",
+            reason=f"surrendered for a cash value of {value}",
+            values={Policy.ended_at: clock.now()},
+        )
+        if value > 0:
+            await ledger.post(
+                f"surrender:{policy['id']}",
+                f"cash value of policy {number}",
+                "policy",
+                policy["id"],
+                entries.transfer(entries.SURRENDER_VALUES, entries.CASH_SANDBOX, to_fen(value)),
+            )
+    return await Policy.select().where(Policy.id == policy["id"]).first(), value

@@ -208,3 +208,45 @@ def delivered_subject(*texts: str) -> bool:
         if all(text in subject for text in texts):
             return True
     return False
+
+
+def test_surrender_pays_the_guaranteed_cash_value_and_an_endowment_matures(api):
+    customer = register(api)
+    policy = life_policy(api, customer)  # 10-year participating endowment, annual premium
+    inside = api.post(f"/policies/{policy['number']}/surrender", headers=auth(customer))
+    assert inside.status_code == 409 and inside.json()["code"] == "use_free_look"
+    # pay the second year's premium when it falls due, then surrender in the third year
+    travel(api, 360)
+    r = api.post(
+        f"/policies/{policy['number']}/payments",
+        json=GOOD_CARD,
+        headers={**auth(customer), "Idempotency-Key": f"y2-{policy['number']}"},
+    )
+    assert r.status_code == 202, r.text
+    wait_for(
+        lambda: api.get(f"/policies/{policy['number']}/schedule", headers=auth(customer)).json()[1]["status"],
+        lambda status: status == "paid",
+    )
+    travel(api, 10)
+    quote_value = api.get(f"/policies/{policy['number']}/surrender-value", headers=auth(customer)).json()
+    assert quote_value["completed_policy_years"] == 1 and float(quote_value["cash_value"]) > 0
+    done = api.post(f"/policies/{policy['number']}/surrender", headers=auth(customer))
+    assert done.status_code == 200, done.text
+    assert done.json()["policy"]["status"] == "surrendered"
+    assert done.json()["cash_value"] == quote_value["cash_value"]
+    again = api.post(f"/policies/{policy['number']}/surrender", headers=auth(customer))
+    assert again.status_code == 409 and again.json()["code"] == "not_surrenderable"
+    paid = db(JournalLine.select(JournalLine.debit_fen).where(JournalLine.account.code == entries.SURRENDER_VALUES))
+    assert round(float(quote_value["cash_value"]) * 100) in [row["debit_fen"] for row in paid]
+
+    # a one-year accident policy cannot be surrendered for a cash value
+    other = register(api)
+    from .helpers import buy_policy
+
+    accident = buy_policy(api, other)
+    no_value = api.get(f"/policies/{accident['number']}/surrender-value", headers=auth(other))
+    assert no_value.status_code == 409 and no_value.json()["code"] == "no_cash_value"
+    # and when its year is over the billing run expires it
+    travel(api, 366)
+    assert billing_run()["expired"] >= 1
+    assert api.get(f"/policies/{accident['number']}", headers=auth(other)).json()["status"] == "expired"
