@@ -116,6 +116,12 @@ LABELS: dict[str, dict[str, str]] = {
         "postpone": N_("Postpone"),
         "decline": N_("Decline"),
     },
+    "endorsement": {
+        "address": N_("address"),
+        "contact": N_("contact details"),
+        "bank_account": N_("bank account"),
+        "beneficiaries": N_("beneficiaries"),
+    },
     "failure": {
         "card_declined": N_("the card was declined"),
         "insufficient_funds": N_("insufficient funds"),

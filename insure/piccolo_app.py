@@ -9,7 +9,7 @@ from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
 from insure.payments.tables import Payment, Refund, SandboxCharge
-from insure.policies.tables import Instalment, Policy, PolicyEvent
+from insure.policies.tables import Endorsement, Instalment, Policy, PolicyEvent
 
 APP_CONFIG = AppConfig(
     app_name="insure",
@@ -24,6 +24,7 @@ APP_CONFIG = AppConfig(
         Policy,
         PolicyEvent,
         Instalment,
+        Endorsement,
         Payment,
         SandboxCharge,
         Refund,

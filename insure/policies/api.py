@@ -8,12 +8,12 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import File
-from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
-from insure.policies import billing, premiums, schedule, services
+from insure.policies import billing, endorsements, premiums, schedule, services
 from insure.web.guards import signed_in
 
 
@@ -83,6 +83,28 @@ class SurrenderOut(msgspec.Struct):
 class SurrenderValueOut(msgspec.Struct):
     cash_value: str
     completed_policy_years: int
+
+
+class EndorsementRequest(msgspec.Struct, kw_only=True):
+    kind: str
+    address: str = ""
+    mobile: str = ""
+    email: str = ""
+    bank_account: str = ""
+    beneficiaries: list[dict[str, str]] = msgspec.field(default_factory=list)
+    legal_heirs: bool = False
+
+
+class EndorsementOut(msgspec.Struct):
+    kind: str
+    before: dict[str, object]
+    after: dict[str, object]
+    actor: str
+    at: str
+
+
+def endorsement_out(row: dict) -> EndorsementOut:
+    return EndorsementOut(row["kind"], row["before"], row["after"], row["actor"], row["at"].isoformat())
 
 
 class RefundOut(msgspec.Struct):
@@ -269,6 +291,23 @@ class PoliciesController(Controller):
     async def surrender(self, request: Request, number: str) -> SurrenderOut:
         policy, value = await services.surrender(request.scope["user"], number)  # type: ignore[arg-type]
         return SurrenderOut(policy_out(policy), str(value))
+
+    @post(
+        "/{number:str}/endorsements",
+        status_code=HTTP_201_CREATED,
+        summary="Change a policy in force (保全): address, contact, bank account or beneficiaries",
+        description="`kind` is address (`address`), contact (`mobile`, `email`), bank_account (`bank_account`) or "
+        "beneficiaries (`beneficiaries` with shares adding up to 100, or `legal_heirs`). Each change is kept as a "
+        "dated version with who made it (GET …/endorsements). 409 `policy_ended` for a policy that has ended.",
+    )
+    async def endorse(self, request: Request, number: str, data: EndorsementRequest) -> EndorsementOut:
+        row = await endorsements.endorse(request.scope["user"], number, msgspec.to_builtins(data))  # type: ignore[arg-type]
+        return endorsement_out(row)
+
+    @get("/{number:str}/endorsements", summary="The policy's change history")
+    async def endorsement_history(self, request: Request, number: str) -> list[EndorsementOut]:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        return [endorsement_out(r) for r in await endorsements.history(policy["id"])]
 
     @get("/{number:str}/refunds", summary="Refunds on a policy")
     async def refunds(self, request: Request, number: str) -> list[RefundOut]:

@@ -16,7 +16,7 @@ from insure import clock
 from insure.errors import Conflict, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
-from insure.policies import premiums, schedule, services
+from insure.policies import endorsements, premiums, schedule, services
 from insure.web.guards import signed_in
 from insure.web.pages import form_again, page
 from products import services as products
@@ -77,6 +77,7 @@ class PolicyPages(Controller):
         ctx = await _policy_context(user, number)  # type: ignore[arg-type]
         ctx["claims"] = await claims.list_for_claimant(user, ctx["policy"]["id"])  # type: ignore[arg-type]
         ctx["events"] = await services.events(ctx["policy"]["id"])
+        ctx["endorsements"] = await endorsements.history(ctx["policy"]["id"])
         return page("policies/detail.html", **ctx)
 
     @get("/policies/{number:str}/status")

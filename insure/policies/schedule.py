@@ -10,6 +10,7 @@ from insure.auth.tables import User
 from insure.money import from_fen
 from insure.policies.tables import Policy
 from insure.settings import get_settings
+from insure.tables_base import json_value
 from insure.templating import render
 from products import services as products
 
@@ -54,6 +55,8 @@ async def _render(policy_id: int) -> None:
         await User.select(User.name, User.email, User.mobile, User.locale).where(User.id == policy["customer"]).first()
     )
     prod = products.product(policy["product_code"], on=policy["effective_date"])
+    for key in ("beneficiaries", "exclusions"):
+        policy[key] = json_value(policy[key]) or []
     with i18n.use_locale(holder["locale"]):
         html = render(
             "pdf/policy_schedule.html",

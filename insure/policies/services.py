@@ -49,6 +49,8 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
             insured_birth_date=application["insured_birth_date"],
             occupation_class=application["occupation_class"],
             beneficiaries=application["beneficiaries"],
+            address=application["address"],
+            bank_account_last4=application["bank_account_last4"],
             exclusions=application["exclusions"],
             loading=application["loading"],
             sum_insured_fen=quote["sum_insured_fen"],

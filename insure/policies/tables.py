@@ -16,6 +16,10 @@ class Policy(Table):
     application_number = Varchar(length=32, default="", index=True)
     relation = Varchar(length=10, default="self")  # the insured's relation to the policyholder
     beneficiaries = JSON(default="[]")  # [] = the insured's legal heirs
+    address = Varchar(length=255, default="")
+    contact_mobile = Varchar(length=20, default="")
+    contact_email = Varchar(length=254, default="")
+    bank_account_last4 = Varchar(length=4, default="")
     exclusions = JSON(default="[]")  # [[zh, en], …] agreed at underwriting
     loading = Varchar(length=12, default="0")
     insurer_code = Varchar(length=40)
@@ -66,3 +70,14 @@ class Instalment(Table):
     payment_id = Integer(null=True, default=None)
     notified_at = Timestamptz(null=True, default=None)  # the due notice went out
     paid_at = Timestamptz(null=True, default=None)
+
+
+class Endorsement(Table):
+    """A change to a policy in force (保全/批改): each one a dated version, with who made it, before and after."""
+
+    policy = fk(Policy)
+    kind = Varchar(length=20)  # address | contact | bank_account | beneficiaries
+    before = JSON(default="{}")
+    after = JSON(default="{}")
+    actor = Varchar(length=64)
+    at = timestamp_now()

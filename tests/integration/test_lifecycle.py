@@ -250,3 +250,35 @@ def test_surrender_pays_the_guaranteed_cash_value_and_an_endowment_matures(api):
     travel(api, 366)
     assert billing_run()["expired"] >= 1
     assert api.get(f"/policies/{accident['number']}", headers=auth(other)).json()["status"] == "expired"
+
+
+def test_endorsements_change_the_policy_and_keep_every_version(api):
+    customer = register(api)
+    from .helpers import buy_policy
+
+    policy = buy_policy(api, customer)
+    url = f"/policies/{policy['number']}/endorsements"
+    assert (
+        api.post(
+            url, json={"kind": "address", "address": "广州市天河区体育西路 100 号"}, headers=auth(customer)
+        ).status_code
+        == 201
+    )
+    heirs = {
+        "kind": "beneficiaries",
+        "beneficiaries": [
+            {"name": "李雷", "relation": "spouse", "share": "70"},
+            {"name": "李小雷", "relation": "child", "share": "30"},
+        ],
+    }
+    assert api.post(url, json=heirs, headers=auth(customer)).status_code == 201
+    bad = api.post(url, json={**heirs, "beneficiaries": heirs["beneficiaries"][:1]}, headers=auth(customer))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "shares_not_100"
+    history = api.get(url, headers=auth(customer)).json()
+    assert [h["kind"] for h in history] == ["address", "beneficiaries"]
+    assert history[1]["before"] == {"beneficiaries": []} and history[1]["after"]["beneficiaries"][0]["share"] == "70"
+    assert all(h["actor"].startswith("user:") and h["at"] for h in history)
+    other = register(api)
+    assert (
+        api.post(url, json={"kind": "address", "address": "somewhere else 1"}, headers=auth(other)).status_code == 404
+    )
