@@ -225,6 +225,7 @@ class Product:
     pricing: Pricing
     cash_values: CashValues | None
     illustration: Illustration | None
+    guaranteed_renewable: bool = False  # one-year cover the insurer must renew, whatever the insured's health
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         participating=participating,
         age_basis=top.text("age_basis", allowed=AGE_BASES),
         max_expiry_age=max_expiry_age,
+        guaranteed_renewable=top.boolean("guaranteed_renewable") if top.has("guaranteed_renewable") else False,
         sum_insured_choices=choices,
         policy_terms=policy_terms,
         premium_terms=premium_terms,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -10,11 +10,13 @@ from litestar.params import Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from insure.errors import N_, Conflict
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
-from insure.policies import billing, endorsements, premiums, schedule, services
+from insure.policies import billing, endorsements, premiums, renewals, schedule, services
 from insure.web.guards import signed_in
+from products import services as product_services
 
 
 class PolicyOut(msgspec.Struct):
@@ -105,6 +107,18 @@ class EndorsementOut(msgspec.Struct):
 
 def endorsement_out(row: dict) -> EndorsementOut:
     return EndorsementOut(row["kind"], row["before"], row["after"], row["actor"], row["at"].isoformat())
+
+
+class RenewalOut(msgspec.Struct):
+    quote_id: str
+    annual_premium: str
+    guaranteed_renewable: bool
+
+
+class RenewalResult(msgspec.Struct):
+    policy_number: str | None
+    application_number: str | None
+    status: str
 
 
 class RefundOut(msgspec.Struct):
@@ -308,6 +322,35 @@ class PoliciesController(Controller):
     async def endorsement_history(self, request: Request, number: str) -> list[EndorsementOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         return [endorsement_out(r) for r in await endorsements.history(policy["id"])]
+
+    @get(
+        "/{number:str}/renewal",
+        summary="The renewal offer of a one-year policy",
+        description="Made by the billing run 30 days before expiry, re-rated at the insured's new age. 409 "
+        "`no_renewal_offer` before then (or when the product can no longer cover the insured).",
+    )
+    async def renewal_offer(self, request: Request, number: str) -> RenewalOut:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        if not policy["renewal_quote_id"]:
+            raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
+        quote = await product_services.get_quote(policy["renewal_quote_id"])
+        prod = product_services.product(quote["product_code"])
+        return RenewalOut(quote["public_id"], str(from_fen(quote["annual_premium_fen"])), prod.guaranteed_renewable)
+
+    @post(
+        "/{number:str}/renewal",
+        status_code=HTTP_201_CREATED,
+        summary="Renew: accept the renewal offer",
+        description="Guaranteed-renewable products: a new policy on the same terms awaits payment at once (it "
+        "continues from the old expiry). Others: send a full application body (health declaration, etc.); "
+        "underwriting decides as for a new application and may decline.",
+    )
+    async def renew(self, request: Request, number: str, data: dict[str, Any] | None = None) -> RenewalResult:
+        result = await renewals.renew(request.scope["user"], number, data or {})  # type: ignore[arg-type]
+        if "policy" in result:
+            return RenewalResult(result["policy"]["number"], None, result["policy"]["status"])
+        app = result["application"]
+        return RenewalResult(app.get("policy_number") or None, app["number"], app["status"])
 
     @get("/{number:str}/refunds", summary="Refunds on a policy")
     async def refunds(self, request: Request, number: str) -> list[RefundOut]:

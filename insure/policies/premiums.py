@@ -162,7 +162,10 @@ async def scan() -> dict[str, int]:
                         values={Policy.lapsed_on: billing.lapses_on(row["due_date"], grace)},
                     )
                     lapsed += 1
-    return {"notices": notices, "lapsed": lapsed, **await _end_of_term(today)}
+    from insure.policies import renewals
+
+    offers = await renewals.make_offers()
+    return {"notices": notices, "lapsed": lapsed, "renewal_offers": offers, **await _end_of_term(today)}
 
 
 async def _end_of_term(today: object) -> dict[str, int]:

@@ -81,8 +81,14 @@ async def issue(policy_id: int, actor: str, payment_id: int) -> None:
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if policy is None or policy["status"] != PolicyStatus.PENDING_PAYMENT:
         return  # already issued: paying is idempotent
-    # cover starts at 00:00 the next day (次日零时生效): a loss before the purchase can never be covered
-    effective, expiry = cover_period(clock.today() + timedelta(days=1), policy["policy_term_years"])
+    # cover starts at 00:00 the next day (次日零时生效): a loss before the purchase can never be covered;
+    # a renewal continues the day after the policy it renews ends, with no gap
+    start = clock.today() + timedelta(days=1)
+    if policy["renewal_of"]:
+        previous = await Policy.select(Policy.expiry_date).where(Policy.number == policy["renewal_of"]).first()
+        if previous and previous["expiry_date"]:
+            start = max(start, previous["expiry_date"] + timedelta(days=1))
+    effective, expiry = cover_period(start, policy["policy_term_years"])
     await transition(
         Policy,
         policy_id,

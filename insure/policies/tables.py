@@ -44,6 +44,8 @@ class Policy(Table):
     delivered_at = Timestamptz(null=True, default=None)  # e-delivery of the schedule: the free-look starts here
     ended_at = Timestamptz(null=True, default=None)
     lapsed_on = Date(null=True, default=None)  # reinstatement is possible for two years from this day
+    renewal_quote_id = Varchar(length=32, default="")  # the renewal offer, made 30 days before expiry
+    renewal_of = Varchar(length=32, default="")  # this policy renews that one (cover continues from its expiry)
     created_at = timestamp_now()
 
 

@@ -282,3 +282,47 @@ def test_endorsements_change_the_policy_and_keep_every_version(api):
     assert (
         api.post(url, json={"kind": "address", "address": "somewhere else 1"}, headers=auth(other)).status_code == 404
     )
+
+
+def test_a_guaranteed_renewable_medical_policy_is_offered_renewal_and_continues_without_a_gap(api):
+    from datetime import date, timedelta
+
+    customer = register(api)
+    q = api.post(
+        "/quotes",
+        json={
+            "product_code": "medical_changan",
+            "birth_date": customer["birth_date"],
+            "sum_insured": "3000000",
+            "social_insurance": True,
+        },
+    ).json()
+    number = apply(api, customer, q["id"])["policy_number"]
+    api.post(
+        f"/policies/{number}/payments", json=GOOD_CARD, headers={**auth(customer), "Idempotency-Key": f"md-{number}"}
+    )
+    policy = wait_for(
+        lambda: api.get(f"/policies/{number}", headers=auth(customer)).json(), lambda p: p["status"] == "in_force"
+    )
+    expiry = date.fromisoformat(policy["expiry_date"])
+    early = api.get(f"/policies/{number}/renewal", headers=auth(customer))
+    assert early.status_code == 409 and early.json()["code"] == "no_renewal_offer"
+
+    # 25 days before expiry the billing run offers renewal, re-rated at the insured's age then
+    travel(api, (expiry - today()).days - 25)
+    assert billing_run()["renewal_offers"] >= 1
+    offer = api.get(f"/policies/{number}/renewal", headers=auth(customer)).json()
+    assert offer["guaranteed_renewable"] is True and float(offer["annual_premium"]) > 0
+    assert delivered_subject(number)  # the offer went to the policyholder
+
+    # accepting needs no new health declaration; paying brings the renewal in force from the day after expiry
+    r = api.post(f"/policies/{number}/renewal", headers=auth(customer))
+    assert r.status_code == 201, r.text
+    renewal = r.json()["policy_number"]
+    api.post(
+        f"/policies/{renewal}/payments", json=GOOD_CARD, headers={**auth(customer), "Idempotency-Key": f"rn-{renewal}"}
+    )
+    renewed = wait_for(
+        lambda: api.get(f"/policies/{renewal}", headers=auth(customer)).json(), lambda p: p["status"] == "in_force"
+    )
+    assert renewed["effective_date"] == (expiry + timedelta(days=1)).isoformat()

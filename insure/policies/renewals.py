@@ -1,0 +1,119 @@
+"""Renewal of one-year products (续保): an offer 30 days before expiry, re-rated at the insured's new age on the
+product version then in force. Guaranteed-renewable products renew on the same terms whatever the insured's
+health; the others need a new application (health declaration, underwriting), which may be declined."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from insure import clock, mail
+from insure.auth.tables import User
+from insure.db import for_update, transaction
+from insure.errors import N_, Conflict, NotFound, ValidationFailed
+from insure.i18n import gettext, use_locale
+from insure.money import from_fen, quantize, to_fen
+from insure.policies.model import PolicyStatus
+from insure.policies.tables import Policy
+from insure.tables_base import json_value
+from products import services as products
+
+OFFER_DAYS = 30
+RENEWABLE_TYPES = ("medical", "personal_accident", "critical_illness")  # one-year cover; travel is one trip
+
+
+async def make_offers() -> int:
+    """Beat: for each one-year policy ending within 30 days, price its renewal and tell the policyholder."""
+    today = clock.today()
+    due = await Policy.select().where(
+        (Policy.status == PolicyStatus.IN_FORCE)
+        & (Policy.policy_term_years == 1)
+        & (Policy.renewal_quote_id == "")
+        & (Policy.expiry_date <= today + timedelta(days=OFFER_DAYS))
+        & (Policy.expiry_date >= today)
+    )
+    made = 0
+    for policy in due:
+        try:
+            prod = products.product(policy["product_code"])
+        except NotFound:  # withdrawn from sale: no renewal offer
+            continue
+        if prod.type not in RENEWABLE_TYPES:
+            continue
+        original = await products.get_quote(policy["quote_id"])
+        holder = await User.select().where(User.id == policy["customer"]).first()
+        data = {
+            "product_code": prod.code,
+            "channel": policy["channel"] if policy["channel"] in prod.channels else prod.channels[0],
+            "birth_date": policy["insured_birth_date"].isoformat(),
+            "sum_insured": str(from_fen(policy["sum_insured_fen"])),
+            "occupation_class": policy["occupation_class"],
+            **{k: v for k, v in original["risk"].items() if v is not None and k not in ("policy_term", "premium_term")},
+        }
+        try:
+            quote = await products.create_quote(data, holder)
+        except ValidationFailed:  # e.g. the insured is past the oldest renewal age: no offer, the cover ends
+            continue
+        await Policy.update({Policy.renewal_quote_id: quote["public_id"]}).where(Policy.id == policy["id"])
+        with use_locale(holder["locale"]):
+            mail.send(
+                holder["email"],
+                gettext("Renew policy %(number)s", number=policy["number"]),
+                gettext(
+                    "Dear %(name)s, policy %(number)s ends on %(date)s. Renewal for another year costs %(amount)s "
+                    "CNY (priced at the insured's new age). Renew it on the policy page.",
+                    name=holder["name"],
+                    number=policy["number"],
+                    date=policy["expiry_date"].isoformat(),
+                    amount=str(from_fen(quote["annual_premium_fen"])),
+                ),
+            )
+        made += 1
+    return made
+
+
+async def renew(holder: dict, number: str, data: dict) -> dict:
+    """Accept the renewal offer. Guaranteed renewable: a new policy on the same terms, awaiting payment.
+    Otherwise: a new application for the renewal quote (health declaration, underwriting)."""
+    from insure.applications import services as applications
+    from insure.policies import services as policies
+
+    policy = await Policy.select().where(Policy.number == number).first()
+    if policy is None or policy["customer"] != holder["id"]:
+        raise NotFound(N_("No such policy."), code="policy_not_found")
+    if not policy["renewal_quote_id"]:
+        raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
+    quote = await products.get_quote(policy["renewal_quote_id"])
+    if not products.quote_is_valid(quote):
+        raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+    prod = products.product(quote["product_code"])
+    if not prod.guaranteed_renewable:
+        app = await applications.submit(holder, {**data, "quote_id": quote["public_id"], "renewal_of": number})
+        if app.get("policy_number"):
+            await Policy.update({Policy.renewal_of: number}).where(Policy.number == app["policy_number"])
+        return {"application": app}
+    loading = Decimal(policy["loading"] or "0")  # a guaranteed renewal keeps the terms agreed at underwriting
+    factor = 1 + loading
+    terms = {
+        "number": "",
+        "customer": holder["id"],
+        "relation": policy["relation"],
+        "insured_name": policy["insured_name"],
+        "insured_id_number": policy["insured_id_number"],
+        "insured_birth_date": policy["insured_birth_date"],
+        "occupation_class": policy["occupation_class"],
+        "beneficiaries": json_value(policy["beneficiaries"]) or [],
+        "exclusions": json_value(policy["exclusions"]) or [],
+        "loading": str(loading),
+        "address": policy["address"],
+        "bank_account_last4": policy["bank_account_last4"],
+        "annual_premium_fen": to_fen(quantize(from_fen(quote["annual_premium_fen"]) * factor)),
+        "premium_per_payment_fen": to_fen(
+            quantize(from_fen(quote["premium_per_payment_fen"] or quote["annual_premium_fen"]) * factor)
+        ),
+    }
+    async with transaction():
+        await for_update(Policy.select(Policy.id).where(Policy.id == policy["id"])).first()
+        renewal = await policies.create_from_application(terms, quote, f"user:{holder['id']}")
+        await Policy.update({Policy.renewal_of: number}).where(Policy.id == renewal["id"])
+    return {"policy": renewal}
