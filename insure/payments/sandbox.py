@@ -78,9 +78,20 @@ def check_cvc(cvc: str) -> None:
         raise CardRejected("cvc_invalid", "The security code must be 3 or 4 digits.")
 
 
+# Charged once with the customer present it succeeds; later automatic (recurring) charges are declined —
+# the card to test missed premiums, grace and lapse with.
+RECURRING_DECLINED = "4000000000000341"
+
+
 def sandbox_outcome(card_number: str) -> str:
     """What the sandbox decides for a card: "succeeded" or a decline code."""
     return TEST_CARDS.get(normalise_card(card_number), SUCCEEDED)
+
+
+def recurring_outcome(card_number: str) -> str:
+    """What the sandbox decides for a later automatic charge on a saved card."""
+    number = normalise_card(card_number)
+    return "card_declined" if number == RECURRING_DECLINED else sandbox_outcome(number)
 
 
 def sign(payload: bytes, secret: str) -> str:

@@ -22,8 +22,16 @@ from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.ledger.entries import validate_entry
 from insure.money import to_fen
-from insure.payments.sandbox import CardRejected, Notification, normalise_card, sandbox_outcome, sign, verify
-from insure.payments.tables import Payment, Refund, SandboxCharge
+from insure.payments.sandbox import (
+    CardRejected,
+    Notification,
+    normalise_card,
+    recurring_outcome,
+    sandbox_outcome,
+    sign,
+    verify,
+)
+from insure.payments.tables import Payment, Refund, SandboxCard, SandboxCharge
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
@@ -98,6 +106,8 @@ async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int 
     """(purpose, amount, interest part, instalment id) for the policy as it is now, or 409 saying why not."""
     from insure.policies import premiums
 
+    if policy["status"] == PolicyStatus.LAPSED and purpose != "reinstatement":
+        raise Conflict(N_("This policy has lapsed; reinstate it to pay the arrears."), code="use_reinstatement")
     pending = await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == "pending"))
     if pending:
         raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
@@ -107,8 +117,6 @@ async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int 
         return "reinstatement", to_fen(owed.total), to_fen(owed.interest), None
     if policy["status"] == PolicyStatus.PENDING_PAYMENT:
         return "first_premium", policy["premium_fen"], 0, None
-    if policy["status"] == PolicyStatus.LAPSED:
-        raise Conflict(N_("This policy has lapsed; reinstate it to pay the arrears."), code="use_reinstatement")
     nxt = await premiums.next_unpaid(policy["id"]) if policy["status"] == PolicyStatus.IN_FORCE else None
     if nxt is None or nxt["due_date"] > clock.today() + timedelta(days=premiums.NOTICE_DAYS):
         raise Conflict(N_("This policy is already paid."), code="already_paid")
@@ -122,6 +130,12 @@ async def _charge(
         policy = await for_update(Policy.select().where(Policy.id == policy["id"])).first()
         what, amount_fen, interest_fen, instalment_id = await _what_is_owed(policy, purpose)
         gateway_ref = "ch_" + secrets.token_hex(12)
+        token = "card_" + secrets.token_hex(12)  # the gateway keeps the card; Insure keeps only this token
+        await SandboxCard.insert(
+            SandboxCard(
+                token=token, last4=number[-4:], recurring_outcome=recurring_outcome(number), created_at=clock.now()
+            )
+        )
         await SandboxCharge.insert(
             SandboxCharge(
                 gateway_ref=gateway_ref,
@@ -141,6 +155,7 @@ async def _charge(
                 status="pending",
                 gateway_ref=gateway_ref,
                 card_last4=number[-4:],
+                card_token=token,
                 idempotency_key=scoped_key,
                 request_hash=fingerprint,
                 created_at=clock.now(),
@@ -148,6 +163,58 @@ async def _charge(
         ).returning(*Payment.all_columns())
         await outbox.enqueue("payments.sandbox_settle", gateway_ref)
     return rows[0]
+
+
+async def auto_collect(instalment_id: int) -> bool:
+    """Collect a premium that has fallen due from the card saved at the last payment (one attempt a day); the
+    gateway answers asynchronously like any charge. Returns whether a charge was started."""
+    from insure.policies.tables import Instalment
+
+    async with transaction():
+        instalment = await for_update(Instalment.select().where(Instalment.id == instalment_id)).first()
+        if instalment is None or instalment["status"] != "due":
+            return False
+        policy = await Policy.select().where(Policy.id == instalment["policy"]).first()
+        key = f"auto:{instalment_id}:{clock.today().isoformat()}"
+        busy = await Payment.exists().where(
+            (Payment.idempotency_key == key) | ((Payment.policy == policy["id"]) & (Payment.status == "pending"))
+        )
+        saved = (
+            await Payment.select(Payment.card_token, Payment.card_last4)
+            .where((Payment.policy == policy["id"]) & (Payment.status == "succeeded") & (Payment.card_token != ""))
+            .order_by(Payment.id, ascending=False)
+            .first()
+        )
+        if policy["status"] != PolicyStatus.IN_FORCE or busy or saved is None:
+            return False
+        card = await SandboxCard.select().where(SandboxCard.token == saved["card_token"]).first()
+        gateway_ref = "ch_" + secrets.token_hex(12)
+        await SandboxCharge.insert(
+            SandboxCharge(
+                gateway_ref=gateway_ref,
+                amount_fen=instalment["amount_fen"],
+                outcome=card["recurring_outcome"],
+                created_at=clock.now(),
+            )
+        )
+        await Payment.insert(
+            Payment(
+                policy=policy["id"],
+                payer=policy["customer"],
+                amount_fen=instalment["amount_fen"],
+                purpose="instalment",
+                instalment_id=instalment_id,
+                status="pending",
+                gateway_ref=gateway_ref,
+                card_last4=saved["card_last4"],
+                card_token=saved["card_token"],
+                idempotency_key=key,
+                request_hash="automatic collection",
+                created_at=clock.now(),
+            )
+        )
+        await outbox.enqueue("payments.sandbox_settle", gateway_ref)
+    return True
 
 
 async def sandbox_settle(gateway_ref: str) -> None:

@@ -22,6 +22,7 @@ class Payment(Table):
     provider = Varchar(length=20, default="sandbox")
     gateway_ref = Varchar(length=40, unique=True, index=True)
     card_last4 = Varchar(length=4)
+    card_token = Varchar(length=40, default="")  # the gateway's saved card, for automatic premium collection
     failure_code = Varchar(length=40, null=True, default=None)
     # "<payer id>:<client key>" so two customers never collide; request_hash spots a reused key.
     idempotency_key = Varchar(length=120, unique=True, index=True)
@@ -50,3 +51,13 @@ class Refund(Table):
     gateway_ref = Varchar(length=40, unique=True, index=True)
     created_at = timestamp_now()
     settled_at = Timestamptz(null=True, default=None)
+
+
+class SandboxCard(Table):
+    """The sandbox gateway's card vault: a token stands for a card, so premiums can be collected automatically
+    without Insure ever storing the card number (as with a real gateway's tokenisation)."""
+
+    token = Varchar(length=40, unique=True, index=True)
+    last4 = Varchar(length=4)
+    recurring_outcome = Varchar(length=40)  # what automatic charges on this card do
+    created_at = timestamp_now()

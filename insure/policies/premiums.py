@@ -162,10 +162,26 @@ async def scan() -> dict[str, int]:
                         values={Policy.lapsed_on: billing.lapses_on(row["due_date"], grace)},
                     )
                     lapsed += 1
+    # collect only what is still in force: a policy that lapsed in this run is not charged
+    from insure.payments import services as payments
+
+    collected = 0
+    for row in (
+        await Instalment.select(Instalment.id)
+        .where((Instalment.status == "due") & (Instalment.due_date <= today))
+        .limit(500)
+    ):
+        collected += await payments.auto_collect(row["id"])
     from insure.policies import renewals
 
     offers = await renewals.make_offers()
-    return {"notices": notices, "lapsed": lapsed, "renewal_offers": offers, **await _end_of_term(today)}
+    return {
+        "notices": notices,
+        "collections": collected,
+        "lapsed": lapsed,
+        "renewal_offers": offers,
+        **await _end_of_term(today),
+    }
 
 
 async def _end_of_term(today: object) -> dict[str, int]:
