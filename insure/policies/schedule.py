@@ -57,6 +57,9 @@ async def _render(policy_id: int) -> None:
     prod = products.product(policy["product_code"], on=policy["effective_date"])
     for key in ("beneficiaries", "exclusions"):
         policy[key] = json_value(policy[key]) or []
+    from insure.policies import premiums
+
+    instalments = await premiums.schedule_of(policy_id)
     with i18n.use_locale(holder["locale"]):
         html = render(
             "pdf/policy_schedule.html",
@@ -66,6 +69,8 @@ async def _render(policy_id: int) -> None:
             sum_insured=from_fen(policy["sum_insured_fen"]),
             premium=from_fen(policy["premium_fen"]),
             generated_at=clock.now(),
+            instalments=instalments[:12],
+            instalment_count=len(instalments),
         )
     await document_store.store_pdf(
         doc_key=doc_key(policy_id),
