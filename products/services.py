@@ -99,7 +99,7 @@ def parse_risk(prod: Product | None, data: dict, errors: list[FieldError]) -> Ri
     except MoneyError:
         errors.append(FieldError("sum_insured", "sum_insured_invalid", N_("Enter the sum insured in CNY.")))
     occupation = str(data.get("occupation_class") or "1").strip()
-    if not (occupation.isascii() and occupation.isdigit()):
+    if not (occupation.isascii() and occupation.isdigit() and 1 <= int(occupation) <= 6):
         errors.append(FieldError("occupation_class", "occupation_unknown", RATING_MESSAGES["occupation_unknown"]))
     days_text = str(data.get("trip_days") or "").strip()
     if days_text and not (days_text.isascii() and days_text.isdigit()):

@@ -123,6 +123,11 @@ def _decision_json(decision: underwriting.Decision) -> dict:
 
 async def submit(holder: dict, data: dict) -> dict:
     """Validate everything, underwrite, and store the application (and its policy when accepted outright)."""
+    if holder["role"] != "customer" or not holder.get("id_number"):
+        raise Forbidden(
+            N_("Applications are made from a customer account with a verified ID number."),
+            code="customer_account_required",
+        )
     quote = await products.get_quote(str(data.get("quote_id", "")))
     if quote["customer"] not in (None, holder["id"]):
         raise NotFound(N_("No such quote."), code="quote_not_found")
@@ -191,7 +196,7 @@ async def submit(holder: dict, data: dict) -> dict:
         sex=insured["sex"],
         height_cm=height,
         weight_kg=weight,
-        occupation_class=quote["occupation_class"] or int(str(data.get("occupation_class") or 1)),
+        occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
         smoker=smoker,
         answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
         sum_insured=from_fen(quote["sum_insured_fen"]),
@@ -288,9 +293,12 @@ async def accept_terms(holder: dict, number: str) -> dict:
         app = await _locked(number)
         if app is None or app["customer"] != holder["id"]:
             raise NotFound(N_("No such application."), code="application_not_found")
+        quote = await products.get_quote(app["quote_id"])
+        if not products.quote_is_valid(quote):
+            raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
         await _move(app, ApplicationStatus.ACCEPTED, f"user:{holder['id']}", "customer accepted the revised terms")
         app["status"] = ApplicationStatus.ACCEPTED
-        app = await _create_policy(app, await products.get_quote(app["quote_id"]), f"user:{holder['id']}")
+        app = await _create_policy(app, quote, f"user:{holder['id']}")
     return _loaded(app)
 
 
@@ -330,6 +338,10 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         app = await _locked(number)
         if app is None:
             raise NotFound(N_("No such application."), code="application_not_found")
+        if app["status"] != ApplicationStatus.REFERRED:
+            raise Conflict(N_("Only a referred application waits for an underwriter's decision."), code="not_referred")
+        if app["customer"] == underwriter["id"]:
+            raise Forbidden(N_("You cannot decide your own application."), code="own_application")
         authority = underwriting.Authority(from_fen(underwriter["authority_fen"]))
         if not underwriting.within_authority(from_fen(app["sum_insured_fen"]), authority):
             raise Forbidden(
@@ -344,6 +356,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
             "postpone": ApplicationStatus.POSTPONED,
         }[outcome]
         quote = await products.get_quote(app["quote_id"])
+        if not products.quote_is_valid(quote):
+            raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
         values: dict[str, object] = {"decided_at": clock.now()}
         if outcome == "load":
             values["loading"] = str(loading)

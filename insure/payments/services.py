@@ -116,6 +116,10 @@ async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int 
         owed = await premiums.arrears(policy)
         return "reinstatement", to_fen(owed.total), to_fen(owed.interest), None
     if policy["status"] == PolicyStatus.PENDING_PAYMENT:
+        from products import services as products
+
+        if not products.quote_is_valid(await products.get_quote(policy["quote_id"])):
+            raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
         return "first_premium", policy["premium_fen"], 0, None
     nxt = await premiums.next_unpaid(policy["id"]) if policy["status"] == PolicyStatus.IN_FORCE else None
     if nxt is None or nxt["due_date"] > clock.today() + timedelta(days=premiums.NOTICE_DAYS):
@@ -171,10 +175,14 @@ async def auto_collect(instalment_id: int) -> bool:
     from insure.policies.tables import Instalment
 
     async with transaction():
-        instalment = await for_update(Instalment.select().where(Instalment.id == instalment_id)).first()
-        if instalment is None or instalment["status"] != "due":
+        owner = await Instalment.select(Instalment.policy).where(Instalment.id == instalment_id).first()
+        if owner is None:
             return False
-        policy = await Policy.select().where(Policy.id == instalment["policy"]).first()
+        # the policy row first, like a manual payment: the two can never both charge the same premium
+        policy = await for_update(Policy.select().where(Policy.id == owner["policy"])).first()
+        instalment = await for_update(Instalment.select().where(Instalment.id == instalment_id)).first()
+        if instalment["status"] != "due":
+            return False
         key = f"auto:{instalment_id}:{clock.today().isoformat()}"
         busy = await Payment.exists().where(
             (Payment.idempotency_key == key) | ((Payment.policy == policy["id"]) & (Payment.status == "pending"))

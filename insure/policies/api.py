@@ -29,6 +29,8 @@ class PolicyOut(msgspec.Struct):
     insured_name: str
     sum_insured: str
     annual_premium: str
+    premium_per_payment: str
+    payments_per_year: int
     currency: str
     effective_date: str | None
     expiry_date: str | None
@@ -148,7 +150,9 @@ def policy_out(p: dict) -> PolicyOut:
         channel=p["channel"],
         insured_name=p["insured_name"],
         sum_insured=str(from_fen(p["sum_insured_fen"])),
-        annual_premium=str(from_fen(p["premium_fen"])),
+        annual_premium=str(from_fen(p["annual_premium_fen"])),
+        premium_per_payment=str(from_fen(p["premium_fen"])),
+        payments_per_year=p["payments_per_year"],
         currency=p["currency"],
         effective_date=_iso(p["effective_date"]),
         expiry_date=_iso(p["expiry_date"]),

@@ -71,6 +71,13 @@ async def unpaid_until(policy_id: int, day: object) -> list[dict]:
     )
 
 
+async def void_remaining(policy_id: int) -> None:
+    """When a policy ends (cancelled, surrendered, matured, expired) nothing more falls due on it."""
+    await Instalment.update({Instalment.status: "void"}).where(
+        (Instalment.policy == policy_id) & (Instalment.status == "due")
+    )
+
+
 async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
     await Instalment.update(
         {Instalment.status: "paid", Instalment.payment_id: payment_id, Instalment.paid_at: clock.now()}
@@ -131,15 +138,23 @@ async def scan() -> dict[str, int]:
             (Instalment.status == "due")
             & Instalment.notified_at.is_null()
             & (Instalment.due_date <= today + timedelta(days=NOTICE_DAYS))
+            & (Instalment.policy.status == PolicyStatus.IN_FORCE)
         )
+        .order_by(Instalment.due_date)
         .limit(500)
     )
     for row in upcoming:
         await _notify(row)
         notices += 1
     lapsed = 0
-    overdue = await Instalment.select(Instalment.policy, Instalment.due_date).where(
-        (Instalment.status == "due") & (Instalment.due_date < today)
+    overdue = (
+        await Instalment.select(Instalment.policy, Instalment.due_date)
+        .where(
+            (Instalment.status == "due")
+            & (Instalment.due_date < today)
+            & (Instalment.policy.status == PolicyStatus.IN_FORCE)
+        )
+        .order_by(Instalment.due_date)  # the earliest unpaid premium decides the lapse date
     )
     for row in overdue:
         policy = await Policy.select().where(Policy.id == row["policy"]).first()
@@ -168,7 +183,12 @@ async def scan() -> dict[str, int]:
     collected = 0
     for row in (
         await Instalment.select(Instalment.id)
-        .where((Instalment.status == "due") & (Instalment.due_date <= today))
+        .where(
+            (Instalment.status == "due")
+            & (Instalment.due_date <= today)
+            & (Instalment.policy.status == PolicyStatus.IN_FORCE)
+        )
+        .order_by(Instalment.due_date)
         .limit(500)
     ):
         collected += await payments.auto_collect(row["id"])
@@ -210,6 +230,7 @@ async def _end_of_term(today: object) -> dict[str, int]:
                 reason="end of the period of cover",
                 values={Policy.ended_at: clock.now()},
             )
+            await void_remaining(policy["id"])
             if endowment:
                 await ledger.post(
                     f"maturity:{policy['id']}",

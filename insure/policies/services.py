@@ -157,7 +157,17 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             raise Conflict(
                 N_("The free-look period has ended or does not apply to this policy."), code="free_look_over"
             )
-        paid = [p for p in await payments.for_policy(policy["id"]) if p["status"] == "succeeded"]
+        from claims.tables import Claim
+        from insure.policies import premiums
+
+        if await Claim.exists().where(Claim.policy == policy["id"]):
+            raise Conflict(
+                N_("A policy with a claim cannot be cancelled for a full refund; please contact us."), code="has_claims"
+            )
+        history = await payments.for_policy(policy["id"])
+        if any(p["status"] == "pending" for p in history):
+            raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
+        paid = [p for p in history if p["status"] == "succeeded"]
         await transition(
             Policy,
             policy["id"],
@@ -169,6 +179,7 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             reason="free-look cancellation: void from the start",
             values={Policy.ended_at: clock.now()},
         )
+        await premiums.void_remaining(policy["id"])
         for payment in paid:
             refund = billing.refund_on_free_look(from_fen(payment["amount_fen"]), Decimal(0))
             await payments.start_refund(payment, to_fen(refund), "free_look")
@@ -246,6 +257,9 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             reason=f"surrendered for a cash value of {value}",
             values={Policy.ended_at: clock.now()},
         )
+        from insure.policies import premiums
+
+        await premiums.void_remaining(policy["id"])
         if value > 0:
             await ledger.post(
                 f"surrender:{policy['id']}",

@@ -160,3 +160,24 @@ def test_another_customers_application_is_404(api):
     app = apply(api, alice, term_quote(api, alice))
     assert api.get(f"/applications/{app['number']}", headers=auth(bob)).status_code == 404
     assert api.post(f"/applications/{app['number']}/accept-terms", headers=auth(bob)).status_code == 404
+
+
+def test_underwriters_decide_only_referred_applications_and_staff_cannot_apply(api):
+    customer = register(api)
+    offered = apply(api, customer, term_quote(api, customer), height_cm=165, weight_kg="82")
+    assert offered["status"] == "offered"
+    # the customer's consent to revised terms cannot be given by an underwriter
+    r = api.post(
+        f"/applications/{offered['number']}/decision",
+        headers=staff(api, "underwriter@insure.test"),
+        json={"outcome": "accept", "reason": "looks fine to me"},
+    )
+    assert r.status_code == 409 and r.json()["code"] == "not_referred"
+    # staff accounts have no verified identity to be a policyholder with
+    agent_quote = api.post(
+        "/quotes", json={"product_code": "pa_basic", "birth_date": "1990-01-01", "sum_insured": "100000"}
+    ).json()
+    denied = api.post(
+        "/applications", json=application_body(api, agent_quote["id"]), headers=staff(api, "underwriter@insure.test")
+    )
+    assert denied.status_code == 403 and denied.json()["code"] == "customer_account_required"
