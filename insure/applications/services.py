@@ -190,6 +190,14 @@ async def submit(holder: dict, data: dict) -> dict:
         raise ValidationFailed(errors)
 
     held, recent = await _exposure(insured["id_number"], prod.type)
+    renewal_of = str(data.get("renewal_of") or "")
+    if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
+        renewed = (
+            await Policy.select(Policy.sum_insured_fen)
+            .where((Policy.number == renewal_of) & (Policy.customer == holder["id"]))
+            .first()
+        )
+        held -= from_fen(renewed["sum_insured_fen"]) if renewed else 0
     smoker = bool(risk.get("smoker"))
     applicant = underwriting.Applicant(
         age=age,
@@ -240,6 +248,7 @@ async def submit(holder: dict, data: dict) -> dict:
                 decision=_decision_json(decision),
                 plain_reason_zh=decision.plain_reason("zh_CN"),
                 plain_reason_en=decision.plain_reason("en"),
+                renewal_of=renewal_of,
                 created_at=clock.now(),
                 decided_at=clock.now() if status != ApplicationStatus.REFERRED else None,
             )

@@ -38,6 +38,7 @@ class Application(Table):
     plain_reason_zh = Text(default="")
     plain_reason_en = Text(default="")
     policy_number = Varchar(length=32, default="")
+    renewal_of = Varchar(length=32, default="")  # a renewal application: the policy it continues
     created_at = timestamp_now()
     decided_at = Timestamptz(null=True, default=None)
 

@@ -81,6 +81,8 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
     policy = await Policy.select().where(Policy.number == number).first()
     if policy is None or policy["customer"] != holder["id"]:
         raise NotFound(N_("No such policy."), code="policy_not_found")
+    if policy["status"] != PolicyStatus.IN_FORCE:
+        raise Conflict(N_("Only a policy in force can be renewed."), code="not_renewable")
     if not policy["renewal_quote_id"]:
         raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
     quote = await products.get_quote(policy["renewal_quote_id"])
@@ -88,14 +90,14 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
         raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
     prod = products.product(quote["product_code"])
     if not prod.guaranteed_renewable:
+        # the application carries renewal_of, so however underwriting goes the new cover starts at the old expiry
         app = await applications.submit(holder, {**data, "quote_id": quote["public_id"], "renewal_of": number})
-        if app.get("policy_number"):
-            await Policy.update({Policy.renewal_of: number}).where(Policy.number == app["policy_number"])
         return {"application": app}
     loading = Decimal(policy["loading"] or "0")  # a guaranteed renewal keeps the terms agreed at underwriting
     factor = 1 + loading
     terms = {
         "number": "",
+        "renewal_of": number,
         "customer": holder["id"],
         "relation": policy["relation"],
         "insured_name": policy["insured_name"],
@@ -115,5 +117,4 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
     async with transaction():
         await for_update(Policy.select(Policy.id).where(Policy.id == policy["id"])).first()
         renewal = await policies.create_from_application(terms, quote, f"user:{holder['id']}")
-        await Policy.update({Policy.renewal_of: number}).where(Policy.id == renewal["id"])
     return {"policy": renewal}

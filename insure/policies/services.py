@@ -53,6 +53,7 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
             bank_account_last4=application["bank_account_last4"],
             exclusions=application["exclusions"],
             loading=application["loading"],
+            renewal_of=application.get("renewal_of") or "",
             sum_insured_fen=quote["sum_insured_fen"],
             premium_fen=application["premium_per_payment_fen"],
             annual_premium_fen=application["annual_premium_fen"],
