@@ -32,6 +32,41 @@ from products import underwriting
 from products.rating import RatingError, entry_age
 
 OPEN = (ApplicationStatus.OFFERED, ApplicationStatus.REFERRED)
+# The regulator caps a minor's total death benefit across all insurers' policies (CBIRC 2015 No. 90):
+# 200,000 CNY under 10, 500,000 CNY from 10 to 17. Checked across every product with a death benefit.
+MINOR_DEATH_CAPS = ((10, Decimal(200_000)), (18, Decimal(500_000)))
+DEATH_BENEFIT_TYPES = (
+    "participating_whole_life",
+    "participating_endowment",
+    "term_life",
+    "personal_accident",
+    "travel",
+)
+
+
+async def _minor_death_cover_problem(
+    insured_id: str, age: int, product_type: str, sum_insured: Decimal
+) -> list[FieldError]:
+    if product_type not in DEATH_BENEFIT_TYPES or age >= 18:
+        return []
+    cap = next(limit for below, limit in MINOR_DEATH_CAPS if age < below)
+    codes = [p.code for p in products.products_on_sale() if p.type in DEATH_BENEFIT_TYPES]
+    held = await Policy.select(Policy.sum_insured_fen).where(
+        (Policy.insured_id_number == insured_id)
+        & Policy.status.is_in(["pending_payment", "in_force"])
+        & Policy.product_code.is_in(codes or [""])
+    )
+    total = from_fen(sum(r["sum_insured_fen"] for r in held)) + sum_insured
+    if total <= cap:
+        return []
+    return [
+        FieldError(
+            "sum_insured",
+            "minor_death_cover_cap",
+            N_("A child's total death cover is capped at %(cap)s CNY under age %(age)s."),
+            {"cap": f"{cap:,.0f}", "age": 10 if cap == MINOR_DEATH_CAPS[0][1] else 18},
+        )
+    ]
 
 
 def _text(data: dict, key: str) -> str:
@@ -186,6 +221,10 @@ async def submit(holder: dict, data: dict) -> dict:
         except RatingError as exc:
             errors += products.rating_failure(prod, exc).errors
             age = 0
+    if insured and not errors:
+        errors += await _minor_death_cover_problem(
+            insured["id_number"], age, prod.type, from_fen(quote["sum_insured_fen"])
+        )
     if errors or insured is None:
         raise ValidationFailed(errors)
 

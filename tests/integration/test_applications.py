@@ -181,3 +181,42 @@ def test_underwriters_decide_only_referred_applications_and_staff_cannot_apply(a
         "/applications", json=application_body(api, agent_quote["id"]), headers=staff(api, "underwriter@insure.test")
     )
     assert denied.status_code == 403 and denied.json()["code"] == "customer_account_required"
+
+
+def test_a_parent_insures_a_child_within_the_regulators_cap_on_a_minors_death_cover(api):
+    from datetime import date
+
+    from insure.identity import make_resident_id
+
+    parent = register(api)
+    child_birth = date(2022, 6, 1)
+    child = {"name": "李小明", "id_number": make_resident_id("310104", child_birth, 7, "male")}
+
+    def quote(sum_insured: str) -> str:
+        return api.post(
+            "/quotes",
+            json={
+                "product_code": "endow_par_huaxia",
+                "birth_date": child_birth.isoformat(),
+                "sex": "male",
+                "sum_insured": sum_insured,
+                "policy_term": "20",
+                "premium_term": "policy_term",
+                "channel": "platform",
+            },
+        ).json()["id"]
+
+    too_much = api.post(
+        "/applications",
+        json=application_body(api, quote("300000"), relation="child", insured=child, height_cm=105, weight_kg="17"),
+        headers=auth(parent),
+    )
+    assert too_much.status_code == 422
+    assert ("sum_insured", "minor_death_cover_cap") in {(e["field"], e["code"]) for e in too_much.json()["errors"]}
+    ok = api.post(
+        "/applications",
+        json=application_body(api, quote("150000"), relation="child", insured=child, height_cm=105, weight_kg="17"),
+        headers=auth(parent),
+    )
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["relation"] == "child" and ok.json()["insured_name"] == "李小明"
