@@ -8,7 +8,7 @@ from insure.clock_store import ClockSetting
 from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
-from insure.payments.tables import Payment, Refund, SandboxCard, SandboxCharge
+from insure.payments.tables import Payment, Payout, Refund, SandboxCard, SandboxCharge
 from insure.policies.tables import Endorsement, Instalment, Policy, PolicyEvent
 
 APP_CONFIG = AppConfig(
@@ -29,6 +29,7 @@ APP_CONFIG = AppConfig(
         SandboxCharge,
         Refund,
         SandboxCard,
+        Payout,
         Document,
         ClockSetting,
         Application,

@@ -68,3 +68,8 @@ def billing_scan() -> dict[str, int]:
     from insure.policies import premiums
 
     return run(premiums.scan())
+
+
+@celery_app.task(name="payments.sandbox_payout")
+def sandbox_payout(payout_id: int) -> None:
+    run(payments.settle_payout(payout_id))

@@ -31,7 +31,7 @@ from insure.payments.sandbox import (
     sign,
     verify,
 )
-from insure.payments.tables import Payment, Refund, SandboxCard, SandboxCharge
+from insure.payments.tables import Payment, Payout, Refund, SandboxCard, SandboxCharge
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
@@ -361,3 +361,47 @@ async def settle_refund(refund_id: int) -> None:
 
 async def refunds_for(policy_id: int) -> list[dict]:
     return await Refund.select().where(Refund.payment.policy == policy_id).order_by(Refund.id)
+
+
+PAYOUT_ACCOUNTS = {"surrender": entries.SURRENDER_VALUES, "maturity": entries.MATURITY_BENEFITS}
+
+
+async def start_payout(policy: dict, amount_fen: int, reason: str) -> None:
+    """Pay the policyholder's bank account through the gateway (inside the caller's transaction), once per
+    policy and reason; the ledger is posted when the gateway confirms."""
+    if amount_fen <= 0 or await Payout.exists().where(Payout.payout_key == f"{reason}:{policy['id']}"):
+        return
+    rows = await Payout.insert(
+        Payout(
+            payout_key=f"{reason}:{policy['id']}",
+            policy=policy["id"],
+            amount_fen=amount_fen,
+            reason=reason,
+            account_last4=policy.get("bank_account_last4") or "",
+            gateway_ref="po_" + secrets.token_hex(12),
+            created_at=clock.now(),
+        )
+    ).returning(Payout.id)
+    await outbox.enqueue("payments.sandbox_payout", rows[0]["id"])
+
+
+async def settle_payout(payout_id: int) -> None:
+    """The sandbox gateway confirms a transfer: mark it and post Dr <expense> / Cr cash, once."""
+    async with transaction():
+        payout = await for_update(Payout.select().where(Payout.id == payout_id)).first()
+        if payout is None or payout["status"] != "pending":
+            return
+        await ledger.post(
+            f"payout:{payout_id}",
+            f"{payout['reason']} payout {payout['gateway_ref']} for policy #{payout['policy']}",
+            "payout",
+            payout_id,
+            entries.transfer(PAYOUT_ACCOUNTS[payout["reason"]], entries.CASH_SANDBOX, payout["amount_fen"]),
+        )
+        await Payout.update({Payout.status: "succeeded", Payout.settled_at: clock.now()}).where(
+            (Payout.id == payout_id) & (Payout.status == "pending")
+        )
+
+
+async def payouts_for(policy_id: int) -> list[dict]:
+    return await Payout.select().where(Payout.policy == policy_id).order_by(Payout.id)

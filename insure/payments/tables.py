@@ -61,3 +61,18 @@ class SandboxCard(Table):
     last4 = Varchar(length=4)
     recurring_outcome = Varchar(length=40)  # what automatic charges on this card do
     created_at = timestamp_now()
+
+
+class Payout(Table):
+    """Money the insurer pays out to the policyholder's bank account through the gateway (surrender value,
+    maturity benefit); posted to the ledger only when the gateway confirms."""
+
+    payout_key = Varchar(length=60, unique=True, index=True)  # "surrender:<policy id>", "maturity:<policy id>"
+    policy = fk(Policy)
+    amount_fen = money()
+    reason = Varchar(length=20)
+    account_last4 = Varchar(length=4, default="")
+    status = Varchar(length=16, default="pending", index=True)
+    gateway_ref = Varchar(length=40, unique=True, index=True)
+    created_at = timestamp_now()
+    settled_at = Timestamptz(null=True, default=None)

@@ -356,6 +356,14 @@ class PoliciesController(Controller):
         app = result["application"]
         return RenewalResult(app.get("policy_number") or None, app["number"], app["status"])
 
+    @get("/{number:str}/payouts", summary="Payouts to the policyholder (surrender value, maturity benefit)")
+    async def payouts(self, request: Request, number: str) -> list[RefundOut]:
+        policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
+        return [
+            RefundOut(r["gateway_ref"], str(from_fen(r["amount_fen"])), r["reason"], r["status"])
+            for r in await payments.payouts_for(policy["id"])
+        ]
+
     @get("/{number:str}/refunds", summary="Refunds on a policy")
     async def refunds(self, request: Request, number: str) -> list[RefundOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]

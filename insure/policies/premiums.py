@@ -207,8 +207,6 @@ async def scan() -> dict[str, int]:
 async def _end_of_term(today: object) -> dict[str, int]:
     """Policies whose cover ended yesterday or before: an endowment matures (its maturity benefit is paid),
     other cover simply expires."""
-    from insure.ledger import entries
-    from insure.ledger import services as ledger
 
     ended = await Policy.select().where((Policy.status == PolicyStatus.IN_FORCE) & (Policy.expiry_date < today))
     matured = expired = 0
@@ -232,13 +230,9 @@ async def _end_of_term(today: object) -> dict[str, int]:
             )
             await void_remaining(policy["id"])
             if endowment:
-                await ledger.post(
-                    f"maturity:{policy['id']}",
-                    f"maturity benefit of policy {policy['number']}",
-                    "policy",
-                    policy["id"],
-                    entries.transfer(entries.MATURITY_BENEFITS, entries.CASH_SANDBOX, policy["sum_insured_fen"]),
-                )
+                from insure.payments import services as payments
+
+                await payments.start_payout(policy, policy["sum_insured_fen"], "maturity")
                 matured += 1
             else:
                 expired += 1

@@ -232,8 +232,6 @@ async def surrender_value(policy: dict) -> Decimal:
 
 async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
     """Surrender (退保) after the free-look period: the policy ends and its cash value is paid out."""
-    from insure.ledger import entries
-    from insure.ledger import services as ledger
 
     async with transaction():
         policy = await for_update(Policy.select().where(Policy.number == number)).first()
@@ -261,12 +259,7 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
         from insure.policies import premiums
 
         await premiums.void_remaining(policy["id"])
-        if value > 0:
-            await ledger.post(
-                f"surrender:{policy['id']}",
-                f"cash value of policy {number}",
-                "policy",
-                policy["id"],
-                entries.transfer(entries.SURRENDER_VALUES, entries.CASH_SANDBOX, to_fen(value)),
-            )
+        from insure.payments import services as payments
+
+        await payments.start_payout(policy, to_fen(value), "surrender")
     return await Policy.select().where(Policy.id == policy["id"]).first(), value

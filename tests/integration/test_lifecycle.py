@@ -264,6 +264,12 @@ def test_surrender_pays_the_guaranteed_cash_value_and_an_endowment_matures(api):
     assert done.json()["cash_value"] == quote_value["cash_value"]
     again = api.post(f"/policies/{policy['number']}/surrender", headers=auth(customer))
     assert again.status_code == 409 and again.json()["code"] == "not_surrenderable"
+    # the cash value goes to the bank account through the gateway, and is booked when the gateway confirms
+    payouts = wait_for(
+        lambda: api.get(f"/policies/{policy['number']}/payouts", headers=auth(customer)).json(),
+        lambda ps: ps and ps[0]["status"] == "succeeded",
+    )
+    assert [(p["reason"], p["amount"]) for p in payouts] == [("surrender", quote_value["cash_value"])]
     paid = db(JournalLine.select(JournalLine.debit_fen).where(JournalLine.account.code == entries.SURRENDER_VALUES))
     assert round(float(quote_value["cash_value"]) * 100) in [row["debit_fen"] for row in paid]
 
