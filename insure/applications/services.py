@@ -24,7 +24,7 @@ from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen, quantize, to_fen
 from insure.policies import services as policies
 from insure.policies.model import new_number
-from insure.policies.tables import Policy
+from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
 from insure.tables_base import json_value
 from products import services as products
@@ -457,3 +457,44 @@ async def other_policies(app: dict) -> list[dict]:
 
 async def events(app_id: int) -> list[dict]:
     return await ApplicationEvent.select().where(ApplicationEvent.application == app_id).order_by(ApplicationEvent.id)
+
+
+async def expire_stale() -> int:
+    """Beat: revised terms never accepted and policies never paid lapse with their quote (30 days), so they stop
+    counting towards the insured's accumulated sum insured."""
+    from products.tables import Quote
+
+    now, ended = clock.now(), 0
+
+    async def expired(quote_ids: list[str]) -> set[str]:
+        if not quote_ids:
+            return set()
+        rows = await Quote.select(Quote.public_id).where(Quote.public_id.is_in(quote_ids) & (Quote.valid_until < now))
+        return {r["public_id"] for r in rows}
+
+    offered = await Application.select().where(Application.status == ApplicationStatus.OFFERED).limit(500)
+    gone = await expired([a["quote_id"] for a in offered])
+    for app in (a for a in offered if a["quote_id"] in gone):
+        async with transaction():
+            await _move(app, ApplicationStatus.WITHDRAWN, "system:expiry", "revised terms not accepted in time")
+        ended += 1
+    unpaid = await Policy.select(Policy.id, Policy.quote_id).where(Policy.status == "pending_payment").limit(500)
+    gone = await expired([p["quote_id"] for p in unpaid])
+    for policy in (p for p in unpaid if p["quote_id"] in gone):
+        async with transaction():
+            try:
+                await transition(
+                    Policy,
+                    policy["id"],
+                    "pending_payment",
+                    "cancelled",
+                    event_table=PolicyEvent,
+                    event_owner="policy",
+                    actor="system:expiry",
+                    reason="not paid while the quote was valid",
+                    values={Policy.ended_at: now},
+                )
+            except Conflict:  # paid meanwhile
+                continue
+        ended += 1
+    return ended

@@ -192,7 +192,10 @@ async def scan() -> dict[str, int]:
         .limit(500)
     ):
         collected += await payments.auto_collect(row["id"])
+    from insure.applications import services as applications
     from insure.policies import renewals
+
+    stale = await applications.expire_stale()
 
     offers = await renewals.make_offers()
     return {
@@ -200,6 +203,7 @@ async def scan() -> dict[str, int]:
         "collections": collected,
         "lapsed": lapsed,
         "renewal_offers": offers,
+        "expired_offers": stale,
         **await _end_of_term(today),
     }
 

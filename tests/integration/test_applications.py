@@ -220,3 +220,24 @@ def test_a_parent_insures_a_child_within_the_regulators_cap_on_a_minors_death_co
     )
     assert ok.status_code == 201, ok.text
     assert ok.json()["relation"] == "child" and ok.json()["insured_name"] == "李小明"
+
+
+def test_revised_terms_and_unpaid_policies_lapse_with_their_quote(api):
+    from insure.policies import premiums
+
+    from .helpers import db, today, travel
+
+    customer = register(api)
+    offered = apply(api, customer, term_quote(api, customer), height_cm=165, weight_kg="82")
+    assert offered["status"] == "offered"
+    other = register(api)
+    accepted = apply(api, other, term_quote(api, other))
+    assert accepted["status"] == "accepted"  # a policy awaiting payment that is never paid
+    travel(api, 31)  # the quotes' 30 days are over
+    today()
+    db(premiums.scan())
+    assert api.get(f"/applications/{offered['number']}", headers=auth(customer)).json()["status"] == "withdrawn"
+    unpaid = api.get(f"/policies/{accepted['policy_number']}", headers=auth(other)).json()
+    assert unpaid["status"] == "cancelled"
+    late = api.post(f"/applications/{offered['number']}/accept-terms", headers=auth(customer))
+    assert late.status_code == 409
