@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from claims import services
@@ -18,10 +16,8 @@ from insure.policies import services as policies
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.web.guards import role, signed_in
-from insure.web.pages import form_again, page
+from insure.web.pages import Form, form_again, page
 from products import services as products
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def _claim_context(user: dict, number: str) -> dict[str, Any]:

@@ -81,12 +81,6 @@ def parse_amount(text: str, *, max_fen: int = 10**13) -> Decimal:
     return value.quantize(FEN)
 
 
-def _round_half_up(value: Fraction) -> int:
-    """Round an exact fraction half away from zero, as Decimal's ROUND_HALF_UP does."""
-    magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
-    return magnitude if value >= 0 else -magnitude
-
-
 def allocate(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]:
     """Split `total` in proportion to `weights` (installments, commission shares).
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from insure import clock, clock_store
@@ -14,9 +10,7 @@ from insure.admin_api import move_clock
 from insure.auth.tables import User
 from insure.ledger import services as ledger
 from insure.web.guards import role
-from insure.web.pages import page
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from insure.web.pages import Form, page
 
 
 class StaffPages(Controller):

@@ -18,6 +18,16 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from products.catalog_model import (
+    CashValues,
+    Coverage,
+    Exclusion,
+    Illustration,
+    Loadings,
+    Pricing,
+    Product,
+    RateRow,
+)
 from products.catalog_reader import (
     CODE_RE,
     CatalogError,
@@ -89,143 +99,6 @@ class ProductNotEffective(LookupError):
     def __init__(self, product_code: str, on: date) -> None:
         self.product_code, self.on = product_code, on
         super().__init__(f"product {product_code!r} has no version in force on {on.isoformat()}")
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """One benefit: limit = a percentage of the sum insured; paid after the deductible at co-insurance.
-
-    Percentages here are percent numbers ("90" = 90 %), unlike the fractions of the pricing basis.
-    """
-
-    code: str
-    name_zh: str
-    name_en: str
-    percent_of_sum_insured: Decimal
-    deductible: Decimal
-    coinsurance_percent: Decimal
-    coinsurance_percent_without_social_insurance: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    zh: str
-    en: str
-
-
-@dataclass(frozen=True)
-class Loadings:
-    """Expense loadings: gross = (net + per mille of the sum insured + fee) / (1 − percent_of_gross)."""
-
-    percent_of_gross: Decimal
-    per_mille_sum_insured: Decimal
-    policy_fee: Decimal
-
-
-@dataclass(frozen=True)
-class RateRow:
-    """One row of a product's rate CSV; fields the CSV does not have are None.
-
-    `value` is rate_per_mille (critical illness), annual_premium (medical) or premium (travel). A travel
-    row's `plan` is its plan's sum insured in whole yuan, e.g. "300000" for the choice Decimal("300000.00").
-    """
-
-    value: Decimal
-    age_from: int | None = None
-    age_to: int | None = None
-    sex: str | None = None
-    premium_term: str | None = None
-    zone: str | None = None
-    days_from: int | None = None
-    days_to: int | None = None
-    plan: str | None = None
-
-
-@dataclass(frozen=True)
-class Pricing:
-    """The pricing basis; which fields matter depends on `method` (docs/catalog.md, "Pricing methods")."""
-
-    method: str
-    mortality_table: str | None = None
-    interest_rate: Decimal | None = None
-    female_age_adjustment: int = 0
-    smoker_mortality_factor: Decimal | None = None
-    loadings: Loadings = Loadings(Decimal(0), Decimal(0), Decimal(0))
-    modal_method: str = "factors"
-    modal_factors: tuple[tuple[str, Decimal], ...] = ()  # every offered frequency, "annual" = 1
-    rates_per_mille: tuple[tuple[int, Decimal], ...] = ()
-    declined_occupation_classes: tuple[int, ...] = ()
-    smoker_factor: Decimal = Decimal(1)
-    without_social_insurance_factor: Decimal = Decimal(1)
-    rate_rows: tuple[RateRow, ...] = ()
-
-    def rate_per_mille(self, occupation_class: int) -> Decimal | None:
-        """The rate for an occupation class, or None if the class is not rated (declined or unknown)."""
-        return dict(self.rates_per_mille).get(occupation_class)
-
-
-@dataclass(frozen=True)
-class CashValues:
-    """Guaranteed cash value at the end of year t = S × tV × (1 − surrender_charges[t − 1]), 0 after the list."""
-
-    method: str
-    surrender_charges: tuple[Decimal, ...]
-
-
-@dataclass(frozen=True)
-class Illustration:
-    """Illustrated investment returns of a participating product (not guaranteed), capped at max_rate."""
-
-    low: Decimal
-    medium: Decimal
-    high: Decimal
-    max_rate: Decimal
-    policyholder_share: Decimal
-
-
-@dataclass(frozen=True)
-class Product:
-    """One version of a product, as sold from `effective_from`; `version` is that date in ISO form.
-
-    `term_years` is the policy term when the product has a single fixed one ("1" → 1), else 0: the term is
-    then the customer's choice among `policy_terms` and may depend on age (to_age_60, whole_life).
-    """
-
-    code: str
-    version: str
-    effective_from: date
-    insurer_code: str
-    insurer_name_zh: str
-    insurer_name_en: str
-    name_zh: str
-    name_en: str
-    type: str
-    channels: tuple[str, ...]
-    term_years: int
-    entry_age_min: int
-    entry_age_max: int
-    sum_insured_min: Decimal
-    sum_insured_max: Decimal
-    sum_insured_step: Decimal
-    coverages: tuple[Coverage, ...]
-    straight_through_limit: Decimal
-    waiting_period_days: int
-    free_look_days: int
-    exclusions: tuple[Exclusion, ...]
-    description_zh: str
-    description_en: str
-    participating: bool
-    age_basis: str
-    max_expiry_age: int | None
-    sum_insured_choices: tuple[Decimal, ...]
-    policy_terms: tuple[str, ...]
-    premium_terms: tuple[str, ...]
-    frequencies: tuple[str, ...]
-    grace_period_days: int
-    pricing: Pricing
-    cash_values: CashValues | None
-    illustration: Illustration | None
-    guaranteed_renewable: bool = False  # one-year cover the insurer must renew, whatever the insured's health
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 from litestar.response import File, Redirect, Template
 
 from insure.errors import NotFound, ValidationFailed
 from insure.i18n import gettext
-from insure.web.pages import form_again, form_errors, page
+from insure.web.pages import Form, form_again, form_errors, page
 from products import illustration_doc, services
 from products.catalog import PRODUCT_TYPES
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 TYPES = sorted(PRODUCT_TYPES)
 
 

@@ -27,16 +27,6 @@ def _in_band(row: RateRow, age: int) -> bool:
     return row.age_from is None or (row.age_from <= age <= (row.age_to if row.age_to is not None else age))
 
 
-def _one_row(product: Product, field: str, **wanted: object) -> RateRow:
-    def matches(row: RateRow) -> bool:
-        return all(getattr(row, key) is None or getattr(row, key) == value for key, value in wanted.items())
-
-    rows = [r for r in product.pricing.rate_rows if matches(r)]
-    if not rows:
-        raise RatingError("no_rate", field, "The product has no rate for this risk.")
-    return rows[0]
-
-
 def _accident(product: Product, risk: Risk, sum_insured: Decimal) -> tuple[Decimal, list[Line]]:
     pricing = product.pricing
     occupation = risk.occupation_class

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from insure.applications import services
 from insure.errors import DomainError, Forbidden, ValidationFailed
 from insure.i18n import gettext
 from insure.web.guards import role, signed_in
-from insure.web.pages import form_again, page
+from insure.web.pages import Form, form_again, page
 from products import services as products
 from products import underwriting
 
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 BENEFICIARY_ROWS = 3
 
 
@@ -54,7 +51,7 @@ async def _form_context(quote_id: str) -> dict[str, Any]:
     return {
         "quote": quote,
         "product": product,
-        "questions": underwriting.DEFAULT_RULES[product.type].questions,
+        "questions": underwriting.rules_for(product.type).questions,
         "rows": range(BENEFICIARY_ROWS),
     }
 
@@ -129,7 +126,7 @@ class ApplicationPages(Controller):
     async def _review_context(self, request: Request, number: str) -> dict[str, Any]:
         app = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         product = products.product(app["product_code"])
-        questions = {q.code: q for q in underwriting.DEFAULT_RULES[product.type].questions}
+        questions = {q.code: q for q in underwriting.rules_for(product.type).questions}
         return {
             "app": app,
             "product": product,

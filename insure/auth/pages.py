@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from insure import i18n
 from insure.auth import services
 from insure.errors import NotAuthenticated, ValidationFailed
 from insure.web.context import LANG_COOKIE
-from insure.web.pages import form_again, page, safe_next
+from insure.web.pages import Form, form_again, page, safe_next
 from insure.web.sessions import end_session, start_session
 
 NextParam = Annotated[str | None, Parameter(query="next")]
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 HOME_BY_ROLE = {"adjuster": "/adjuster/claims", "customer": "/policies"}
 
 

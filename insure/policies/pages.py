@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import File, Redirect, Template
 
 from claims import services as claims
@@ -18,10 +16,8 @@ from insure.i18n import gettext
 from insure.payments import services as payments
 from insure.policies import endorsements, premiums, schedule, services
 from insure.web.guards import signed_in
-from insure.web.pages import form_again, page
+from insure.web.pages import Form, form_again, page
 from products import services as products
-
-Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 async def _policy_context(user: dict, number: str) -> dict[str, Any]:
@@ -56,7 +52,7 @@ async def _reinstate_context(user: dict, number: str) -> dict[str, Any]:
     ctx = await _policy_context(user, number)
     premiums.check_reinstatable(ctx["policy"])
     ctx["arrears"] = await premiums.arrears(ctx["policy"])
-    ctx["questions"] = underwriting.DEFAULT_RULES[ctx["product"].type].questions
+    ctx["questions"] = underwriting.rules_for(ctx["product"].type).questions
     ctx["idempotency_key"] = secrets.token_urlsafe(16)
     return ctx
 

@@ -156,10 +156,12 @@ async def scan() -> dict[str, int]:
         )
         .order_by(Instalment.due_date)  # the earliest unpaid premium decides the lapse date
     )
+    seen: set[int] = set()
     for row in overdue:
-        policy = await Policy.select().where(Policy.id == row["policy"]).first()
-        if policy["status"] != PolicyStatus.IN_FORCE:
+        if row["policy"] in seen:  # the earliest unpaid premium of each policy decides; skip the later ones
             continue
+        seen.add(row["policy"])
+        policy = await Policy.select().where(Policy.id == row["policy"]).first()
         grace = products.product(policy["product_code"], on=policy["effective_date"]).grace_period_days
         if billing.is_lapsed(row["due_date"], grace, today):
             async with transaction():

@@ -196,7 +196,7 @@ async def check_reinstatement_health(user: dict, number: str, answers: object) -
 
     policy = await get_for(user, number)
     prod = products.product(policy["product_code"], on=policy["effective_date"])
-    codes = tuple(q.code for q in underwriting.DEFAULT_RULES[prod.type].questions)
+    codes = tuple(q.code for q in underwriting.rules_for(prod.type).questions)
     clean, errors = answer_problems(codes, answers)
     if errors:
         raise ValidationFailed(errors)

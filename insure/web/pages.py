@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.response import Template
 
 from insure.errors import ValidationFailed
 from insure.i18n import gettext
+
+# an HTML form as a dict (url-encoded body), for every page handler that takes one
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def page(template: str, *, status_code: int = 200, **context: Any) -> Template:
