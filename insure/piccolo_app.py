@@ -8,8 +8,8 @@ from insure.clock_store import ClockSetting
 from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
-from insure.payments.tables import Payment, Payout, Refund, SandboxCard, SandboxCharge
-from insure.policies.tables import Endorsement, Instalment, Policy, PolicyEvent
+from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, SandboxCard, SandboxCharge
+from insure.policies.tables import Endorsement, Instalment, Policy, PolicyEvent, Reinstatement
 
 APP_CONFIG = AppConfig(
     app_name="insure",
@@ -25,11 +25,13 @@ APP_CONFIG = AppConfig(
         PolicyEvent,
         Instalment,
         Endorsement,
+        Reinstatement,
         Payment,
         SandboxCharge,
         Refund,
         SandboxCard,
         Payout,
+        SandboxBankAccount,
         Document,
         ClockSetting,
         Application,

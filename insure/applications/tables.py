@@ -29,6 +29,7 @@ class Application(Table):
     beneficiaries = JSON(default="[]")  # [] = the insured's legal heirs
     address = Varchar(length=255, default="")
     bank_account_last4 = Varchar(length=4, default="")
+    bank_account_token = Varchar(length=40, default="")  # tokenised at the gateway; the digits are not kept
     sum_insured_fen = money()
     annual_premium_fen = money()  # after any loading
     premium_per_payment_fen = money()

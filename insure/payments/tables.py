@@ -63,6 +63,15 @@ class SandboxCard(Table):
     created_at = timestamp_now()
 
 
+class SandboxBankAccount(Table):
+    """The sandbox gateway's bank-account vault: payouts go to a token, so Insure never keeps account numbers
+    (a real gateway or bank tokenises the same way)."""
+
+    token = Varchar(length=40, unique=True, index=True)
+    last4 = Varchar(length=4)
+    created_at = timestamp_now()
+
+
 class Payout(Table):
     """Money the insurer pays out to the policyholder's bank account through the gateway (surrender value,
     maturity benefit); posted to the ledger only when the gateway confirms."""
@@ -72,6 +81,7 @@ class Payout(Table):
     amount_fen = money()
     reason = Varchar(length=20)
     account_last4 = Varchar(length=4, default="")
+    account_token = Varchar(length=40, default="")  # the gateway's token for the destination account
     status = Varchar(length=16, default="pending", index=True)
     gateway_ref = Varchar(length=40, unique=True, index=True)
     created_at = timestamp_now()

@@ -20,6 +20,7 @@ class Policy(Table):
     contact_mobile = Varchar(length=20, default="")
     contact_email = Varchar(length=254, default="")
     bank_account_last4 = Varchar(length=4, default="")
+    bank_account_token = Varchar(length=40, default="")  # the gateway's token for the account; payouts go there
     exclusions = JSON(default="[]")  # [[zh, en], …] agreed at underwriting
     loading = Varchar(length=12, default="0")
     insurer_code = Varchar(length=40)
@@ -83,3 +84,19 @@ class Endorsement(Table):
     after = JSON(default="{}")
     actor = Varchar(length=64)
     at = timestamp_now()
+
+
+class Reinstatement(Table):
+    """A request to reinstate a lapsed policy (复效申请): the new health declaration and what became of it.
+    Clean answers are accepted at once; a "yes" waits for an underwriter (who, when, why are kept here)."""
+
+    number = Varchar(length=32, unique=True, index=True)
+    policy = fk(Policy)
+    answers = JSON(default="{}")
+    status = Varchar(length=12, index=True)  # accepted | referred | declined
+    declared_by = Varchar(length=64)
+    declared_at = timestamp_now()
+    decided_by = Varchar(length=64, default="")
+    decided_at = Timestamptz(null=True, default=None)
+    reason = Varchar(length=255, default="")
+    notified_at = Timestamptz(null=True, default=None)  # the policyholder was told the underwriter's decision
