@@ -27,6 +27,7 @@ from insure.openapi import openapi_config
 from insure.payments.api import PaymentsController
 from insure.policies.api import PoliciesController
 from insure.policies.pages import PolicyPages
+from insure.policies.reinstatement_review import ReinstatementReviewController, ReinstatementReviewPages
 from insure.settings import get_settings
 from insure.staff_pages import StaffPages
 from insure.templating import environment
@@ -115,11 +116,13 @@ def create_app() -> Litestar:
             AuthController,
             ProductsController,
             PoliciesController,
+            ReinstatementReviewController,
             PaymentsController,
             ClaimsController,
             AuthPages,
             ProductPages,
             PolicyPages,
+            ReinstatementReviewPages,
             ApplicationPages,
             ClaimPages,
             StaffPages,

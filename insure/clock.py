@@ -33,6 +33,11 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(get_settings().timezone))
 
 
+def start_of(day: date) -> datetime:
+    """00:00 of a business date in the insurer's time zone, as an instant."""
+    return datetime.combine(day, datetime.min.time(), ZoneInfo(get_settings().timezone)).astimezone(UTC)
+
+
 def offset() -> timedelta:
     """How far this process's clock is ahead of real time (zero outside demo mode)."""
     return _offset

@@ -24,6 +24,11 @@ LABELS: dict[str, dict[str, str]] = {
         "denied": N_("Denied"),
         "paid": N_("Paid"),
     },
+    "reinstatement_status": {
+        "accepted": N_("Accepted"),
+        "referred": N_("With an underwriter"),
+        "declined": N_("Declined"),
+    },
     "application_status": {
         "offered": N_("Revised terms offered"),
         "referred": N_("With an underwriter"),

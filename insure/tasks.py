@@ -73,3 +73,10 @@ def billing_scan() -> dict[str, int]:
 @celery_app.task(name="payments.sandbox_payout")
 def sandbox_payout(payout_id: int) -> None:
     run(payments.settle_payout(payout_id))
+
+
+@celery_app.task(name="policies.reinstatement_notice")
+def reinstatement_notice(reinstatement_id: int) -> None:
+    from insure.policies import reinstatement
+
+    run(reinstatement.notify(reinstatement_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 import msgspec
@@ -10,11 +11,12 @@ from litestar.params import Parameter
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
+from insure import clock
 from insure.errors import N_, Conflict
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
-from insure.policies import billing, endorsements, premiums, renewals, schedule, services
+from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
 from insure.web.guards import signed_in
 from products import services as product_services
 
@@ -64,19 +66,51 @@ class InstalmentOut(msgspec.Struct):
     status: str
 
 
+class DeclarationOut(msgspec.Struct):
+    """A reinstatement request: the new health declaration and its outcome."""
+
+    number: str
+    status: str  # accepted | referred | declined
+    declared_at: str
+    decided_at: str | None
+    reason: str
+    pay_by: str | None  # an accepted declaration is good for 30 days
+
+
+def declaration_out(row: dict) -> DeclarationOut:
+    pay_by = None
+    if row["status"] == reinstatement.ACCEPTED:
+        accepted = clock.local(row["decided_at"] or row["declared_at"]).date()
+        pay_by = (accepted + timedelta(days=reinstatement.VALID_DAYS)).isoformat()
+    return DeclarationOut(
+        row["number"],
+        row["status"],
+        row["declared_at"].isoformat(),
+        _iso(row["decided_at"]),
+        row["reason"] if row["status"] == reinstatement.DECLINED else "",
+        pay_by,
+    )
+
+
 class ArrearsOut(msgspec.Struct):
     premiums: str
     interest: str
     total: str
     instalments: list[int]
     reinstatable_until: str
+    declaration: DeclarationOut | None
 
 
 class ReinstateRequest(msgspec.Struct, kw_only=True):
     card_number: str
     expiry: str
     cvc: str
-    answers: dict[str, bool]
+    answers: dict[str, bool] | None = None
+
+
+class ReinstatementOut(msgspec.Struct):
+    declaration: DeclarationOut
+    payment: PaymentOut | None
 
 
 class SurrenderOut(msgspec.Struct):
@@ -251,21 +285,27 @@ class PoliciesController(Controller):
         premiums.check_reinstatable(policy)
         owed = await premiums.arrears(policy)
         until = billing.add_months(policy["lapsed_on"], 12 * billing.REINSTATEMENT_WINDOW_YEARS)
+        declaration = await reinstatement.current(policy)
         return ArrearsOut(
             str(owed.premium),
             str(owed.interest),
             str(owed.total),
             [i.number for i in owed.instalments],
             until.isoformat(),
+            declaration_out(declaration) if declaration else None,
         )
 
     @post(
         "/{number:str}/reinstatement",
         status_code=HTTP_202_ACCEPTED,
         summary="Reinstate a lapsed policy (复效): new health declaration and the arrears",
-        description="Within two years of the lapse. The health declaration is answered again; any 'yes' needs an "
-        "underwriter (409 `reinstatement_referred`). The arrears are charged through the gateway (Idempotency-Key "
-        "required); the policy is back in force when the gateway confirms.",
+        description="Within two years of the lapse. Send `answers` to the product's health declaration with the "
+        "card: all no → the declaration is accepted and the arrears are charged (Idempotency-Key required; the "
+        "policy is back in force when the gateway confirms). Any yes → the declaration is `referred` to an "
+        "underwriter, nothing is charged (`payment` null) and the decision is e-mailed. Once an underwriter "
+        "accepts, send the card without `answers` within 30 days. 409 `reinstatement_under_review` while "
+        "referred, `reinstatement_declined` after a decline; 422 `declaration_required` without answers and "
+        "without an accepted declaration.",
     )
     async def reinstate(
         self,
@@ -273,19 +313,16 @@ class PoliciesController(Controller):
         number: str,
         data: ReinstateRequest,
         idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
-    ) -> PaymentOut:
-        user = request.scope["user"]
-        await services.check_reinstatement_health(user, number, data.answers)  # type: ignore[arg-type]
-        pay = await payments.start(
-            user,
+    ) -> ReinstatementOut:
+        card = {"card_number": data.card_number, "expiry": data.expiry, "cvc": data.cvc}
+        declaration, pay = await reinstatement.reinstate(
+            request.scope["user"],  # type: ignore[arg-type]
             number,
-            data.card_number,
-            data.expiry,
-            data.cvc,
-            idempotency_key,  # type: ignore[arg-type]
-            purpose="reinstatement",
+            data.answers,
+            card,
+            idempotency_key,
         )
-        return payment_out(pay, number)
+        return ReinstatementOut(declaration_out(declaration), payment_out(pay, number) if pay else None)
 
     @get(
         "/{number:str}/surrender-value",

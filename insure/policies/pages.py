@@ -14,7 +14,7 @@ from insure import clock
 from insure.errors import Conflict, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
-from insure.policies import endorsements, premiums, schedule, services
+from insure.policies import endorsements, premiums, reinstatement, schedule, services
 from insure.web.guards import signed_in
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -47,12 +47,12 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
 
 
 async def _reinstate_context(user: dict, number: str) -> dict[str, Any]:
-    from products import underwriting
-
     ctx = await _policy_context(user, number)
     premiums.check_reinstatable(ctx["policy"])
     ctx["arrears"] = await premiums.arrears(ctx["policy"])
-    ctx["questions"] = underwriting.rules_for(ctx["product"].type).questions
+    ctx["declaration"] = await reinstatement.current(ctx["policy"])
+    ctx["declared"] = reinstatement.payable(ctx["declaration"])  # accepted: pay without declaring again
+    ctx["questions"] = reinstatement.questions(ctx["policy"])
     ctx["idempotency_key"] = secrets.token_urlsafe(16)
     return ctx
 
@@ -134,19 +134,18 @@ class PolicyPages(Controller):
 
     @post("/policies/{number:str}/reinstate")
     async def reinstate(self, request: Request, number: str, data: Form) -> Template | Redirect:
+        """Declare and pay in one form; a "yes" goes to an underwriter and the page then says so."""
         user = request.scope["user"]
         fields = {k: str(v) for k, v in data.items()}
         answers = {k[len("answer_") :]: v for k, v in fields.items() if k.startswith("answer_")}
         try:
-            await services.check_reinstatement_health(user, number, answers)  # type: ignore[arg-type]
-            await payments.start(
-                user,
+            ctx = await _reinstate_context(user, number)  # type: ignore[arg-type]
+            declaration, _ = await reinstatement.reinstate(
+                user,  # type: ignore[arg-type]
                 number,
-                fields.get("card_number", ""),
-                fields.get("expiry", ""),  # type: ignore[arg-type]
-                fields.get("cvc", ""),
+                None if ctx["declared"] else answers,
+                fields,
                 fields.get("idempotency_key", ""),
-                purpose="reinstatement",
             )
         except ValidationFailed as exc:
             return form_again("policies/reinstate.html", fields, exc, **await _reinstate_context(user, number))  # type: ignore[arg-type]
@@ -159,6 +158,8 @@ class PolicyPages(Controller):
                 problem=gettext(exc.message, **exc.params),
                 **ctx,
             )
+        if declaration["status"] == reinstatement.REFERRED:
+            return Redirect(f"/policies/{number}/reinstate")
         return Redirect(f"/policies/{number}")
 
     @get("/policies/{number:str}/schedule.pdf")

@@ -187,26 +187,6 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
     return await Policy.select().where(Policy.id == policy["id"]).first()
 
 
-async def check_reinstatement_health(user: dict, number: str, answers: object) -> None:
-    """Reinstatement needs fresh evidence of health: the product's declaration answered again, every answer no;
-    a "yes" goes to an underwriter, so nothing is charged now."""
-    from insure.applications.model import answer_problems
-    from insure.errors import ValidationFailed
-    from products import underwriting
-
-    policy = await get_for(user, number)
-    prod = products.product(policy["product_code"], on=policy["effective_date"])
-    codes = tuple(q.code for q in underwriting.rules_for(prod.type).questions)
-    clean, errors = answer_problems(codes, answers)
-    if errors:
-        raise ValidationFailed(errors)
-    if any(clean.values()):
-        raise Conflict(
-            N_("Your health declaration needs an underwriter's review; we will contact you."),
-            code="reinstatement_referred",
-        )
-
-
 def completed_policy_years(policy: dict) -> int:
     """Whole policy years since the cover started (anniversaries by calendar month)."""
     from insure.policies import billing

@@ -6,8 +6,9 @@ import asyncio
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
 
@@ -150,3 +151,14 @@ def csrf_token(html: str) -> str:
     match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
     assert match, "the form carries no CSRF token"
     return match.group(1)
+
+
+@contextmanager
+def web_session(api: httpx.Client, email: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
+    """A browser-like client for the pages (English), signed in as ``email``."""
+    base = str(api.base_url).removesuffix("/api/v1/")
+    with httpx.Client(base_url=base, headers={"Accept-Language": "en"}, timeout=15) as web:
+        token = csrf_token(web.get("/login").text)
+        r = web.post("/login", data={"email": email, "password": password, "_csrf_token": token})
+        assert r.status_code in (302, 303), r.text
+        yield web

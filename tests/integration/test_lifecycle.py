@@ -13,9 +13,10 @@ import pytest
 
 from insure.ledger import entries
 from insure.ledger.tables import JournalLine
+from insure.seed import DEMO_PASSWORD
 from tests.conftest import RUN_DIR
 
-from .helpers import GOOD_CARD, PASSWORD, apply, auth, db, register, today, travel, wait_for
+from .helpers import GOOD_CARD, PASSWORD, apply, auth, csrf_token, db, register, today, travel, wait_for, web_session
 
 pytestmark = pytest.mark.integration
 
@@ -144,8 +145,11 @@ def test_premiums_are_collected_automatically_from_the_saved_card(api):
 
 
 def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_with_interest(api):
-    customer = register(api)
+    customer, other = register(api), register(api)
     policy = monthly_policy(api, customer, card=SAVED_CARD_DECLINES_LATER)
+    second = monthly_policy(
+        api, other, card=SAVED_CARD_DECLINES_LATER
+    )  # lapses alongside; its reinstatement is declined
     schedule = api.get(f"/policies/{policy['number']}/schedule", headers=auth(customer)).json()
     assert len(schedule) == 20 * 12 and schedule[0]["status"] == "paid"
     assert {i["amount"] for i in schedule} == {policy_premium(api, customer, policy)}
@@ -193,21 +197,95 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
     assert len(owed["instalments"]) >= 3 and float(owed["interest"]) > 0
     assert float(owed["total"]) == pytest.approx(float(owed["premiums"]) + float(owed["interest"]))
     questions = api.get("/products/wl_par_huaxia/questionnaire").json()
+    # a "yes" on the new declaration goes to an underwriter; nothing is charged meanwhile
     sick = {q["code"]: q["code"] == "hospitalised" for q in questions}
     referred = api.post(
         f"/policies/{policy['number']}/reinstatement",
         json={**GOOD_CARD, "answers": sick},
         headers={**auth(customer), "Idempotency-Key": "r-sick-1"},
     )
-    assert referred.status_code == 409 and referred.json()["code"] == "reinstatement_referred"
-    healthy = {q["code"]: False for q in questions}
+    assert referred.status_code == 202, referred.text
+    assert referred.json()["declaration"]["status"] == "referred" and referred.json()["payment"] is None
+    request_number = referred.json()["declaration"]["number"]
+    again = api.post(
+        f"/policies/{policy['number']}/reinstatement",
+        json={**GOOD_CARD, "answers": {q["code"]: False for q in questions}},
+        headers={**auth(customer), "Idempotency-Key": "r-sick-2"},
+    )
+    assert again.status_code == 409 and again.json()["code"] == "reinstatement_under_review"
+    assert api.get(f"/policies/{policy['number']}", headers=auth(customer)).json()["status"] == "lapsed"
+    # the underwriter sees it in the queue with the answers, and accepts it with a reason
+    staff = staff_auth(api, "underwriter@insure.test")
+    queue = api.get("/reinstatements", headers=staff).json()
+    mine = next(r for r in queue if r["number"] == request_number)
+    assert mine["policy_number"] == policy["number"] and mine["answers"]["hospitalised"] is True
+    assert api.get("/reinstatements", headers=auth(customer)).status_code == 403
+    no_reason = api.post(
+        f"/reinstatements/{request_number}/decision", json={"outcome": "accept", "reason": ""}, headers=staff
+    )
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    with web_session(api, customer["email"]) as web:
+        waiting = web.get(f"/policies/{policy['number']}/reinstate").text
+        assert "is with an underwriter" in waiting and "card_number" not in waiting
+    with web_session(api, "underwriter@insure.test", DEMO_PASSWORD) as web:
+        assert request_number in web.get("/underwriting").text
+        review = web.get(f"/underwriting/reinstatements/{request_number}")
+        assert review.status_code == 200 and "admitted to hospital" in review.text
+        done = web.post(
+            f"/underwriting/reinstatements/{request_number}",
+            data={
+                "outcome": "accept",
+                "reason": "appendicitis in 2025, fully recovered",
+                "_csrf_token": csrf_token(review.text),
+            },
+        )
+        assert done.status_code in (302, 303) and done.headers["location"] == "/underwriting"
+    decided = api.get(f"/reinstatements/{request_number}", headers=staff).json()
+    assert decided["status"] == "accepted" and decided["decided_by"].startswith("underwriter:")
+    assert decided["reason"] == "appendicitis in 2025, fully recovered"
+    twice = api.post(
+        f"/reinstatements/{request_number}/decision",
+        json={"outcome": "decline", "reason": "changed my mind"},
+        headers=staff,
+    )
+    assert twice.status_code == 409 and twice.json()["code"] == "not_referred"
+    # the policyholder is told by e-mail (in their language: reinstated / 复效)
+    assert wait_for(
+        lambda: any(delivered_subject(policy["number"], w) for w in ("can be reinstated", "可以复效")), bool
+    )
+    # on the other lapsed policy the underwriter declines: it stays lapsed, and declaring again does not help
+    assert api.get(f"/policies/{second['number']}", headers=auth(other)).json()["status"] == "lapsed"
+    other_request = api.post(
+        f"/policies/{second['number']}/reinstatement",
+        json={**GOOD_CARD, "answers": sick},
+        headers={**auth(other), "Idempotency-Key": "r2-sick-1"},
+    ).json()["declaration"]["number"]
+    declined = api.post(
+        f"/reinstatements/{other_request}/decision",
+        json={"outcome": "decline", "reason": "heart surgery planned next month"},
+        headers=staff,
+    )
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    retry = api.post(
+        f"/policies/{second['number']}/reinstatement",
+        json={**GOOD_CARD, "answers": {q["code"]: False for q in questions}},
+        headers={**auth(other), "Idempotency-Key": "r2-healthy-1"},
+    )
+    assert retry.status_code == 409 and retry.json()["code"] == "reinstatement_declined"
+    assert "heart surgery planned next month" in retry.json()["detail"]
+    assert api.get(f"/policies/{second['number']}/payments", headers=auth(other)).json()[0]["status"] != "pending"
+    assert api.get(f"/policies/{second['number']}", headers=auth(other)).json()["status"] == "lapsed"
+    # the customer now pays the arrears without declaring again
+    with web_session(api, customer["email"]) as web:
+        assert "Your health declaration was accepted" in web.get(f"/policies/{policy['number']}/reinstate").text
     r = api.post(
         f"/policies/{policy['number']}/reinstatement",
-        json={**GOOD_CARD, "answers": healthy},
+        json=GOOD_CARD,
         headers={**auth(customer), "Idempotency-Key": f"r-{policy['number']}"},
     )
     assert r.status_code == 202, r.text
-    assert r.json()["amount"] == owed["total"]
+    assert r.json()["declaration"]["number"] == request_number
+    assert r.json()["payment"]["amount"] == owed["total"]
     back = wait_for(
         lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
         lambda p: p["status"] == "in_force",
@@ -223,6 +301,11 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
         JournalLine.select(JournalLine.credit_fen).where(JournalLine.account.code == entries.REINSTATEMENT_INTEREST)
     )
     assert sum(row["credit_fen"] for row in interest) >= round(float(owed["interest"]) * 100)
+
+
+def staff_auth(api, email: str) -> dict[str, str]:
+    token = api.post("/auth/token", json={"email": email, "password": DEMO_PASSWORD}).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
 
 
 def policy_premium(api, customer, policy) -> str:
