@@ -75,7 +75,7 @@ class ProductsController(Controller):
         description="Every question must be answered yes or no on an application (`answers`: {code: bool}).",
     )
     async def questionnaire(self, code: str) -> list[QuestionOut]:
-        rules = underwriting.rules_for(services.product(code).type)
+        rules = underwriting.rules_for(services.product(code))
         return [QuestionOut(q.code, q.text_zh, q.text_en) for q in rules.questions]
 
     @get("/insurers", summary="Insurers on the platform and their direct-sale products")

@@ -39,6 +39,7 @@ from products.catalog_reader import (
     read_occupation_rates,
     read_sum_insured,
 )
+from products.catalog_underwriting import read_underwriting
 
 __all__ = [
     "CATALOG_DIR",
@@ -203,6 +204,7 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         pricing=pricing,
         cash_values=cash_values,
         illustration=illustration,
+        underwriting=read_underwriting(top.table("underwriting")),
     )
     longer_than_a_year = policy_terms != ("1",)
     if longer_than_a_year and product.free_look_days < 15:

@@ -3,9 +3,13 @@ quotes, pages and API work with (the loader and its checks are in catalog.py).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from products.underwriting import UnderwritingRules
 
 
 @dataclass(frozen=True)
@@ -142,4 +146,7 @@ class Product:
     pricing: Pricing
     cash_values: CashValues | None
     illustration: Illustration | None
+    # the file's [underwriting]: questionnaire and rules for products/underwriting.py; left out of the hash
+    # because its occupation loadings are a dict (equality still compares it)
+    underwriting: UnderwritingRules = field(hash=False)
     guaranteed_renewable: bool = False  # one-year cover the insurer must renew, whatever the insured's health

@@ -1,4 +1,4 @@
-"""Automated underwriting (核保), pure and data-driven per product type: whether, and on what terms, to take a risk.
+"""Automated underwriting (核保), pure and data-driven per product: whether, and on what terms, to take a risk.
 
 Each named rule reads the applicant and the product's `UnderwritingRules` and either stays silent or *fires* with an
 outcome and a reason in Chinese and English naming the figures it compared, so an underwriter, an auditor or the
@@ -10,9 +10,14 @@ applications) and stores the decision.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from products.catalog_model import Product
 
 OUTCOMES = ("accept", "load", "exclude", "refer", "postpone", "decline")  # least to most severe
 QUESTION_OUTCOMES = frozenset(OUTCOMES[1:])
@@ -155,7 +160,8 @@ class EvidenceRequirement(_Exact):
 
 @dataclass(frozen=True)
 class UnderwritingRules(_Exact):
-    """One product type's underwriting data; the rule functions below are the same for every product."""
+    """One product version's underwriting data, read from its file's `[underwriting]` (catalog_underwriting.py);
+    the rule functions below are the same for every product."""
 
     questions: tuple[Question, ...]
     bmi_bands: tuple[BmiBand, ...]  # empty: BMI is not underwritten (accident, travel)
@@ -425,16 +431,16 @@ def within_authority(decision_sum_insured: Decimal, authority: Authority) -> boo
     return decision_sum_insured <= authority.max_sum_insured
 
 
-def rules_for(product_type: str) -> UnderwritingRules:
-    """The underwriting rules of a product type (the defaults until product files declare their own)."""
-    from products.underwriting_rules import DEFAULT_RULES
+def rules_for(product: Product | str) -> UnderwritingRules:
+    """The underwriting rules and questionnaire declared in the product version's file (`[underwriting]`).
 
-    return DEFAULT_RULES[product_type]
+    Deprecated: a product type string still works, for callers not yet passing the Product; it answers with the
+    rules of the first product of that type in the catalog, which is only right while every product of a type
+    declares the same questionnaire.
+    """
+    if not isinstance(product, str):
+        return product.underwriting
+    warnings.warn("rules_for(product_type) is deprecated: pass the Product", DeprecationWarning, stacklevel=2)
+    from products.catalog_underwriting import rules_by_type  # imported late: it reads the catalog, which imports us
 
-
-def __getattr__(name: str) -> object:
-    if name == "DEFAULT_RULES":  # the data lives in underwriting_rules.py; kept importable from here
-        from products.underwriting_rules import DEFAULT_RULES
-
-        return DEFAULT_RULES
-    raise AttributeError(name)
+    return rules_by_type()[product]

@@ -51,7 +51,7 @@ async def _form_context(quote_id: str) -> dict[str, Any]:
     return {
         "quote": quote,
         "product": product,
-        "questions": underwriting.rules_for(product.type).questions,
+        "questions": underwriting.rules_for(product).questions,
         "rows": range(BENEFICIARY_ROWS),
     }
 
@@ -126,7 +126,7 @@ class ApplicationPages(Controller):
     async def _review_context(self, request: Request, number: str) -> dict[str, Any]:
         app = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         product = products.product(app["product_code"])
-        questions = {q.code: q for q in underwriting.rules_for(product.type).questions}
+        questions = {q.code: q for q in underwriting.rules_for(product).questions}
         return {
             "app": app,
             "product": product,

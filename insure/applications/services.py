@@ -169,7 +169,7 @@ async def submit(holder: dict, data: dict) -> dict:
     if not products.quote_is_valid(quote):
         raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
     prod = products.product(quote["product_code"])
-    rules = underwriting.rules_for(prod.type)
+    rules = underwriting.rules_for(prod)
     errors: list[FieldError] = []
     insured = _insured(holder, data, errors)
     height, weight = _measurements(data, errors)

@@ -2,15 +2,15 @@
 
 import re
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from products.catalog import PRODUCT_TYPES
+from products.catalog import PRODUCT_TYPES, load_catalog
 from products.underwriting import (
-    DEFAULT_RULES,
     OUTCOMES,
     RULES,
     Answer,
@@ -26,6 +26,7 @@ from products.underwriting import (
     decide,
     health_answers,
     occupation_class,
+    rules_for,
     severity,
     smoker,
     within_authority,
@@ -33,11 +34,16 @@ from products.underwriting import (
 
 D = Decimal
 CJK = re.compile(r"[\u4e00-\u9fff]")
+PRODUCTS = load_catalog().products(date(2026, 3, 1))
+# the rules of one shipped product per type, as its file declares them (every product of a type declares the same)
+RULES_BY_TYPE = {}
+for _product in PRODUCTS:
+    RULES_BY_TYPE.setdefault(_product.type, rules_for(_product))
 
 
 def applicant(product_type: str = "term_life", yes: tuple[str, ...] = (), **changes) -> Applicant:
     """A healthy 35-year-old office worker (BMI 22.9) answering the product's questionnaire, with changes."""
-    answers = tuple(Answer(q.code, q.code in yes) for q in DEFAULT_RULES[product_type].questions)
+    answers = tuple(Answer(q.code, q.code in yes) for q in RULES_BY_TYPE[product_type].questions)
     facts = Applicant(
         age=35,
         sex="male",
@@ -57,10 +63,10 @@ def codes(decision) -> list[str]:
     return [f.code for f in decision.fired]
 
 
-@pytest.mark.parametrize("product_type", sorted(DEFAULT_RULES))
+@pytest.mark.parametrize("product_type", sorted(RULES_BY_TYPE))
 def test_a_healthy_applicant_is_accepted_on_standard_terms(product_type):
     # given a healthy office worker, when underwritten for any product type, then accepted with nothing fired
-    decision = decide(applicant(product_type), DEFAULT_RULES[product_type])
+    decision = decide(applicant(product_type), RULES_BY_TYPE[product_type])
     assert decision.outcome == "accept"
     assert decision.fired == ()
     assert decision.total_loading == 0 and decision.exclusions == ()
@@ -97,7 +103,7 @@ def test_a_healthy_applicant_is_accepted_on_standard_terms(product_type):
 )
 def test_each_rule_fires_alone_with_a_reason_naming_the_figures(rule, product_type, changes, outcome, mentions):
     # given a healthy applicant with one fact changed, when decided, then only that rule fires and says why
-    rules = DEFAULT_RULES[product_type]
+    rules = RULES_BY_TYPE[product_type]
     facts = applicant(product_type, **changes)
     alone = rule(facts, rules)
     fired = alone[0] if isinstance(alone, tuple) else alone
@@ -112,7 +118,7 @@ def test_each_rule_fires_alone_with_a_reason_naming_the_figures(rule, product_ty
 
 def test_the_rules_run_in_a_stable_order_and_stay_silent_for_a_healthy_applicant():
     for rule in RULES:
-        assert rule(applicant(), DEFAULT_RULES["term_life"]) in (None, ())
+        assert rule(applicant(), RULES_BY_TYPE["term_life"]) in (None, ())
 
 
 @pytest.mark.parametrize(
@@ -132,7 +138,7 @@ def test_bmi_bands_are_low_inclusive_and_high_exclusive_at_the_exact_boundaries(
     # given a 2 m tall applicant (BMI = weight / 4), when decided for term life, then the rounded BMI's band applies
     facts = applicant(height_cm=200, weight_kg=D(weight))
     assert facts.bmi == D(bmi)
-    decision = decide(facts, DEFAULT_RULES["term_life"])
+    decision = decide(facts, RULES_BY_TYPE["term_life"])
     assert decision.outcome == outcome
     assert decision.total_loading == D(loading)
     if outcome != "accept":
@@ -141,14 +147,14 @@ def test_bmi_bands_are_low_inclusive_and_high_exclusive_at_the_exact_boundaries(
 
 @pytest.mark.parametrize(("weight", "band"), [("60", "is under 17"), ("150", "is 36 or above")])
 def test_the_open_ended_bmi_bands_are_described_as_such(weight, band):
-    fired = bmi_band(applicant(height_cm=200, weight_kg=D(weight)), DEFAULT_RULES["term_life"])
+    fired = bmi_band(applicant(height_cm=200, weight_kg=D(weight)), RULES_BY_TYPE["term_life"])
     assert fired is not None and band in fired.reason_en
 
 
 def test_loadings_from_several_rules_add_up_and_the_customer_must_accept_them():
     # given high blood pressure (25 %), BMI 29.4 (25 %) and occupation class 4 (25 %)
     facts = applicant(yes=("hypertension",), weight_kg=D("90"), occupation_class=4)
-    decision = decide(facts, DEFAULT_RULES["term_life"])
+    decision = decide(facts, RULES_BY_TYPE["term_life"])
     # then one loaded offer of 75 %, listing every reason, that the customer must accept before paying
     assert decision.outcome == "load"
     assert codes(decision) == ["health_answers:hypertension", "bmi_band", "occupation_class"]
@@ -162,7 +168,7 @@ def test_loadings_from_several_rules_add_up_and_the_customer_must_accept_them():
 
 def test_a_loading_and_an_exclusion_combine_into_one_counter_offer():
     # given critical illness cover with high blood pressure (load) and a hepatitis B history (exclude)
-    decision = decide(applicant("critical_illness", yes=("hypertension", "liver")), DEFAULT_RULES["critical_illness"])
+    decision = decide(applicant("critical_illness", yes=("hypertension", "liver")), RULES_BY_TYPE["critical_illness"])
     # then the outcome is the more severe exclude, still carrying the loading
     assert decision.outcome == "exclude"
     assert decision.total_loading == D("0.25")
@@ -175,7 +181,7 @@ def test_a_loading_and_an_exclusion_combine_into_one_counter_offer():
 
 
 def test_the_most_severe_outcome_wins_but_every_reason_is_kept():
-    rules = DEFAULT_RULES["term_life"]
+    rules = RULES_BY_TYPE["term_life"]
     # given HIV (decline), a cancer history (refer) and high blood pressure (load)
     worst = decide(applicant(yes=("cancer", "hypertension", "hiv")), rules)
     # then decline wins, no terms are offered, and all three reasons stay on the record
@@ -193,7 +199,7 @@ def test_the_most_severe_outcome_wins_but_every_reason_is_kept():
 
 def test_pregnancy_postpones_critical_illness_cover():
     decision = decide(
-        applicant("critical_illness", yes=("pregnancy",), sex="female"), DEFAULT_RULES["critical_illness"]
+        applicant("critical_illness", yes=("pregnancy",), sex="female"), RULES_BY_TYPE["critical_illness"]
     )
     assert decision.outcome == "postpone"
     assert "apply again later" in decision.plain_reason("en")
@@ -201,7 +207,7 @@ def test_pregnancy_postpones_critical_illness_cover():
 
 
 def test_cover_held_on_other_policies_pushes_the_total_over_the_non_medical_limit():
-    rules = DEFAULT_RULES["participating_whole_life"]
+    rules = RULES_BY_TYPE["participating_whole_life"]
     # given a 45-year-old (limit 1,000,000) applying for 500,000 with 500,000 already held: exactly at the limit
     at_limit = decide(applicant("participating_whole_life", age=45, accumulated_sum_insured=D("500000")), rules)
     assert at_limit.outcome == "accept"
@@ -215,7 +221,7 @@ def test_cover_held_on_other_policies_pushes_the_total_over_the_non_medical_limi
 
 
 def test_many_applications_in_30_days_are_referred_without_telling_the_customer_why():
-    rules = DEFAULT_RULES["critical_illness"]
+    rules = RULES_BY_TYPE["critical_illness"]
     assert decide(applicant("critical_illness", applications_last_30_days=3), rules).outcome == "accept"
     decision = decide(applicant("critical_illness", applications_last_30_days=4), rules)
     assert decision.outcome == "refer"
@@ -224,7 +230,7 @@ def test_many_applications_in_30_days_are_referred_without_telling_the_customer_
 
 
 def test_an_incomplete_or_foreign_questionnaire_is_an_error_not_an_acceptance():
-    rules = DEFAULT_RULES["medical"]
+    rules = RULES_BY_TYPE["medical"]
     facts = applicant("medical")
     with pytest.raises(QuestionnaireMismatch) as missing:
         decide(replace(facts, answers=facts.answers[1:]), rules)
@@ -250,9 +256,10 @@ def test_an_underwriter_decides_up_to_their_authority_limit_inclusive(amount, wi
     assert within_authority(D(amount), Authority(max_sum_insured=D("1000000"))) is within
 
 
-def test_every_product_type_has_default_rules_in_both_languages():
-    assert set(DEFAULT_RULES) == PRODUCT_TYPES
-    for product_type, rules in DEFAULT_RULES.items():
+def test_every_product_file_declares_its_rules_in_both_languages():
+    assert set(RULES_BY_TYPE) == PRODUCT_TYPES
+    for product in PRODUCTS:
+        rules, product_type = rules_for(product), product.code
         zh_texts = [q.text_zh for q in rules.questions] + [r.evidence_zh for r in rules.evidence_requirements]
         en_texts = [q.text_en for q in rules.questions] + [r.evidence_en for r in rules.evidence_requirements]
         exclusions = [(q.exclusion_zh, q.exclusion_en) for q in rules.questions if q.on_yes == "exclude"]
@@ -261,14 +268,14 @@ def test_every_product_type_has_default_rules_in_both_languages():
         assert all(CJK.search(text) for text in zh_texts), product_type
         assert all(text and not CJK.search(text) for text in en_texts), product_type
         assert len({q.code for q in rules.questions}) == len(rules.questions)
-    for product_type in ("participating_whole_life", "participating_endowment", "term_life", "medical"):
-        assert 5 <= len(DEFAULT_RULES[product_type].questions) <= 8
+        if product.type in ("participating_whole_life", "participating_endowment", "term_life", "medical"):
+            assert 5 <= len(rules.questions) <= 8, product_type
 
 
 @st.composite
 def applications(draw):
-    product_type = draw(st.sampled_from(sorted(DEFAULT_RULES)))
-    questions = DEFAULT_RULES[product_type].questions
+    product_type = draw(st.sampled_from(sorted(RULES_BY_TYPE)))
+    questions = RULES_BY_TYPE[product_type].questions
     yes = tuple(q.code for q in questions if draw(st.booleans()))
     facts = applicant(
         product_type,
@@ -282,7 +289,7 @@ def applications(draw):
         accumulated_sum_insured=D(draw(st.integers(0, 5_000_000))),
         applications_last_30_days=draw(st.integers(1, 6)),
     )
-    return facts, DEFAULT_RULES[product_type]
+    return facts, RULES_BY_TYPE[product_type]
 
 
 @given(applications())
