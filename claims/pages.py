@@ -23,7 +23,7 @@ from products import services as products
 async def _claim_context(user: dict, number: str) -> dict[str, Any]:
     claim = await services.get_for(user, number)
     policy = await Policy.select().where(Policy.id == claim["policy"]).first()
-    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    prod = products.quoted_product(policy)
     paid_with = [p for p in await payments.for_policy(policy["id"]) if p["status"] == "succeeded"]
     return {
         "claim": claim,
@@ -38,7 +38,7 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
 
 async def _form_context(user: dict, number: str) -> dict[str, Any]:
     policy = await policies.get_for(user, number)
-    return {"policy": policy, "product": products.product(policy["product_code"], on=policy["effective_date"])}
+    return {"policy": policy, "product": products.quoted_product(policy)}
 
 
 class ClaimPages(Controller):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
@@ -58,6 +58,12 @@ def product(code: str, on: date | None = None) -> Product:
         return catalog().get(code, on or clock.today())
     except (UnknownProduct, ProductNotEffective) as exc:
         raise NotFound(N_("No such product."), code=exc.code) from exc
+
+
+def quoted_product(quote: dict) -> Product:
+    """The product version a quote — or the policy sold from it — was priced on (its terms, free-look and grace
+    days, questionnaire), even after a newer version has taken over."""
+    return product(quote["product_code"], on=date.fromisoformat(quote["product_version"]))
 
 
 def products_on_sale(
@@ -137,8 +143,18 @@ class Priced:
     breakdown: PremiumBreakdown
 
 
-def price(data: dict) -> Priced:
-    """Validate and price a quote request without storing it (the live premium on the quote form)."""
+def for_renewal(prod: Product) -> Product:
+    """The product as it prices a renewal: cover already held continues past the entry ages, up to the age by
+    which the product says cover must end (``max_expiry_age``); without one, the entry ages still apply."""
+    if prod.max_expiry_age is None:
+        return prod
+    return replace(prod, entry_age_min=0, entry_age_max=prod.max_expiry_age - 1)
+
+
+def price(data: dict, renewal_from: date | None = None) -> Priced:
+    """Validate and price a quote request without storing it (the live premium on the quote form).
+
+    ``renewal_from``: a renewal starting that day — rated at the insured's age then, within renewal ages."""
     errors: list[FieldError] = []
     prod: Product | None = None
     try:
@@ -151,8 +167,9 @@ def price(data: dict) -> Priced:
     risk = parse_risk(prod, data, errors)
     if errors or prod is None or risk is None:
         raise ValidationFailed(errors)
+    rated = for_renewal(prod) if renewal_from else prod
     try:
-        return Priced(prod, channel, risk, quote(prod, risk, clock.today()))
+        return Priced(prod, channel, risk, quote(rated, risk, renewal_from or clock.today()))
     except RatingError as exc:
         raise rating_failure(prod, exc) from exc
 
@@ -175,10 +192,11 @@ def risk_json(risk: Risk) -> dict:
     }
 
 
-async def create_quote(data: dict, user: dict | None) -> dict:
+async def create_quote(data: dict, user: dict | None, renewal_from: date | None = None) -> dict:
     """Store a priced quote. A customer owns theirs; an agent's quote is for a client, who buys it through the
-    unguessable id the agent sends them; an anonymous visitor's quote belongs to whoever holds the id."""
-    priced = price(data)
+    unguessable id the agent sends them; an anonymous visitor's quote belongs to whoever holds the id.
+    ``renewal_from``: the renewal offer of cover held (see ``price``); never set from a request."""
+    priced = price(data, renewal_from)
     customer_id = user["id"] if user and user["role"] == "customer" else None
     agent_id = user["id"] if user and user["role"] == "agent" else None
     b, now = priced.breakdown, clock.now()

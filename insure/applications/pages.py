@@ -47,7 +47,7 @@ def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
 
 async def _form_context(quote_id: str) -> dict[str, Any]:
     quote = await products.get_quote(quote_id)
-    product = products.product(quote["product_code"])
+    product = products.quoted_product(quote)
     return {
         "quote": quote,
         "product": product,
@@ -97,9 +97,14 @@ class ApplicationPages(Controller):
     @get("/underwriting", guards=[role("underwriter", "admin")])
     async def queue(self, request: Request) -> Template:
         user = request.scope["user"]
+        from insure.policies import reinstatement
+
         return page(
-            "underwriting/queue.html", applications=await services.referred_queue(), authority_fen=user["authority_fen"]
-        )  # type: ignore[index]
+            "underwriting/queue.html",
+            applications=await services.referred_queue(),
+            reinstatements=await reinstatement.referred_queue(),
+            authority_fen=user["authority_fen"],  # type: ignore[index]
+        )
 
     @get("/underwriting/{number:str}", guards=[role("underwriter", "admin")])
     async def review(self, request: Request, number: str) -> Template:
@@ -125,7 +130,7 @@ class ApplicationPages(Controller):
 
     async def _review_context(self, request: Request, number: str) -> dict[str, Any]:
         app = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
-        product = products.product(app["product_code"])
+        product = products.quoted_product(await products.get_quote(app["quote_id"]))
         questions = {q.code: q for q in underwriting.rules_for(product).questions}
         return {
             "app": app,

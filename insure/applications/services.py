@@ -168,7 +168,7 @@ async def submit(holder: dict, data: dict) -> dict:
         raise NotFound(N_("No such quote."), code="quote_not_found")
     if not products.quote_is_valid(quote):
         raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
-    prod = products.product(quote["product_code"])
+    prod = products.quoted_product(quote)
     rules = underwriting.rules_for(prod)
     errors: list[FieldError] = []
     insured = _insured(holder, data, errors)
@@ -217,7 +217,10 @@ async def submit(holder: dict, data: dict) -> dict:
             )
         errors += relation_problems(insured["relation"], holder.get("birth_date"), insured["birth"], clock.today())
         try:
-            age = entry_age(prod, insured["birth"], clock.today())
+            # a renewal continues cover already held: renewal ages, not entry ages
+            age = entry_age(
+                products.for_renewal(prod) if data.get("renewal_of") else prod, insured["birth"], clock.today()
+            )
         except RatingError as exc:
             errors += products.rating_failure(prod, exc).errors
             age = 0

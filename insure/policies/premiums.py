@@ -162,7 +162,7 @@ async def scan() -> dict[str, int]:
             continue
         seen.add(row["policy"])
         policy = await Policy.select().where(Policy.id == row["policy"]).first()
-        grace = products.product(policy["product_code"], on=policy["effective_date"]).grace_period_days
+        grace = products.quoted_product(policy).grace_period_days
         if billing.is_lapsed(row["due_date"], grace, today):
             async with transaction():
                 locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
@@ -217,7 +217,7 @@ async def _end_of_term(today: object) -> dict[str, int]:
     ended = await Policy.select().where((Policy.status == PolicyStatus.IN_FORCE) & (Policy.expiry_date < today))
     matured = expired = 0
     for policy in ended:
-        endowment = products.product(policy["product_code"], on=policy["effective_date"]).type.endswith("endowment")
+        endowment = products.quoted_product(policy).type.endswith("endowment")
         target = PolicyStatus.MATURED if endowment else PolicyStatus.EXPIRED
         async with transaction():
             locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()

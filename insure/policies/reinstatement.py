@@ -30,7 +30,7 @@ DECISIONS = {"accept": ACCEPTED, "decline": DECLINED}
 
 def questions(policy: dict) -> tuple[underwriting.Question, ...]:
     """The product's health declaration, as on the original application."""
-    return underwriting.rules_for(products.product(policy["product_code"], on=policy["effective_date"])).questions
+    return underwriting.rules_for(products.quoted_product(policy)).questions
 
 
 def _loaded(row: dict | None) -> dict | None:

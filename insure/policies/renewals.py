@@ -22,13 +22,22 @@ OFFER_DAYS = 30
 RENEWABLE_TYPES = ("medical", "personal_accident", "critical_illness")  # one-year cover; travel is one trip
 
 
+async def _needs_offer(policy: dict) -> bool:
+    """No offer yet, or the offer's quote ran out before the policyholder took it up (it is replaced)."""
+    if not policy["renewal_quote_id"]:
+        return True
+    if await Policy.exists().where((Policy.renewal_of == policy["number"]) & (Policy.status != PolicyStatus.CANCELLED)):
+        return False  # taken up: the renewal awaits payment or is in force
+    return not products.quote_is_valid(await products.get_quote(policy["renewal_quote_id"]))
+
+
 async def make_offers() -> int:
-    """Beat: for each one-year policy ending within 30 days, price its renewal and tell the policyholder."""
+    """Beat: for each one-year policy ending within 30 days, price its renewal and tell the policyholder; an
+    offer that expired untaken is replaced by a fresh one while the policy is still in force."""
     today = clock.today()
     due = await Policy.select().where(
         (Policy.status == PolicyStatus.IN_FORCE)
         & (Policy.policy_term_years == 1)
-        & (Policy.renewal_quote_id == "")
         & (Policy.expiry_date <= today + timedelta(days=OFFER_DAYS))
         & (Policy.expiry_date >= today)
     )
@@ -38,7 +47,7 @@ async def make_offers() -> int:
             prod = products.product(policy["product_code"])
         except NotFound:  # withdrawn from sale: no renewal offer
             continue
-        if prod.type not in RENEWABLE_TYPES:
+        if prod.type not in RENEWABLE_TYPES or not await _needs_offer(policy):
             continue
         original = await products.get_quote(policy["quote_id"])
         holder = await User.select().where(User.id == policy["customer"]).first()
@@ -50,8 +59,8 @@ async def make_offers() -> int:
             "occupation_class": policy["occupation_class"],
             **{k: v for k, v in original["risk"].items() if v is not None and k not in ("policy_term", "premium_term")},
         }
-        try:
-            quote = await products.create_quote(data, holder)
+        try:  # rated at the insured's age on the day the renewed cover starts, within the renewal ages
+            quote = await products.create_quote(data, holder, renewal_from=policy["expiry_date"] + timedelta(days=1))
         except ValidationFailed:  # e.g. the insured is past the oldest renewal age: no offer, the cover ends
             continue
         await Policy.update({Policy.renewal_quote_id: quote["public_id"]}).where(Policy.id == policy["id"])

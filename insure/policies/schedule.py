@@ -35,7 +35,7 @@ async def _deliver(policy_id: int) -> None:
         return
     holder = await User.select(User.email, User.name, User.locale).where(User.id == policy["customer"]).first()
     pdf = (await document_store.ready_path(doc_key(policy_id))).read_bytes()
-    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    prod = products.quoted_product(policy)
     with i18n.use_locale(holder["locale"]):
         body = render(
             "mail/policy_delivery.txt", policy=policy, holder=holder, product=prod, public_url=get_settings().public_url
@@ -54,7 +54,7 @@ async def _render(policy_id: int) -> None:
     holder = (
         await User.select(User.name, User.email, User.mobile, User.locale).where(User.id == policy["customer"]).first()
     )
-    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    prod = products.quoted_product(policy)
     for key in ("beneficiaries", "exclusions"):
         policy[key] = json_value(policy[key]) or []
     from insure.policies import premiums

@@ -133,7 +133,7 @@ def free_look_until(policy: dict) -> date | None:
 
     if policy["delivered_at"] is None:
         return None
-    days = products.product(policy["product_code"], on=policy["effective_date"]).free_look_days
+    days = products.quoted_product(policy).free_look_days
     return billing.free_look_ends(clock.local(policy["delivered_at"]).date(), days) if days else None
 
 
@@ -147,7 +147,7 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
         policy = await for_update(Policy.select().where(Policy.number == number)).first()
         if policy is None or not can_view(user, policy) or policy["customer"] != user["id"]:
             raise NotFound(N_("No such policy."), code="policy_not_found")
-        prod = products.product(policy["product_code"], on=policy["effective_date"])
+        prod = products.quoted_product(policy)
         delivered = clock.local(policy["delivered_at"]).date() if policy["delivered_at"] else None
         if policy["status"] != PolicyStatus.IN_FORCE or delivered is None:
             raise Conflict(
@@ -200,7 +200,7 @@ def completed_policy_years(policy: dict) -> int:
 async def surrender_value(policy: dict) -> Decimal:
     """The guaranteed cash value at the last policy anniversary (the product's cash value table: net premium
     reserve less the surrender charge that runs off); nothing before the first anniversary."""
-    prod = products.product(policy["product_code"], on=policy["effective_date"])
+    prod = products.quoted_product(policy)
     if prod.pricing.method != "life_equivalence":
         raise Conflict(N_("This product has no cash value."), code="no_cash_value")
     years = completed_policy_years(policy)

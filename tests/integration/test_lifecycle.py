@@ -443,3 +443,33 @@ def test_a_guaranteed_renewable_medical_policy_is_offered_renewal_and_continues_
         lambda: api.get(f"/policies/{renewal}", headers=auth(customer)).json(), lambda p: p["status"] == "in_force"
     )
     assert renewed["effective_date"] == (expiry + timedelta(days=1)).isoformat()
+
+
+def test_guaranteed_renewal_continues_past_the_entry_age_at_the_new_age_band(api):
+    from datetime import timedelta
+
+    # a 65-year-old (the oldest entry age) buys one-year medical cover; at renewal they are 66
+    born = today().replace(year=today().year - 65) - timedelta(days=100)
+    customer = register(api, birth=born)
+    body = {"product_code": "medical_changan", "birth_date": born.isoformat(), "sum_insured": "3000000"}
+    q = api.post("/quotes", json=body).json()
+    number = apply(api, customer, q["id"])["policy_number"]
+    api.post(
+        f"/policies/{number}/payments", json=GOOD_CARD, headers={**auth(customer), "Idempotency-Key": f"md66-{number}"}
+    )
+    policy = wait_for(
+        lambda: api.get(f"/policies/{number}", headers=auth(customer)).json(), lambda p: p["status"] == "in_force"
+    )
+    expiry = date.fromisoformat(policy["expiry_date"])
+    travel(api, (expiry - today()).days - 20)
+    # a new customer of 66 cannot buy it …
+    older = api.post("/quotes", json={**body, "birth_date": (born - timedelta(days=366)).isoformat()})
+    assert older.status_code == 422 and older.json()["errors"][0]["code"] == "age_out_of_range"
+    # … but the policyholder's cover is renewed, priced on the 66-70 band of the rate table (3,498 against 2,598)
+    billing_run()
+    offer = api.get(f"/policies/{number}/renewal", headers=auth(customer))
+    assert offer.status_code == 200, offer.text
+    ratio = float(offer.json()["annual_premium"]) / float(policy["annual_premium"])
+    assert ratio == pytest.approx(3498 / 2598, abs=0.001)
+    r = api.post(f"/policies/{number}/renewal", headers=auth(customer))
+    assert r.status_code == 201, r.text
