@@ -8,11 +8,7 @@ and `smoker`, so that an outcome and its loading cannot disagree. Format: docs/c
 
 from __future__ import annotations
 
-import os
-from datetime import date
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
 from products.catalog_reader import CODE_RE, Table, parse_amount, parse_decimal
 from products.underwriting import (
@@ -175,19 +171,3 @@ def _list(uw: Table, key: str) -> list[Table]:
     if not isinstance(uw.get(key), list):
         uw.fail(key, "must be a list of tables, e.g. [{ ... }, { ... }], or []")
     return uw.tables(key, required=False)
-
-
-def rules_by_type() -> dict[str, UnderwritingRules]:
-    """For the deprecated underwriting.rules_for(product_type): per type, the rules of the latest version of the
-    first product of that type by code, in the catalog the app reads (CATALOG_DIR, as products.services does)."""
-    return _rules_by_type(os.environ.get("CATALOG_DIR") or None)
-
-
-@cache
-def _rules_by_type(folder: str | None) -> dict[str, UnderwritingRules]:
-    from products.catalog import load_catalog  # imported late: the catalog loader imports this module
-
-    found: dict[str, UnderwritingRules] = {}
-    for product in load_catalog(Path(folder) if folder else None).products(date.max):
-        found.setdefault(product.type, product.underwriting)
-    return found

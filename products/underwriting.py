@@ -10,7 +10,6 @@ applications) and stores the decision.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
@@ -431,16 +430,6 @@ def within_authority(decision_sum_insured: Decimal, authority: Authority) -> boo
     return decision_sum_insured <= authority.max_sum_insured
 
 
-def rules_for(product: Product | str) -> UnderwritingRules:
-    """The underwriting rules and questionnaire declared in the product version's file (`[underwriting]`).
-
-    Deprecated: a product type string still works, for callers not yet passing the Product; it answers with the
-    rules of the first product of that type in the catalog, which is only right while every product of a type
-    declares the same questionnaire.
-    """
-    if not isinstance(product, str):
-        return product.underwriting
-    warnings.warn("rules_for(product_type) is deprecated: pass the Product", DeprecationWarning, stacklevel=2)
-    from products.catalog_underwriting import rules_by_type  # imported late: it reads the catalog, which imports us
-
-    return rules_by_type()[product]
+def rules_for(product: Product) -> UnderwritingRules:
+    """The underwriting rules and questionnaire declared in the product version's file (`[underwriting]`)."""
+    return product.underwriting

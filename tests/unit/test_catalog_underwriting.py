@@ -74,13 +74,6 @@ def test_every_product_of_a_type_declares_the_same_questionnaire_as_before():
     assert travel.bmi_bands == () and travel.occupation_loadings == {}
 
 
-def test_the_deprecated_type_string_still_answers_with_that_types_rules():
-    product = load_catalog().get("ci_changan", ON)
-    with pytest.warns(DeprecationWarning, match="pass the Product"):
-        rules = rules_for("critical_illness")
-    assert rules == product.underwriting
-
-
 # --- a product owner edits the file -----------------------------------------------------------------------
 
 
