@@ -36,6 +36,7 @@ class ApplicationRequest(msgspec.Struct, kw_only=True):
     address: str = ""
     bank_account: str = ""
     consent: bool = False
+    insured_consent: bool = False  # required when the insured is an adult other than the policyholder
 
 
 class FiredOut(msgspec.Struct):
@@ -114,7 +115,10 @@ class ApplicationsController(Controller):
         description="The policyholder (the signed-in customer) applies for themselves or a spouse, minor child or "
         "parent (insured's resident ID checked: check digit, birth date = the quote's). Every question of the "
         "product's health declaration (GET /api/v1/products/{code}/questionnaire) must be answered; beneficiaries' "
-        "shares add up to 100 % or `legal_heirs` is true; consent is required. Underwriting decides at once: "
+        "shares add up to 100 % or `legal_heirs` is true; consent is required, and `insured_consent` when the insured "
+        "is an adult other than the policyholder (Insurance Law art. 34, 39). The bank account is tokenised at the "
+        "payment gateway (refunds and payouts go there); Insure keeps its token and last 4 digits. Underwriting "
+        "decides at once: "
         "`accepted` (the policy awaits payment: see `policy_number`), `offered` (revised terms — loading or "
         "exclusion — to accept first), `referred` (an underwriter decides), `postponed` or `declined`.",
     )

@@ -81,6 +81,24 @@ def relation_problems(relation: str, holder_birth: date | None, insured_birth: d
     return []
 
 
+def needs_insured_consent(relation: str, insured_birth: date, today: date) -> bool:
+    """Cover on an adult other than the policyholder needs the insured's own agreement to the cover, its sum
+    insured and the beneficiaries (Insurance Law art. 34, 39, 41); a parent acts for a minor child."""
+    return relation != "self" and age_on(insured_birth, today) >= ADULT
+
+
+def consent_problems(relation: str, insured_birth: date, today: date, consented: bool) -> list[FieldError]:
+    if consented or not needs_insured_consent(relation, insured_birth, today):
+        return []
+    return [
+        FieldError(
+            "insured_consent",
+            "insured_consent_missing",
+            N_("The insured must agree to this cover, its sum insured and the beneficiaries (Insurance Law art. 34)."),
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class Beneficiary:
     name: str

@@ -42,6 +42,8 @@ def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
         "address": form.get("address", ""),
         "bank_account": form.get("bank_account", ""),
         "consent": form.get("consent") in ("on", "true"),
+        "insured_consent": form.get("insured_consent") in ("on", "true"),
+        "renewal_of": form.get("renewal_of", ""),
     }
 
 

@@ -14,6 +14,7 @@ from insure.applications.model import (
     TRANSITIONS,
     ApplicationStatus,
     answer_problems,
+    consent_problems,
     parse_beneficiaries,
     relation_problems,
 )
@@ -22,6 +23,7 @@ from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen, quantize, to_fen
+from insure.payments import services as payments
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy, PolicyEvent
@@ -102,6 +104,17 @@ def _insured(holder: dict, data: dict, errors: list[FieldError]) -> dict | None:
         )
         return None
     return {"relation": relation, "name": name, "id_number": rid.number, "birth": rid.birth_date, "sex": rid.sex}
+
+
+async def _renewed_policy(holder: dict, data: dict, quote: dict) -> dict | None:
+    """The policy a renewal application continues: the holder's, in force, and this quote is its renewal offer."""
+    number = str(data.get("renewal_of") or "")
+    if not number:
+        return None
+    policy = await Policy.select().where((Policy.number == number) & (Policy.customer == holder["id"])).first()
+    if policy is None or policy["renewal_quote_id"] != quote["public_id"] or policy["status"] != "in_force":
+        raise Conflict(N_("This is not the renewal offer of that policy."), code="not_renewal_offer")
+    return policy
 
 
 def _measurements(data: dict, errors: list[FieldError]) -> tuple[int, Decimal]:
@@ -198,6 +211,7 @@ async def submit(holder: dict, data: dict) -> dict:
             )
         )
     risk = quote["risk"]
+    renewed = await _renewed_policy(holder, data, quote)
     if insured:
         if insured["birth"] != quote["birth_date"]:
             errors.append(
@@ -216,6 +230,8 @@ async def submit(holder: dict, data: dict) -> dict:
                 )
             )
         errors += relation_problems(insured["relation"], holder.get("birth_date"), insured["birth"], clock.today())
+        consented = data.get("insured_consent") is True or str(data.get("insured_consent")).lower() in ("true", "on")
+        errors += consent_problems(insured["relation"], insured["birth"], clock.today(), consented)
         try:
             # a renewal continues cover already held: renewal ages, not entry ages
             age = entry_age(
@@ -234,12 +250,7 @@ async def submit(holder: dict, data: dict) -> dict:
     held, recent = await _exposure(insured["id_number"], prod.type)
     renewal_of = str(data.get("renewal_of") or "")
     if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
-        renewed = (
-            await Policy.select(Policy.sum_insured_fen)
-            .where((Policy.number == renewal_of) & (Policy.customer == holder["id"]))
-            .first()
-        )
-        held -= from_fen(renewed["sum_insured_fen"]) if renewed else 0
+        held -= from_fen(renewed["sum_insured_fen"])
     smoker = bool(risk.get("smoker"))
     applicant = underwriting.Applicant(
         age=age,
@@ -282,6 +293,8 @@ async def submit(holder: dict, data: dict) -> dict:
                 beneficiaries=[{"name": b.name, "relation": b.relation, "share": str(b.share)} for b in beneficiaries],
                 address=address,
                 bank_account_last4=account[-4:],
+                bank_account_token=await payments.vault_bank_account(account),
+                insured_consent_at=clock.now() if consented else None,
                 sum_insured_fen=quote["sum_insured_fen"],
                 annual_premium_fen=loaded(quote["annual_premium_fen"]),
                 premium_per_payment_fen=loaded(quote["premium_per_payment_fen"] or quote["annual_premium_fen"]),

@@ -31,7 +31,7 @@ from insure.payments.sandbox import (
     sign,
     verify,
 )
-from insure.payments.tables import Payment, Payout, Refund, SandboxCard, SandboxCharge
+from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, SandboxCard, SandboxCharge
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
@@ -366,6 +366,13 @@ async def refunds_for(policy_id: int) -> list[dict]:
 PAYOUT_ACCOUNTS = {"surrender": entries.SURRENDER_VALUES, "maturity": entries.MATURITY_BENEFITS}
 
 
+async def vault_bank_account(digits: str) -> str:
+    """Hand the account number to the gateway and keep only its token (and the last 4 digits, for display)."""
+    token = "ba_" + secrets.token_hex(12)
+    await SandboxBankAccount.insert(SandboxBankAccount(token=token, last4=digits[-4:], created_at=clock.now()))
+    return token
+
+
 async def start_payout(policy: dict, amount_fen: int, reason: str) -> None:
     """Pay the policyholder's bank account through the gateway (inside the caller's transaction), once per
     policy and reason; the ledger is posted when the gateway confirms."""
@@ -378,6 +385,7 @@ async def start_payout(policy: dict, amount_fen: int, reason: str) -> None:
             amount_fen=amount_fen,
             reason=reason,
             account_last4=policy.get("bank_account_last4") or "",
+            account_token=policy.get("bank_account_token") or "",
             gateway_ref="po_" + secrets.token_hex(12),
             created_at=clock.now(),
         )
@@ -390,6 +398,12 @@ async def settle_payout(payout_id: int) -> None:
     async with transaction():
         payout = await for_update(Payout.select().where(Payout.id == payout_id)).first()
         if payout is None or payout["status"] != "pending":
+            return
+        if not await SandboxBankAccount.exists().where(SandboxBankAccount.token == payout["account_token"]):
+            # the gateway knows no such account: the transfer is returned and nothing is booked
+            await Payout.update({Payout.status: "failed", Payout.settled_at: clock.now()}).where(
+                (Payout.id == payout_id) & (Payout.status == "pending")
+            )
             return
         await ledger.post(
             f"payout:{payout_id}",

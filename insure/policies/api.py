@@ -131,6 +131,7 @@ class EndorsementRequest(msgspec.Struct, kw_only=True):
     bank_account: str = ""
     beneficiaries: list[dict[str, str]] = msgspec.field(default_factory=list)
     legal_heirs: bool = False
+    insured_consent: bool = False  # a beneficiary change on an adult insured other than the policyholder
 
 
 class EndorsementOut(msgspec.Struct):
@@ -352,7 +353,9 @@ class PoliciesController(Controller):
         status_code=HTTP_201_CREATED,
         summary="Change a policy in force (保全): address, contact, bank account or beneficiaries",
         description="`kind` is address (`address`), contact (`mobile`, `email`), bank_account (`bank_account`) or "
-        "beneficiaries (`beneficiaries` with shares adding up to 100, or `legal_heirs`). Each change is kept as a "
+        "beneficiaries (`beneficiaries` with shares adding up to 100, or `legal_heirs`; when the insured is an "
+        "adult other than the policyholder, `insured_consent` is required — Insurance Law art. 41). A new bank "
+        "account is tokenised at the gateway; only its token and last 4 digits are kept. Each change is kept as a "
         "dated version with who made it (GET …/endorsements). 409 `policy_ended` for a policy that has ended.",
     )
     async def endorse(self, request: Request, number: str, data: EndorsementRequest) -> EndorsementOut:

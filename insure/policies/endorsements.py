@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from insure import clock
-from insure.applications.model import parse_beneficiaries
+from insure.applications.model import consent_problems, parse_beneficiaries
 from insure.auth.validation import EMAIL_RE, MOBILE_RE, has_control_characters
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from insure.payments import services as payments
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Endorsement, Policy
 from insure.tables_base import json_value
@@ -45,7 +46,7 @@ def _changes(kind: str, data: dict) -> tuple[dict, list[FieldError]]:
                     N_("Enter the 12 to 19 digits of a bank account for refunds and payouts."),
                 )
             ]
-        return {"bank_account_last4": account[-4:]}, []
+        return {"bank_account_last4": account[-4:], "bank_account_token": account}, []  # tokenised in endorse()
     if kind == "beneficiaries":
         named, errors = parse_beneficiaries(data.get("beneficiaries"), bool(data.get("legal_heirs")))
         return {
@@ -65,13 +66,26 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
             raise NotFound(N_("No such policy."), code="policy_not_found")
         if policy["status"] not in OPEN:
             raise Conflict(N_("This policy has ended; it can no longer be changed."), code="policy_ended")
+        consented = data.get("insured_consent") is True or str(data.get("insured_consent")).lower() in ("true", "on")
+        if kind == "beneficiaries":  # the adult insured must agree to a change of beneficiary (art. 41)
+            problems = consent_problems(policy["relation"], policy["insured_birth_date"], clock.today(), consented)
+            if problems:
+                raise ValidationFailed(problems)
+        if kind == "bank_account":  # the gateway keeps the number; the policy keeps its token
+            changes["bank_account_token"] = await payments.vault_bank_account(changes["bank_account_token"])
         before = {key: json_value(policy[key]) if key == "beneficiaries" else policy[key] for key in changes}
         await Policy.update({getattr(Policy, key): value for key, value in changes.items()}).where(
             Policy.id == policy["id"]
         )
         rows = await Endorsement.insert(
             Endorsement(
-                policy=policy["id"], kind=kind, before=before, after=changes, actor=f"user:{user['id']}", at=clock.now()
+                policy=policy["id"],
+                kind=kind,
+                before=before,
+                after=changes,
+                actor=f"user:{user['id']}",
+                insured_consent=consented and kind == "beneficiaries",
+                at=clock.now(),
             )
         ).returning(*Endorsement.all_columns())
     return rows[0]

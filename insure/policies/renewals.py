@@ -118,6 +118,7 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
         "loading": str(loading),
         "address": policy["address"],
         "bank_account_last4": policy["bank_account_last4"],
+        "bank_account_token": policy["bank_account_token"],
         "annual_premium_fen": to_fen(quantize(from_fen(quote["annual_premium_fen"]) * factor)),
         "premium_per_payment_fen": to_fen(
             quantize(from_fen(quote["premium_per_payment_fen"] or quote["annual_premium_fen"]) * factor)

@@ -51,6 +51,7 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
             beneficiaries=application["beneficiaries"],
             address=application["address"],
             bank_account_last4=application["bank_account_last4"],
+            bank_account_token=application.get("bank_account_token") or "",
             exclusions=application["exclusions"],
             loading=application["loading"],
             renewal_of=application.get("renewal_of") or "",

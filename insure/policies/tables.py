@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.auth.tables import User
@@ -83,6 +83,7 @@ class Endorsement(Table):
     before = JSON(default="{}")
     after = JSON(default="{}")
     actor = Varchar(length=64)
+    insured_consent = Boolean(default=False)  # a beneficiary change the adult insured agreed to (art. 41)
     at = timestamp_now()
 
 

@@ -241,3 +241,65 @@ def test_revised_terms_and_unpaid_policies_lapse_with_their_quote(api):
     assert unpaid["status"] == "cancelled"
     late = api.post(f"/applications/{offered['number']}/accept-terms", headers=auth(customer))
     assert late.status_code == 409
+
+
+def test_insuring_an_adult_spouse_needs_their_consent_also_to_change_beneficiaries(api):
+    from datetime import date
+
+    from insure.applications.tables import Application
+    from insure.identity import make_resident_id
+    from insure.payments.tables import SandboxBankAccount
+    from insure.policies.tables import Policy
+
+    from .helpers import db
+
+    holder = register(api)
+    born = date(1987, 5, 20)
+    spouse = {"name": "王丽", "id_number": make_resident_id("110105", born, 8, "female")}
+    q = api.post(
+        "/quotes",
+        json={
+            "product_code": "term_huaxia",
+            "birth_date": born.isoformat(),
+            "sex": "female",
+            "sum_insured": "500000",
+            "policy_term": "20",
+            "premium_term": "policy_term",
+        },
+    ).json()["id"]
+    body = application_body(api, q, relation="spouse", insured=spouse)
+    # without the insured's agreement (Insurance Law art. 34) nothing is stored
+    refused = api.post("/applications", json=body, headers=auth(holder))
+    assert refused.status_code == 422
+    assert ("insured_consent", "insured_consent_missing") in {(e["field"], e["code"]) for e in refused.json()["errors"]}
+    assert api.get("/applications", headers=auth(holder)).json() == []
+    app = api.post("/applications", json={**body, "insured_consent": True}, headers=auth(holder)).json()
+    assert app["status"] == "accepted", app
+    # the bank account went to the gateway: Insure keeps a token and the last 4 digits, never the number
+    stored = db(Application.select().where(Application.number == app["number"]).first())
+    assert stored["insured_consent_at"] is not None and stored["bank_account_last4"] == "3445"
+    assert stored["bank_account_token"].startswith("ba_") and "6222020200112233445" not in str(stored)
+    vault = db(SandboxBankAccount.select().where(SandboxBankAccount.token == stored["bank_account_token"]).first())
+    assert vault["last4"] == "3445"
+    policy = db(Policy.select().where(Policy.number == app["policy_number"]).first())
+    assert policy["bank_account_token"] == stored["bank_account_token"]
+
+    # changing the beneficiaries of the spouse's cover needs the spouse's agreement again (art. 41)
+    number = app["policy_number"]
+    api.post(
+        f"/policies/{number}/payments", json=GOOD_CARD, headers={**auth(holder), "Idempotency-Key": f"sp-{number}"}
+    )
+    wait_for(lambda: api.get(f"/policies/{number}", headers=auth(holder)).json()["status"], lambda s: s == "in_force")
+    url = f"/policies/{number}/endorsements"
+    heirs = {"kind": "beneficiaries", "beneficiaries": [{"name": "李明", "relation": "spouse", "share": "100"}]}
+    no = api.post(url, json=heirs, headers=auth(holder))
+    assert no.status_code == 422 and no.json()["errors"][0]["field"] == "insured_consent"
+    yes = api.post(url, json={**heirs, "insured_consent": True}, headers=auth(holder))
+    assert yes.status_code == 201, yes.text
+    assert [h["kind"] for h in api.get(url, headers=auth(holder)).json()] == ["beneficiaries"]
+    # a new bank account is tokenised too, and the policy now pays out there
+    new = api.post(url, json={"kind": "bank_account", "bank_account": "6217 0000 1111 2222 333"}, headers=auth(holder))
+    assert new.status_code == 201, new.text
+    changed = db(Policy.select().where(Policy.number == app["policy_number"]).first())
+    assert changed["bank_account_last4"] == "2333" and changed["bank_account_token"] != policy["bank_account_token"]
+    assert "621700001111" not in str(new.json())
