@@ -28,6 +28,7 @@ from insure.payments.api import PaymentsController
 from insure.policies.api import PoliciesController
 from insure.policies.pages import PolicyPages
 from insure.policies.reinstatement_review import ReinstatementReviewController, ReinstatementReviewPages
+from insure.policies.servicing_pages import ServicingPages
 from insure.settings import get_settings
 from insure.staff_pages import StaffPages
 from insure.templating import environment
@@ -123,6 +124,7 @@ def create_app() -> Litestar:
             ProductPages,
             PolicyPages,
             ReinstatementReviewPages,
+            ServicingPages,
             ApplicationPages,
             ClaimPages,
             StaffPages,

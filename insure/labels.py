@@ -24,6 +24,16 @@ LABELS: dict[str, dict[str, str]] = {
         "denied": N_("Denied"),
         "paid": N_("Paid"),
     },
+    "instalment_status": {
+        "paid": N_("Paid"),
+        "due": N_("Due"),
+        "void": N_("Void"),
+    },
+    "money_reason": {
+        "free_look": N_("Free-look refund"),
+        "surrender": N_("Surrender value"),
+        "maturity": N_("Maturity benefit"),
+    },
     "reinstatement_status": {
         "accepted": N_("Accepted"),
         "referred": N_("With an underwriter"),

@@ -18,10 +18,9 @@ from products import underwriting
 BENEFICIARY_ROWS = 3
 
 
-def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
-    """The flat HTML form as the service's structure (the same one the API takes as JSON)."""
-    answers = {k[len("answer_") :]: v for k, v in form.items() if k.startswith("answer_")}
-    beneficiaries = [
+def form_beneficiaries(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """The beneficiary rows of a form (b0_name, b0_relation, b0_share, …) that have a name."""
+    return [
         {
             "name": form.get(f"b{i}_name", ""),
             "relation": form.get(f"b{i}_relation", ""),
@@ -30,6 +29,12 @@ def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
         for i in range(BENEFICIARY_ROWS)
         if str(form.get(f"b{i}_name", "")).strip()
     ]
+
+
+def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
+    """The flat HTML form as the service's structure (the same one the API takes as JSON)."""
+    answers = {k[len("answer_") :]: v for k, v in form.items() if k.startswith("answer_")}
+    beneficiaries = form_beneficiaries(form)
     return {
         "quote_id": quote_id,
         "relation": form.get("relation", "self"),
@@ -63,10 +68,10 @@ class ApplicationPages(Controller):
     guards = [signed_in]
 
     @get("/quotes/{quote_id:str}/apply")
-    async def form(self, quote_id: str) -> Template:
-        return page(
-            "applications/form.html", form={"relation": "self", "legal_heirs": "on"}, **await _form_context(quote_id)
-        )
+    async def form(self, quote_id: str, renewal_of: str = "") -> Template:
+        """The application form; ``renewal_of`` marks it as the renewal of that policy (checked on submit)."""
+        start = {"relation": "self", "legal_heirs": "on", "renewal_of": renewal_of}
+        return page("applications/form.html", form=start, **await _form_context(quote_id))
 
     @post("/quotes/{quote_id:str}/apply")
     async def apply(self, request: Request, quote_id: str, data: Form) -> Template | Redirect:

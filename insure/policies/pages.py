@@ -11,10 +11,10 @@ from litestar.response import File, Redirect, Template
 
 from claims import services as claims
 from insure import clock
-from insure.errors import Conflict, ValidationFailed
+from insure.errors import Conflict, DomainError, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
-from insure.policies import endorsements, premiums, reinstatement, schedule, services
+from insure.policies import endorsements, premiums, reinstatement, renewals, schedule, services
 from insure.web.guards import signed_in
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -39,7 +39,7 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
         ),
         "free_look_until": services.free_look_until(policy),
         "today": clock.today(),
-        "product": products.product(policy["product_code"]),
+        "product": products.quoted_product(policy),
         "payments": pays,
         "document": document,
         "seen": seen,
@@ -57,6 +57,34 @@ async def _reinstate_context(user: dict, number: str) -> dict[str, Any]:
     return ctx
 
 
+async def _detail_context(user: dict, number: str) -> dict[str, Any]:
+    """Everything the policy page shows: terms, what is due, the premium schedule, money in and out, history."""
+    ctx = await _policy_context(user, number)
+    policy = ctx["policy"]
+    ctx["claims"] = await claims.list_for_claimant(user, policy["id"])
+    ctx["events"] = await services.events(policy["id"])
+    ctx["endorsements"] = await endorsements.history(policy["id"])
+    ctx["instalments"] = await premiums.schedule_of(policy["id"])
+    ctx["payouts"] = await payments.payouts_for(policy["id"])
+    ctx["refunds"] = await payments.refunds_for(policy["id"])
+    ctx["has_cash_value"] = ctx["product"].pricing.method == "life_equivalence"
+    ctx["renewal"] = None
+    if policy["status"] == "in_force" and policy["renewal_quote_id"]:
+        try:
+            quote = await renewals.offer_for(policy)
+            starts = policy["expiry_date"] + timedelta(days=1)
+            ctx["renewal"] = {"quote": quote, "product": products.quoted_product(quote), "starts": starts}
+        except Conflict:
+            pass  # taken up, or the offer ran out (the billing run makes a new one while the policy runs)
+    return ctx
+
+
+async def policy_page_with_problem(user: dict, number: str, exc: DomainError) -> Template:
+    """The policy page again, with why the action was refused (409 and the like)."""
+    ctx = await _detail_context(user, number)
+    return page("policies/detail.html", status_code=exc.status, problem=gettext(exc.message, **exc.params), **ctx)
+
+
 class PolicyPages(Controller):
     include_in_schema = False
     guards = [signed_in]
@@ -69,12 +97,7 @@ class PolicyPages(Controller):
 
     @get("/policies/{number:str}")
     async def detail(self, request: Request, number: str) -> Template:
-        user = request.scope["user"]
-        ctx = await _policy_context(user, number)  # type: ignore[arg-type]
-        ctx["claims"] = await claims.list_for_claimant(user, ctx["policy"]["id"])  # type: ignore[arg-type]
-        ctx["events"] = await services.events(ctx["policy"]["id"])
-        ctx["endorsements"] = await endorsements.history(ctx["policy"]["id"])
-        return page("policies/detail.html", **ctx)
+        return page("policies/detail.html", **await _detail_context(request.scope["user"], number))  # type: ignore[arg-type]
 
     @get("/policies/{number:str}/status")
     async def status_fragment(self, request: Request, number: str, seen: str = "") -> Template | Response:
@@ -117,15 +140,7 @@ class PolicyPages(Controller):
         try:
             await services.cancel_in_free_look(request.scope["user"], number)  # type: ignore[arg-type]
         except Conflict as exc:
-            ctx = await _policy_context(request.scope["user"], number)  # type: ignore[arg-type]
-            return page(
-                "policies/detail.html",
-                status_code=409,
-                problem=gettext(exc.message, **exc.params),
-                claims=[],
-                events=await services.events(ctx["policy"]["id"]),
-                **ctx,
-            )
+            return await policy_page_with_problem(request.scope["user"], number, exc)  # type: ignore[arg-type]
         return Redirect(f"/policies/{number}")
 
     @get("/policies/{number:str}/reinstate")

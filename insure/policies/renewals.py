@@ -81,6 +81,20 @@ async def make_offers() -> int:
     return made
 
 
+async def offer_for(policy: dict) -> dict:
+    """The renewal offer's quote, if the policy can be renewed on it now; otherwise 409 saying why."""
+    if policy["status"] != PolicyStatus.IN_FORCE:
+        raise Conflict(N_("Only a policy in force can be renewed."), code="not_renewable")
+    if not policy["renewal_quote_id"]:
+        raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
+    if await Policy.exists().where((Policy.renewal_of == policy["number"]) & (Policy.status != PolicyStatus.CANCELLED)):
+        raise Conflict(N_("This policy has already been renewed."), code="already_renewed")
+    quote = await products.get_quote(policy["renewal_quote_id"])
+    if not products.quote_is_valid(quote):
+        raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+    return quote
+
+
 async def renew(holder: dict, number: str, data: dict) -> dict:
     """Accept the renewal offer. Guaranteed renewable: a new policy on the same terms, awaiting payment.
     Otherwise: a new application for the renewal quote (health declaration, underwriting)."""
@@ -90,14 +104,8 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
     policy = await Policy.select().where(Policy.number == number).first()
     if policy is None or policy["customer"] != holder["id"]:
         raise NotFound(N_("No such policy."), code="policy_not_found")
-    if policy["status"] != PolicyStatus.IN_FORCE:
-        raise Conflict(N_("Only a policy in force can be renewed."), code="not_renewable")
-    if not policy["renewal_quote_id"]:
-        raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
-    quote = await products.get_quote(policy["renewal_quote_id"])
-    if not products.quote_is_valid(quote):
-        raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
-    prod = products.product(quote["product_code"])
+    quote = await offer_for(policy)
+    prod = products.quoted_product(quote)
     if not prod.guaranteed_renewable:
         # the application carries renewal_of, so however underwriting goes the new cover starts at the old expiry
         app = await applications.submit(holder, {**data, "quote_id": quote["public_id"], "renewal_of": number})

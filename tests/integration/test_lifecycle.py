@@ -471,5 +471,12 @@ def test_guaranteed_renewal_continues_past_the_entry_age_at_the_new_age_band(api
     assert offer.status_code == 200, offer.text
     ratio = float(offer.json()["annual_premium"]) / float(policy["annual_premium"])
     assert ratio == pytest.approx(3498 / 2598, abs=0.001)
-    r = api.post(f"/policies/{number}/renewal", headers=auth(customer))
-    assert r.status_code == 201, r.text
+    # renewing from the policy page: straight to paying, no health questions (guaranteed renewable)
+    with web_session(api, customer["email"]) as web:
+        page = web.get(f"/policies/{number}")
+        assert "Renewal offer" in page.text and "Guaranteed renewable" in page.text
+        r = web.post(f"/policies/{number}/renew", data={"_csrf_token": csrf_token(page.text)})
+        assert r.status_code in (302, 303) and r.headers["location"].endswith("/pay")
+        assert "Renewal offer" not in web.get(f"/policies/{number}").text  # taken up
+    renewal = api.get(r.headers["location"].removesuffix("/pay"), headers=auth(customer)).json()
+    assert renewal["status"] == "pending_payment" and renewal["annual_premium"] == offer.json()["annual_premium"]
