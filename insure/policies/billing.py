@@ -91,6 +91,22 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last_day))
 
 
+def policy_anniversary(effective: date, years: int) -> date:
+    """The `years`-th anniversary of the cover's start: the same date, or — for a 29 February start in a common
+    year — the month's last day, 28 February (never 1 March). Policy years, premium periods and the end of
+    cover (the day before the last anniversary, `model.cover_period`) are all counted from these dates."""
+    return add_months(effective, 12 * _require_int(years, "years"))
+
+
+def completed_years(effective: date, on: date) -> int:
+    """Whole policy years completed on `on`: how many anniversaries after `effective` have been reached."""
+    _require_date(on, "on")
+    years = max(on.year - _require_date(effective, "effective").year, 0)
+    while years > 0 and policy_anniversary(effective, years) > on:
+        years -= 1
+    return years
+
+
 def _periods(effective: date, frequency: str, premium_term_years: int) -> list[tuple[date, date, int]]:
     """(start, inclusive end, policy year) of every premium period; each end is the day before the next start."""
     _require_date(effective, "effective")

@@ -6,6 +6,8 @@ import secrets
 from datetime import date, timedelta
 from enum import StrEnum
 
+from insure.policies.billing import policy_anniversary
+
 
 class PolicyStatus(StrEnum):
     PENDING_PAYMENT = "pending_payment"
@@ -62,13 +64,13 @@ def number_is_valid(number: str, prefix: str) -> bool:
 
 
 def cover_period(start: date, term_years: int | None) -> tuple[date, date | None]:
-    """Cover from ``start`` to the day before the same date ``term_years`` later (29 Feb falls to 28 Feb);
-    whole-of-life cover has no expiry date."""
+    """Cover from ``start`` to the day before its ``term_years``-th anniversary; whole-of-life cover has no expiry.
+
+    Anniversaries are billing's (`billing.policy_anniversary`): one that does not exist in a year — 29 February
+    in a common year — falls on 28 February. So the premium periods end exactly where the cover ends, and a
+    renewal, which starts the day after expiry, starts on the anniversary: a one-year cover from 29 Feb 2028
+    runs to 27 Feb 2029 and its renewal from 28 Feb 2029.
+    """
     if term_years is None:
         return start, None
-    year = start.year + term_years
-    try:
-        anniversary = start.replace(year=year)
-    except ValueError:
-        anniversary = date(year, 2, 28) + timedelta(days=1)
-    return start, anniversary - timedelta(days=1)
+    return start, policy_anniversary(start, term_years) - timedelta(days=1)

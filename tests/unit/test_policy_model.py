@@ -28,7 +28,9 @@ def test_every_single_digit_typo_is_caught(body, position, digit):
 
 def test_one_year_cover_ends_the_day_before_the_anniversary():
     assert cover_period(date(2026, 11, 29), 1) == (date(2026, 11, 29), date(2027, 11, 28))
-    assert cover_period(date(2028, 2, 29), 1) == (date(2028, 2, 29), date(2029, 2, 28))
+    # from 29 February the anniversary in a common year is 28 February, so the cover ends on the 27th
+    assert cover_period(date(2028, 2, 29), 1) == (date(2028, 2, 29), date(2029, 2, 27))
+    assert cover_period(date(2028, 2, 29), 4) == (date(2028, 2, 29), date(2032, 2, 28))
     assert cover_period(date(2026, 1, 1), None) == (date(2026, 1, 1), None)  # whole of life
 
 
