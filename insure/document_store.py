@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,6 +10,9 @@ from insure import clock, filestore
 from insure.documents import html_to_pdf
 from insure.documents_tables import Document
 from insure.errors import N_, Conflict
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5  # the reconciler retries a failed rendering every few minutes, then gives up and it shows
 
 
 async def find(doc_key: str) -> dict | None:
@@ -20,12 +24,31 @@ async def is_ready(doc_key: str) -> bool:
     return doc is not None and doc["status"] == "ready"
 
 
+async def _failed(existing: dict | None, exc: Exception, **identity: object) -> None:
+    """Record why rendering failed; after MAX_ATTEMPTS the document is marked failed and no longer retried."""
+    error = f"{type(exc).__name__}: {exc}"[:255]
+    attempts = (existing["attempts"] if existing else 0) + 1
+    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+    log.error("rendering %s failed (attempt %d of %d): %s", identity["doc_key"], attempts, MAX_ATTEMPTS, error)
+    if existing:
+        await Document.update({Document.error: error, Document.attempts: attempts, Document.status: status}).where(
+            Document.id == existing["id"]
+        )
+    else:
+        await Document.insert(Document(**identity, status=status, error=error, attempts=attempts))
+
+
 async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, relative: str, html: str) -> None:
-    """Render and store; a second call for a ready document does nothing."""
+    """Render and store; a second call for a ready (or given-up) document does nothing."""
     existing = await find(doc_key)
-    if existing and existing["status"] == "ready":
+    if existing and existing["status"] in ("ready", "failed"):
         return
-    path = filestore.save(relative, html_to_pdf(html))
+    try:
+        pdf = html_to_pdf(html)
+    except Exception as exc:
+        await _failed(existing, exc, doc_key=doc_key, kind=kind, owner_type=owner_type, owner_id=owner_id)
+        raise
+    path = filestore.save(relative, pdf)
     if existing:
         await Document.update({Document.status: "ready", Document.path: path, Document.ready_at: clock.now()}).where(
             Document.id == existing["id"]
@@ -62,6 +85,11 @@ async def request(doc_key: str, kind: str, owner_type: str, owner_id: int, task:
 
 async def ready_path(doc_key: str) -> Path:
     doc = await find(doc_key)
+    if doc is not None and doc["status"] == "failed":
+        raise Conflict(
+            N_("We could not prepare this document; our staff have been alerted. Please contact us."),
+            code="document_failed",
+        )
     if doc is None or doc["status"] != "ready":
         raise Conflict(N_("The document is still being prepared; try again in a moment."), code="document_not_ready")
     return filestore.path_of(doc["path"])
