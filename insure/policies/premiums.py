@@ -14,7 +14,7 @@ from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict
 from insure.i18n import gettext, use_locale
-from insure.money import from_fen, to_fen
+from insure.money import from_fen, quantize, to_fen
 from insure.policies import billing
 from insure.policies.model import FREQUENCY_BY_PAYMENTS, PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
@@ -104,6 +104,8 @@ async def arrears(policy: dict) -> billing.Arrears:
 def check_reinstatable(policy: dict) -> None:
     if policy["status"] != PolicyStatus.LAPSED:
         raise Conflict(N_("Only a lapsed policy can be reinstated."), code="not_lapsed")
+    if policy["expiry_date"] is not None and clock.today() > policy["expiry_date"]:
+        raise Conflict(N_("The period of cover has ended; the policy can no longer be reinstated."), code="cover_ended")
     if not billing.can_reinstate(policy["lapsed_on"], clock.today()):
         raise Conflict(N_("A policy can be reinstated only within two years of lapsing."), code="reinstatement_expired")
 
@@ -210,19 +212,53 @@ async def scan() -> dict[str, int]:
     }
 
 
+def maturity_benefit(prod: object, policy: dict) -> int:
+    """The maturity benefit in fen: the product's maturity coverage as a percentage of the sum insured."""
+    cover = next((c for c in prod.coverages if c.code == "maturity"), None)  # type: ignore[attr-defined]
+    percent = cover.percent_of_sum_insured if cover else Decimal(100)
+    return to_fen(quantize(from_fen(policy["sum_insured_fen"]) * percent / 100))
+
+
+async def _offset_unpaid(policy: dict, benefit_fen: int) -> int:
+    """Premiums fallen due within the cover and still unpaid (a last instalment in its grace period) are taken
+    from the maturity benefit, as the policy terms provide: booked as premium, the instalments marked paid."""
+    from insure.ledger import entries
+    from insure.ledger import services as ledger
+
+    unpaid = await unpaid_until(policy["id"], policy["expiry_date"])
+    owed = min(sum(row["amount_fen"] for row in unpaid), benefit_fen)
+    if owed:
+        await ledger.post(
+            f"maturity_offset:{policy['id']}",
+            f"unpaid premiums of policy {policy['number']} taken from its maturity benefit",
+            "policy",
+            policy["id"],
+            entries.transfer(entries.MATURITY_BENEFITS, entries.PREMIUM_WRITTEN, owed),
+        )
+        await mark_paid([row["id"] for row in unpaid], None)  # type: ignore[arg-type]
+    return benefit_fen - owed
+
+
 async def _end_of_term(today: object) -> dict[str, int]:
     """Policies whose cover ended yesterday or before: an endowment matures (its maturity benefit is paid),
     other cover simply expires."""
 
+    from insure.payments import services as payments
+    from insure.payments.tables import Payment
+
     ended = await Policy.select().where((Policy.status == PolicyStatus.IN_FORCE) & (Policy.expiry_date < today))
     matured = expired = 0
     for policy in ended:
-        endowment = products.quoted_product(policy).type.endswith("endowment")
+        prod = products.quoted_product(policy)
+        endowment = prod.type.endswith("endowment")
         target = PolicyStatus.MATURED if endowment else PolicyStatus.EXPIRED
         async with transaction():
             locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
             if locked["status"] != PolicyStatus.IN_FORCE:
                 continue
+            if await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == "pending")):
+                continue  # a premium is being collected: settle with the gateway's answer, on the next run
+            benefit_fen = await _offset_unpaid(policy, maturity_benefit(prod, policy)) if endowment else 0
             await transition(
                 Policy,
                 policy["id"],
@@ -236,9 +272,7 @@ async def _end_of_term(today: object) -> dict[str, int]:
             )
             await void_remaining(policy["id"])
             if endowment:
-                from insure.payments import services as payments
-
-                await payments.start_payout(policy, policy["sum_insured_fen"], "maturity")
+                await payments.start_payout(policy, benefit_fen, "maturity")
                 matured += 1
             else:
                 expired += 1

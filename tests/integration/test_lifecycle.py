@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import re
 from datetime import date
+from decimal import Decimal
 from email import policy as email_policy
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .helpers import GOOD_CARD, PASSWORD, apply, auth, csrf_token, db, register,
 pytestmark = pytest.mark.integration
 
 
-def life_policy(api, customer) -> dict:
+def life_policy(api, customer, card=GOOD_CARD) -> dict:
     """A participating endowment (15 free-look days), bought, paid and e-delivered."""
     q = api.post(
         "/quotes",
@@ -36,9 +37,7 @@ def life_policy(api, customer) -> dict:
     ).json()
     app = apply(api, customer, q["id"])
     number = app["policy_number"]
-    api.post(
-        f"/policies/{number}/payments", json=GOOD_CARD, headers={**auth(customer), "Idempotency-Key": f"fl-{number}"}
-    )
+    api.post(f"/policies/{number}/payments", json=card, headers={**auth(customer), "Idempotency-Key": f"fl-{number}"})
     return wait_for(
         lambda: api.get(f"/policies/{number}", headers=auth(customer)).json(),
         lambda p: p["delivered_at"] is not None,
@@ -480,3 +479,57 @@ def test_guaranteed_renewal_continues_past_the_entry_age_at_the_new_age_band(api
         assert "Renewal offer" not in web.get(f"/policies/{number}").text  # taken up
     renewal = api.get(r.headers["location"].removesuffix("/pay"), headers=auth(customer)).json()
     assert renewal["status"] == "pending_payment" and renewal["annual_premium"] == offer.json()["annual_premium"]
+
+
+def test_a_premium_still_in_grace_at_maturity_is_taken_from_the_maturity_benefit(api):
+    from datetime import timedelta
+
+    from insure.policies.tables import Instalment, Policy
+
+    customer = register(api)
+    policy = life_policy(api, customer, card=SAVED_CARD_DECLINES_LATER)  # 10-year endowment, ten premiums
+    number = policy["number"]
+    premium = round(Decimal(policy["premium_per_payment"]) * 100)
+    row = db(Policy.select().where(Policy.number == number).first())
+    # given the policy as it stands ten years on (dates moved, not the shared clock): premiums 2 to 9 paid,
+    # the cover ended yesterday, and the last premium fell due 30 days ago — still in its 60 days of grace
+    day = today()
+    db(
+        Policy.update(
+            {Policy.effective_date: day - timedelta(days=3652), Policy.expiry_date: day - timedelta(days=1)}
+        ).where(Policy.id == row["id"])
+    )
+    db(
+        Instalment.update({Instalment.status: "paid"}).where(
+            (Instalment.policy == row["id"]) & (Instalment.number < 10)
+        )
+    )
+    db(
+        Instalment.update({Instalment.due_date: day - timedelta(days=30)}).where(
+            (Instalment.policy == row["id"]) & (Instalment.number == 10)
+        )
+    )
+    # when the billing run has tried the saved card once more (declined) and then ends the cover
+    billing_run()
+    wait_for(
+        lambda: api.get(f"/policies/{number}/payments", headers=auth(customer)).json(),
+        lambda ps: all(p["status"] != "pending" for p in ps),
+    )
+    billing_run()
+    assert api.get(f"/policies/{number}", headers=auth(customer)).json()["status"] == "matured"
+    # then the benefit paid out is the sum insured less the unpaid premium, which is booked as premium
+    payouts = wait_for(
+        lambda: api.get(f"/policies/{number}/payouts", headers=auth(customer)).json(),
+        lambda ps: ps and ps[0]["status"] == "succeeded",
+    )
+    assert [(p["reason"], round(float(p["amount"]) * 100)) for p in payouts] == [("maturity", 10_000_000 - premium)]
+    offset = db(
+        JournalLine.select(JournalLine.account.code, JournalLine.debit_fen, JournalLine.credit_fen).where(
+            JournalLine.entry.idempotency_key == f"maturity_offset:{row['id']}"
+        )
+    )
+    assert sorted((r["account.code"], r["debit_fen"], r["credit_fen"]) for r in offset) == sorted(
+        [(entries.MATURITY_BENEFITS, premium, 0), (entries.PREMIUM_WRITTEN, 0, premium)]
+    )
+    schedule = api.get(f"/policies/{number}/schedule", headers=auth(customer)).json()
+    assert all(i["status"] == "paid" for i in schedule)
