@@ -6,6 +6,7 @@ due within NOTICE_DAYS, and lapse for a premium still unpaid when the grace peri
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -31,6 +32,9 @@ async def create_schedule(policy: dict, first_payment_id: int) -> None:
     plan = billing.schedule(
         policy["effective_date"], frequency, policy["premium_term_years"], from_fen(policy["premium_fen"])
     )
+    single = len(plan) == 1 and policy["policy_term_years"] != 1 and policy["expiry_date"] is not None
+    if single:  # a single premium pays for the whole period of cover, not for its first year
+        plan = (replace(plan[0], period_end=policy["expiry_date"]),)
     rows = [
         Instalment(
             inst_key=f"{policy['id']}:{i.number}",

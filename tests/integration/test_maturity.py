@@ -139,6 +139,8 @@ def test_a_single_premium_endowment_matures_at_the_end_of_its_term_and_pays_its_
     effective = date.fromisoformat(policy["effective_date"])
     expiry = date.fromisoformat(policy["expiry_date"])
     assert expiry == years_later(effective, 10) - timedelta(days=1)  # cover ends the day before the 10th anniversary
+    first = api.get(f"{url}/schedule", headers=auth(customer)).json()
+    assert [(i["period_start"], i["period_end"]) for i in first] == [(policy["effective_date"], policy["expiry_date"])]
     premiums_paid = api.get(f"{url}/payments", headers=auth(customer)).json()
     assert [(p["status"], p["amount"]) for p in premiums_paid] == [("succeeded", quote["premium_per_payment"])]
 
