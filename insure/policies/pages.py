@@ -67,7 +67,11 @@ async def _detail_context(user: dict, number: str) -> dict[str, Any]:
     ctx["instalments"] = await premiums.schedule_of(policy["id"])
     ctx["payouts"] = await payments.payouts_for(policy["id"])
     ctx["refunds"] = await payments.refunds_for(policy["id"])
-    ctx["has_cash_value"] = ctx["product"].pricing.method == "life_equivalence"
+    ctx["can_surrender"] = (
+        ctx["product"].pricing.method == "life_equivalence"
+        and policy["status"] == "in_force"
+        and not services.in_free_look(policy)
+    )
     ctx["renewal"] = None
     if policy["status"] == "in_force" and policy["renewal_quote_id"]:
         try:

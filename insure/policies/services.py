@@ -138,6 +138,15 @@ def free_look_until(policy: dict) -> date | None:
     return billing.free_look_ends(clock.local(policy["delivered_at"]).date(), days) if days else None
 
 
+def in_free_look(policy: dict) -> bool:
+    """Inside the free-look period — which starts only when the schedule is delivered, so a policy not yet
+    delivered counts as inside it (surrendering it now would cost the customer their full refund)."""
+    if not products.quoted_product(policy).free_look_days:
+        return False
+    until = free_look_until(policy)
+    return until is None or clock.today() <= until
+
+
 async def cancel_in_free_look(user: dict, number: str) -> dict:
     """Free-look cancellation (犹豫期退保): the policy is void from the start and every premium paid comes back,
     less the small cost the product states (none here). Outside the period, or for products without one: 409."""
@@ -220,8 +229,7 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             raise NotFound(N_("No such policy."), code="policy_not_found")
         if policy["status"] != PolicyStatus.IN_FORCE:
             raise Conflict(N_("Only a policy in force can be surrendered."), code="not_surrenderable")
-        until = free_look_until(policy)
-        if until is not None and clock.today() <= until:
+        if in_free_look(policy):
             raise Conflict(
                 N_("You are in the free-look period: cancel instead, for a full refund."), code="use_free_look"
             )

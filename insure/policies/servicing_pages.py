@@ -56,8 +56,7 @@ def endorsement_fields(form: dict[str, str]) -> dict[str, Any]:
 async def _surrender_context(user: dict, number: str) -> dict[str, Any]:
     policy = await _owned(user, number)
     ctx: dict[str, Any] = {"policy": policy, "product": products.quoted_product(policy), "value": None}
-    until = services.free_look_until(policy)
-    if policy["status"] == "in_force" and until is not None and clock.today() <= until:
+    if policy["status"] == "in_force" and services.in_free_look(policy):
         ctx["problem"] = gettext("You are in the free-look period: cancel instead, for a full refund.")
         return ctx
     try:
