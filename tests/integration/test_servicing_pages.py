@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import auth, buy_policy, csrf_token, register, travel, web_session
+from .helpers import GOOD_CARD, auth, buy_policy, csrf_token, register, travel, wait_for, web_session
 from .test_lifecycle import life_policy
 
 pytestmark = pytest.mark.integration
@@ -56,3 +56,63 @@ def test_surrender_on_the_page_asks_for_confirmation_and_ends_the_policy(api):
         assert done.status_code in (302, 303)
         assert "Surrendered" in web.get(f"/policies/{number}").text
     assert api.get(f"/policies/{number}", headers=auth(customer)).json()["status"] == "surrendered"
+
+
+def test_renewing_a_policy_that_is_not_guaranteed_renewable_goes_through_a_new_application(api):
+    from datetime import date, timedelta
+
+    from .helpers import today
+    from .test_lifecycle import billing_run
+
+    customer = register(api)
+    policy = buy_policy(api, customer)  # one-year accident cover: renewable, but not guaranteed
+    number = policy["number"]
+    expiry = date.fromisoformat(policy["expiry_date"])
+    travel(api, (expiry - today()).days - 20)
+    billing_run()
+    with web_session(api, customer["email"]) as web:
+        page = web.get(f"/policies/{number}")
+        assert "Renewal offer" in page.text and "health declaration follows" in page.text
+        r = web.post(f"/policies/{number}/renew", data={"_csrf_token": csrf_token(page.text)})
+        assert r.status_code in (302, 303) and f"renewal_of={number}" in r.headers["location"]
+        form = web.get(r.headers["location"])
+        assert f'name="renewal_of" value="{number}"' in form.text
+        questions = api.get("/products/pa_basic/questionnaire").json()
+        fields = {
+            "renewal_of": number,
+            "relation": "self",
+            "height_cm": "172",
+            "weight_kg": "66",
+            "legal_heirs": "on",
+            "address": "上海市徐汇区漕溪北路 88 号",
+            "bank_account": "6222020200112233445",
+            "consent": "on",
+            "_csrf_token": csrf_token(form.text),
+            **{f"answer_{q['code']}": "no" for q in questions},
+        }
+        sent = web.post(r.headers["location"].split("?")[0], data=fields)
+        assert sent.status_code in (302, 303), sent.text
+    apps = api.get("/applications", headers=auth(customer)).json()
+    renewal = next(a for a in apps if a["policy_number"] and a["policy_number"] != number)
+    assert renewal["status"] == "accepted"
+    renewed = api.get(f"/policies/{renewal['policy_number']}", headers=auth(customer)).json()
+    assert renewed["status"] == "pending_payment"
+    # a renewal_of that is not this quote's policy is refused
+    other = register(api)
+    stranger = buy_policy(api, other, start=False)
+    body = {"relation": "self", "renewal_of": stranger["number"]}
+    with web_session(api, customer["email"]) as web:
+        form = web.get(r.headers["location"])
+        bad = web.post(
+            r.headers["location"].split("?")[0], data={**fields, **body, "_csrf_token": csrf_token(form.text)}
+        )
+        assert bad.status_code == 409 and "not the renewal offer" in bad.text
+    # paid, the renewal continues the cover from the day after the old one ends
+    number2 = renewal["policy_number"]
+    api.post(
+        f"/policies/{number2}/payments", json=GOOD_CARD, headers={**auth(customer), "Idempotency-Key": f"rn-{number2}"}
+    )
+    paid = wait_for(
+        lambda: api.get(f"/policies/{number2}", headers=auth(customer)).json(), lambda p: p["status"] == "in_force"
+    )
+    assert paid["effective_date"] == (expiry + timedelta(days=1)).isoformat()
