@@ -1,4 +1,5 @@
-"""Administration over the API: the demo clock (move time forward to watch time-driven work happen)."""
+"""Administration over the API: the demo clock (move time forward to watch time-driven work happen) and the
+documents a worker gave up rendering (list them, render them again once the cause is fixed)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 
-from insure import clock, clock_store
+from insure import clock, clock_store, document_store
 from insure.errors import N_, Conflict, ValidationFailed
 from insure.openapi import BEARER_SECURITY
 from insure.web.guards import role
@@ -17,6 +18,21 @@ class ClockOut(msgspec.Struct):
     today: str
     offset_days: int
     demo_clock: bool
+
+
+class FailedDocumentOut(msgspec.Struct):
+    doc_key: str
+    kind: str
+    owner_type: str
+    owner_id: int
+    attempts: int
+    error: str
+    created_at: str
+
+
+def document_out(d: dict) -> FailedDocumentOut:
+    fields = ("doc_key", "kind", "owner_type", "owner_id", "attempts", "error")
+    return FailedDocumentOut(*(d[f] for f in fields), created_at=d["created_at"].isoformat())
 
 
 class TravelRequest(msgspec.Struct):
@@ -63,3 +79,22 @@ class AdminController(Controller):
     async def travel(self, request: Request, data: TravelRequest) -> ClockOut:
         await move_clock(request.scope["user"], data.days)  # type: ignore[arg-type]
         return clock_out()
+
+    @get(
+        "/documents/failed",
+        summary="Documents the workers gave up rendering",
+        description="After five failed attempts a document (e.g. a policy schedule) is marked failed and no longer "
+        "retried; its error says why.",
+    )
+    async def failed_documents(self) -> list[FailedDocumentOut]:
+        return [document_out(d) for d in await document_store.failed()]
+
+    @post(
+        "/documents/{doc_key:str}/retry",
+        status_code=HTTP_200_OK,
+        summary="Render a failed document again",
+        description="Resets the attempts and queues the rendering (once the cause — a font, wkhtmltopdf — is fixed). "
+        "404 for an unknown key; 409 `document_not_failed` unless it is failed.",
+    )
+    async def retry_document(self, doc_key: str) -> FailedDocumentOut:
+        return document_out(await document_store.retry(doc_key))

@@ -87,7 +87,7 @@ async def ready_path(doc_key: str) -> Path:
     doc = await find(doc_key)
     if doc is not None and doc["status"] == "failed":
         raise Conflict(
-            N_("We could not prepare this document; our staff have been alerted. Please contact us."),
+            N_("We could not prepare this document yet; our staff can see this and will send it to you."),
             code="document_failed",
         )
     if doc is None or doc["status"] != "ready":
@@ -101,3 +101,29 @@ async def stuck_pending(older_than: timedelta = timedelta(minutes=2)) -> list[tu
         (Document.status == "pending") & (Document.created_at < clock.now() - older_than)
     )
     return [(r["kind"], r["owner_id"]) for r in rows]
+
+
+async def failed() -> list[dict]:
+    return await Document.select().where(Document.status == "failed").order_by(Document.id)
+
+
+RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
+
+
+async def retry(doc_key: str) -> dict:
+    """Staff: render a failed document again from scratch (the worker's task is queued in the same transaction)."""
+    from insure import outbox
+    from insure.db import transaction
+    from insure.errors import NotFound
+
+    async with transaction():
+        doc = await find(doc_key)
+        if doc is None or doc["kind"] not in RENDER_TASKS:
+            raise NotFound(N_("No such document."), code="document_not_found")
+        if doc["status"] != "failed":
+            raise Conflict(N_("Only a failed document can be rendered again."), code="document_not_failed")
+        await Document.update({Document.status: "pending", Document.attempts: 0, Document.error: ""}).where(
+            Document.id == doc["id"]
+        )
+        await outbox.enqueue(RENDER_TASKS[doc["kind"]], doc["owner_id"])
+    return await find(doc_key)  # type: ignore[return-value]

@@ -17,6 +17,7 @@ LABELS: dict[str, dict[str, str]] = {
         "pending": N_("Pending"),
         "succeeded": N_("Succeeded"),
         "failed": N_("Failed"),
+        "on_hold": N_("Awaiting your bank account"),
         "submitted": N_("Submitted"),
         "assessing": N_("Being assessed"),
         "approved": N_("Approved"),

@@ -11,7 +11,7 @@ from insure.policies import schedule
 from insure.worker import celery_app, run
 
 log = logging.getLogger(__name__)
-RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
+RENDER_TASKS = document_store.RENDER_TASKS
 
 
 @celery_app.task(name="outbox.relay")

@@ -24,6 +24,7 @@ from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, Validat
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen, quantize, to_fen
 from insure.payments import services as payments
+from insure.policies import renewals
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy, PolicyEvent
@@ -272,6 +273,9 @@ async def submit(holder: dict, data: dict) -> dict:
         return to_fen(quantize(from_fen(fen) * (1 + loading)))
 
     async with transaction():
+        if renewed:  # one renewal per policy: checked again under the lock of the policy renewed
+            await for_update(Policy.select(Policy.id).where(Policy.id == renewed["id"])).first()
+            await renewals.check_not_renewed(renewed["number"])
         rows = await Application.insert(
             Application(
                 number=new_number("A"),

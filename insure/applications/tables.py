@@ -39,9 +39,9 @@ class Application(Table):
     plain_reason_zh = Text(default="")
     plain_reason_en = Text(default="")
     policy_number = Varchar(length=32, default="")
-    renewal_of = Varchar(length=32, default="")
+    renewal_of = Varchar(length=32, default="")  # a renewal application: the policy it continues
     # an adult insured other than the policyholder agreed to the cover, sum insured and beneficiaries (art. 34, 39)
-    insured_consent_at = Timestamptz(null=True, default=None)  # a renewal application: the policy it continues
+    insured_consent_at = Timestamptz(null=True, default=None)
     created_at = timestamp_now()
     decided_at = Timestamptz(null=True, default=None)
 

@@ -37,6 +37,7 @@ from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from insure.settings import get_settings
 
+ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*(\d{2})$")
 
@@ -63,6 +64,13 @@ def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
     return number
 
 
+def check_key(key: str) -> None:
+    if not KEY_RE.match(key or ""):
+        raise ValidationFailed.one(
+            "idempotency_key", "idempotency_key_invalid", N_("Send an Idempotency-Key of 8 to 80 characters.")
+        )
+
+
 async def start(
     payer: dict, policy_number: str, card_number: str, expiry: str, cvc: str, key: str, purpose: str = "premium"
 ) -> dict:
@@ -70,10 +78,7 @@ async def start(
 
     `premium`: the first premium of a new policy, or the next instalment of one in force; `reinstatement`: the
     arrears (premiums with interest) of a lapsed policy. The amount is always worked out here, never sent."""
-    if not KEY_RE.match(key or ""):
-        raise ValidationFailed.one(
-            "idempotency_key", "idempotency_key_invalid", N_("Send an Idempotency-Key of 8 to 80 characters.")
-        )
+    check_key(key)
     policy = await policies.get_for(payer, policy_number)
     scoped_key = f"{payer['id']}:{key}"
     # Keyed (HMAC), so the stored fingerprint cannot be brute-forced back into a card number (PCI DSS 3.5).
@@ -378,6 +383,7 @@ async def start_payout(policy: dict, amount_fen: int, reason: str) -> None:
     policy and reason; the ledger is posted when the gateway confirms."""
     if amount_fen <= 0 or await Payout.exists().where(Payout.payout_key == f"{reason}:{policy['id']}"):
         return
+    token = policy.get("bank_account_token") or ""
     rows = await Payout.insert(
         Payout(
             payout_key=f"{reason}:{policy['id']}",
@@ -385,12 +391,39 @@ async def start_payout(policy: dict, amount_fen: int, reason: str) -> None:
             amount_fen=amount_fen,
             reason=reason,
             account_last4=policy.get("bank_account_last4") or "",
-            account_token=policy.get("bank_account_token") or "",
+            account_token=token,
+            status="pending" if token else ON_HOLD,  # no account at the gateway yet: wait for the customer's
             gateway_ref="po_" + secrets.token_hex(12),
             created_at=clock.now(),
         )
     ).returning(Payout.id)
-    await outbox.enqueue("payments.sandbox_payout", rows[0]["id"])
+    if token:
+        await outbox.enqueue("payments.sandbox_payout", rows[0]["id"])
+
+
+async def payouts_awaiting_account(policy_id: int) -> bool:
+    """Money owed to the policyholder that is held (no account) or was returned by the bank."""
+    return await Payout.exists().where((Payout.policy == policy_id) & Payout.status.is_in([ON_HOLD, "failed"]))
+
+
+async def resend_payouts(policy: dict) -> int:
+    """After the policyholder gave a (new) bank account: send what was held or returned there (inside the
+    endorsement's transaction); nothing was booked for those, so nothing is reversed."""
+    rows = await Payout.select(Payout.id).where(
+        (Payout.policy == policy["id"]) & Payout.status.is_in([ON_HOLD, "failed"])
+    )
+    for row in rows:
+        await Payout.update(
+            {
+                Payout.status: "pending",
+                Payout.account_token: policy["bank_account_token"],
+                Payout.account_last4: policy["bank_account_last4"],
+                Payout.gateway_ref: "po_" + secrets.token_hex(12),
+                Payout.settled_at: None,
+            }
+        ).where(Payout.id == row["id"])
+        await outbox.enqueue("payments.sandbox_payout", row["id"])
+    return len(rows)
 
 
 async def settle_payout(payout_id: int) -> None:

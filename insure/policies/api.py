@@ -12,7 +12,6 @@ from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from insure import clock
-from insure.errors import N_, Conflict
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
@@ -370,15 +369,15 @@ class PoliciesController(Controller):
     @get(
         "/{number:str}/renewal",
         summary="The renewal offer of a one-year policy",
-        description="Made by the billing run 30 days before expiry, re-rated at the insured's new age. 409 "
-        "`no_renewal_offer` before then (or when the product can no longer cover the insured).",
+        description="Made by the billing run 30 days before expiry, re-rated at the insured's age when the renewal "
+        "starts. 409 `no_renewal_offer` before then (or when the product can no longer cover the insured), "
+        "`already_renewed` once taken up, `quote_expired` when the offer ran out (the billing run makes a new one "
+        "while the policy is in force).",
     )
     async def renewal_offer(self, request: Request, number: str) -> RenewalOut:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
-        if not policy["renewal_quote_id"]:
-            raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
-        quote = await product_services.get_quote(policy["renewal_quote_id"])
-        prod = product_services.product(quote["product_code"])
+        quote = await renewals.offer_for(policy)
+        prod = product_services.quoted_product(quote)
         return RenewalOut(quote["public_id"], str(from_fen(quote["annual_premium_fen"])), prod.guaranteed_renewable)
 
     @post(
@@ -422,7 +421,8 @@ class PoliciesController(Controller):
     @get(
         "/{number:str}/documents/policy_schedule",
         summary="Download the policy schedule (PDF)",
-        description="409 `document_not_ready` while a worker is still rendering it.",
+        description="409 `document_not_ready` while a worker is still rendering it, `document_failed` when the "
+        "worker gave up (staff can render it again).",
         media_type="application/pdf",
     )
     async def download_schedule(self, request: Request, number: str) -> File:

@@ -64,7 +64,8 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
         policy = await for_update(Policy.select().where(Policy.number == number)).first()
         if policy is None or policy["customer"] != user["id"]:
             raise NotFound(N_("No such policy."), code="policy_not_found")
-        if policy["status"] not in OPEN:
+        owed = kind == "bank_account" and await payments.payouts_awaiting_account(policy["id"])
+        if policy["status"] not in OPEN and not owed:  # an ended policy may still need an account for its payout
             raise Conflict(N_("This policy has ended; it can no longer be changed."), code="policy_ended")
         consented = data.get("insured_consent") is True or str(data.get("insured_consent")).lower() in ("true", "on")
         if kind == "beneficiaries":  # the adult insured must agree to a change of beneficiary (art. 41)
@@ -77,6 +78,8 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
         await Policy.update({getattr(Policy, key): value for key, value in changes.items()}).where(
             Policy.id == policy["id"]
         )
+        if owed:
+            await payments.resend_payouts({**policy, **changes})
         rows = await Endorsement.insert(
             Endorsement(
                 policy=policy["id"],

@@ -72,6 +72,12 @@ async def _detail_context(user: dict, number: str) -> dict[str, Any]:
         and policy["status"] == "in_force"
         and not services.in_free_look(policy)
     )
+    ctx["reinstate_problem"] = ""
+    if policy["status"] == "lapsed":
+        try:
+            premiums.check_reinstatable(policy)
+        except Conflict as exc:
+            ctx["reinstate_problem"] = gettext(exc.message, **exc.params)
     ctx["renewal"] = None
     if policy["status"] == "in_force" and policy["renewal_quote_id"]:
         try:
@@ -149,7 +155,11 @@ class PolicyPages(Controller):
 
     @get("/policies/{number:str}/reinstate")
     async def reinstate_form(self, request: Request, number: str) -> Template:
-        return page("policies/reinstate.html", **await _reinstate_context(request.scope["user"], number))  # type: ignore[arg-type]
+        user = request.scope["user"]
+        try:
+            return page("policies/reinstate.html", **await _reinstate_context(user, number))  # type: ignore[arg-type]
+        except Conflict as exc:  # not lapsed (any more), or past the two years: the policy page says why
+            return await policy_page_with_problem(user, number, exc)  # type: ignore[arg-type]
 
     @post("/policies/{number:str}/reinstate")
     async def reinstate(self, request: Request, number: str, data: Form) -> Template | Redirect:
@@ -166,16 +176,16 @@ class PolicyPages(Controller):
                 fields,
                 fields.get("idempotency_key", ""),
             )
-        except ValidationFailed as exc:
-            return form_again("policies/reinstate.html", fields, exc, **await _reinstate_context(user, number))  # type: ignore[arg-type]
-        except Conflict as exc:
-            ctx = await _reinstate_context(user, number)  # type: ignore[arg-type]
+        except (ValidationFailed, Conflict) as exc:
+            try:
+                ctx = await _reinstate_context(user, number)  # type: ignore[arg-type]
+            except Conflict as gone:  # e.g. the first of two clicks already reinstated it
+                return await policy_page_with_problem(user, number, gone)  # type: ignore[arg-type]
+            if isinstance(exc, ValidationFailed):
+                return form_again("policies/reinstate.html", fields, exc, **ctx)
+            safe = {k: v for k, v in fields.items() if k not in ("card_number", "cvc")}
             return page(
-                "policies/reinstate.html",
-                status_code=409,
-                form=fields,
-                problem=gettext(exc.message, **exc.params),
-                **ctx,
+                "policies/reinstate.html", status_code=409, form=safe, problem=gettext(exc.message, **exc.params), **ctx
             )
         if declaration["status"] == reinstatement.REFERRED:
             return Redirect(f"/policies/{number}/reinstate")

@@ -229,8 +229,12 @@ async def _offset_unpaid(policy: dict, benefit_fen: int) -> int:
     from insure.ledger import entries
     from insure.ledger import services as ledger
 
-    unpaid = await unpaid_until(policy["id"], policy["expiry_date"])
-    owed = min(sum(row["amount_fen"] for row in unpaid), benefit_fen)
+    covered, owed = [], 0
+    for row in await unpaid_until(policy["id"], policy["expiry_date"]):
+        if owed + row["amount_fen"] > benefit_fen:
+            break  # (never with real figures) what the benefit cannot cover stays unpaid
+        covered.append(row["id"])
+        owed += row["amount_fen"]
     if owed:
         await ledger.post(
             f"maturity_offset:{policy['id']}",
@@ -239,7 +243,7 @@ async def _offset_unpaid(policy: dict, benefit_fen: int) -> int:
             policy["id"],
             entries.transfer(entries.MATURITY_BENEFITS, entries.PREMIUM_WRITTEN, owed),
         )
-        await mark_paid([row["id"] for row in unpaid], None)  # type: ignore[arg-type]
+        await mark_paid(covered, None)  # type: ignore[arg-type]
     return benefit_fen - owed
 
 

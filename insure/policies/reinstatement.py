@@ -77,7 +77,7 @@ def _blocked_by(declaration: dict | None) -> None:
         )
 
 
-async def declare(user: dict, number: str, answers: object) -> dict:
+async def declare(user: dict, number: str, answers: object, request_key: str = "") -> dict:
     """Record a new health declaration for a lapsed policy: accepted if every answer is no, else referred."""
     from insure.applications.model import answer_problems
 
@@ -100,6 +100,7 @@ async def declare(user: dict, number: str, answers: object) -> dict:
                 status=status,
                 declared_by=f"user:{user['id']}",
                 declared_at=clock.now(),
+                request_key=request_key,
                 reason=f"answered yes: {yes}" if yes else "",
             )
         ).returning(*Reinstatement.all_columns())
@@ -124,15 +125,27 @@ async def ready_to_pay(user: dict, number: str) -> dict:
 async def reinstate(
     user: dict, number: str, answers: dict | None, card: dict[str, str], key: str
 ) -> tuple[dict, dict | None]:
-    """Declare (when answers are sent) and, unless referred, charge the arrears: (declaration, payment or None)."""
+    """Declare (when answers are sent) and, unless referred, charge the arrears: (declaration, payment or None).
+
+    The Idempotency-Key covers both steps: a retry of the same request answers with the same declaration (and
+    the same payment) instead of declaring again."""
     from insure.payments import services as payments
 
-    if answers is not None:
-        declaration = await declare(user, number, answers)
-        if declaration["status"] == REFERRED:
-            return declaration, None
-    else:
+    payments.check_key(key)
+    request_key = f"{user['id']}:{key}"
+    declaration = _loaded(await Reinstatement.select().where(Reinstatement.request_key == request_key).first())
+    if declaration is not None:
+        policy = await Policy.select(Policy.id).where(Policy.number == number).first()
+        if policy is None or policy["id"] != declaration["policy"]:
+            raise Conflict(
+                N_("This Idempotency-Key was already used for a different request."), code="idempotency_key_reused"
+            )
+    if declaration is None and answers is not None:
+        declaration = await declare(user, number, answers, request_key)
+    if declaration is None:
         declaration = await ready_to_pay(user, number)
+    elif declaration["status"] != ACCEPTED:
+        return declaration, None  # referred (or since declined): nothing to charge
     number_, expiry, cvc = (card.get(k, "") for k in ("card_number", "expiry", "cvc"))
     payment = await payments.start(user, number, number_, expiry, cvc, key, purpose="reinstatement")
     return declaration, payment
@@ -192,7 +205,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
                 N_("This sum insured is above your authority; a senior underwriter must decide."),
                 code="above_authority",
             )
-        premiums.check_reinstatable(policy)
+        if outcome == "accept":  # a decline stays possible after the window closed, so no request is left open
+            premiums.check_reinstatable(policy)
         await Reinstatement.update(
             {
                 Reinstatement.status: DECISIONS[outcome],

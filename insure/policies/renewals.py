@@ -81,14 +81,26 @@ async def make_offers() -> int:
     return made
 
 
+async def check_not_renewed(number: str) -> None:
+    """409 if a renewal of this policy exists (awaiting payment or in force) or is being underwritten; call it
+    again with the policy row locked where a renewal is created, so a double click cannot make two."""
+    from insure.applications.tables import Application
+
+    taken = await Policy.exists().where((Policy.renewal_of == number) & (Policy.status != PolicyStatus.CANCELLED))
+    pending = await Application.exists().where(
+        (Application.renewal_of == number) & Application.status.is_in(["referred", "offered"])
+    )
+    if taken or pending:
+        raise Conflict(N_("This policy has already been renewed."), code="already_renewed")
+
+
 async def offer_for(policy: dict) -> dict:
     """The renewal offer's quote, if the policy can be renewed on it now; otherwise 409 saying why."""
     if policy["status"] != PolicyStatus.IN_FORCE:
         raise Conflict(N_("Only a policy in force can be renewed."), code="not_renewable")
     if not policy["renewal_quote_id"]:
         raise Conflict(N_("There is no renewal offer for this policy yet."), code="no_renewal_offer")
-    if await Policy.exists().where((Policy.renewal_of == policy["number"]) & (Policy.status != PolicyStatus.CANCELLED)):
-        raise Conflict(N_("This policy has already been renewed."), code="already_renewed")
+    await check_not_renewed(policy["number"])
     quote = await products.get_quote(policy["renewal_quote_id"])
     if not products.quote_is_valid(quote):
         raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
@@ -134,5 +146,6 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
     }
     async with transaction():
         await for_update(Policy.select(Policy.id).where(Policy.id == policy["id"])).first()
+        await check_not_renewed(number)  # again, under the lock: two clicks make one renewal
         renewal = await policies.create_from_application(terms, quote, f"user:{holder['id']}")
     return {"policy": renewal}

@@ -101,3 +101,4 @@ class Reinstatement(Table):
     decided_at = Timestamptz(null=True, default=None)
     reason = Varchar(length=255, default="")
     notified_at = Timestamptz(null=True, default=None)  # the policyholder was told the underwriter's decision
+    request_key = Varchar(length=100, default="", index=True)  # "<user id>:<Idempotency-Key>": a retry replays

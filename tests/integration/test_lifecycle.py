@@ -206,6 +206,12 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
     assert referred.status_code == 202, referred.text
     assert referred.json()["declaration"]["status"] == "referred" and referred.json()["payment"] is None
     request_number = referred.json()["declaration"]["number"]
+    retried = api.post(  # a retry of the same request (same key) answers the same, declaring nothing new
+        f"/policies/{policy['number']}/reinstatement",
+        json={**GOOD_CARD, "answers": sick},
+        headers={**auth(customer), "Idempotency-Key": "r-sick-1"},
+    )
+    assert retried.status_code == 202 and retried.json()["declaration"]["number"] == request_number
     again = api.post(
         f"/policies/{policy['number']}/reinstatement",
         json={**GOOD_CARD, "answers": {q["code"]: False for q in questions}},
@@ -254,6 +260,7 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
     )
     # on the other lapsed policy the underwriter declines: it stays lapsed, and declaring again does not help
     assert api.get(f"/policies/{second['number']}", headers=auth(other)).json()["status"] == "lapsed"
+    charges_before = api.get(f"/policies/{second['number']}/payments", headers=auth(other)).json()
     other_request = api.post(
         f"/policies/{second['number']}/reinstatement",
         json={**GOOD_CARD, "answers": sick},
@@ -272,7 +279,7 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
     )
     assert retry.status_code == 409 and retry.json()["code"] == "reinstatement_declined"
     assert "heart surgery planned next month" in retry.json()["detail"]
-    assert api.get(f"/policies/{second['number']}/payments", headers=auth(other)).json()[0]["status"] != "pending"
+    assert len(api.get(f"/policies/{second['number']}/payments", headers=auth(other)).json()) == len(charges_before)
     assert api.get(f"/policies/{second['number']}", headers=auth(other)).json()["status"] == "lapsed"
     # the customer now pays the arrears without declaring again
     with web_session(api, customer["email"]) as web:
@@ -285,6 +292,12 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
     assert r.status_code == 202, r.text
     assert r.json()["declaration"]["number"] == request_number
     assert r.json()["payment"]["amount"] == owed["total"]
+    replay = api.post(
+        f"/policies/{policy['number']}/reinstatement",
+        json=GOOD_CARD,
+        headers={**auth(customer), "Idempotency-Key": f"r-{policy['number']}"},
+    )
+    assert replay.status_code == 202 and replay.json()["payment"]["id"] == r.json()["payment"]["id"]
     back = wait_for(
         lambda: api.get(f"/policies/{policy['number']}", headers=auth(customer)).json(),
         lambda p: p["status"] == "in_force",
@@ -323,6 +336,7 @@ def delivered_subject(*texts: str) -> bool:
 def test_surrender_pays_the_guaranteed_cash_value_and_an_endowment_matures(api):
     customer = register(api)
     policy = life_policy(api, customer)  # 10-year participating endowment, annual premium
+    legacy = life_policy(api, customer)  # the same, issued before bank accounts were tokenised (see below)
     inside = api.post(f"/policies/{policy['number']}/surrender", headers=auth(customer))
     assert inside.status_code == 409 and inside.json()["code"] == "use_free_look"
     # pay the second year's premium when it falls due, then surrender in the third year
@@ -354,6 +368,29 @@ def test_surrender_pays_the_guaranteed_cash_value_and_an_endowment_matures(api):
     assert [(p["reason"], p["amount"]) for p in payouts] == [("surrender", quote_value["cash_value"])]
     paid = db(JournalLine.select(JournalLine.debit_fen).where(JournalLine.account.code == entries.SURRENDER_VALUES))
     assert round(float(quote_value["cash_value"]) * 100) in [row["debit_fen"] for row in paid]
+
+    # a policy with no account at the gateway (issued before tokenisation): the cash value is held, not lost …
+    from insure.policies.tables import Policy
+
+    db(Policy.update({Policy.bank_account_token: ""}).where(Policy.number == legacy["number"]))
+    held = api.post(f"/policies/{legacy['number']}/surrender", headers=auth(customer))
+    assert held.status_code == 200, held.text
+    url = f"/policies/{legacy['number']}"
+    assert [p["status"] for p in api.get(f"{url}/payouts", headers=auth(customer)).json()] == ["on_hold"]
+    # … and sent as soon as the customer gives an account, although the policy has ended
+    ended = api.post(
+        f"{url}/endorsements", json={"kind": "address", "address": "广州市天河区 1 号"}, headers=auth(customer)
+    )
+    assert ended.status_code == 409 and ended.json()["code"] == "policy_ended"
+    account = {"kind": "bank_account", "bank_account": "6217 0000 1111 2222 333"}
+    assert api.post(f"{url}/endorsements", json=account, headers=auth(customer)).status_code == 201
+    sent = wait_for(
+        lambda: api.get(f"{url}/payouts", headers=auth(customer)).json(),
+        lambda ps: ps and ps[0]["status"] == "succeeded",
+    )
+    assert [(p["reason"], p["amount"], p["status"]) for p in sent] == [
+        ("surrender", held.json()["cash_value"], "succeeded")
+    ]
 
     # a one-year accident policy cannot be surrendered for a cash value
     other = register(api)
@@ -448,7 +485,7 @@ def test_guaranteed_renewal_continues_past_the_entry_age_at_the_new_age_band(api
     from datetime import timedelta
 
     # a 65-year-old (the oldest entry age) buys one-year medical cover; at renewal they are 66
-    born = today().replace(year=today().year - 65) - timedelta(days=100)
+    born = date(today().year - 65, today().month, 1) - timedelta(days=100)  # 65, and 66 when the renewal starts
     customer = register(api, birth=born)
     body = {"product_code": "medical_changan", "birth_date": born.isoformat(), "sum_insured": "3000000"}
     q = api.post("/quotes", json=body).json()
@@ -478,6 +515,8 @@ def test_guaranteed_renewal_continues_past_the_entry_age_at_the_new_age_band(api
         assert r.status_code in (302, 303) and r.headers["location"].endswith("/pay")
         assert "Renewal offer" not in web.get(f"/policies/{number}").text  # taken up
     renewal = api.get(r.headers["location"].removesuffix("/pay"), headers=auth(customer)).json()
+    twice = api.post(f"/policies/{number}/renewal", headers=auth(customer))  # a second click makes no second policy
+    assert twice.status_code == 409 and twice.json()["code"] == "already_renewed"
     assert renewal["status"] == "pending_payment" and renewal["annual_premium"] == offer.json()["annual_premium"]
 
 

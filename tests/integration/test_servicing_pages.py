@@ -97,7 +97,12 @@ def test_renewing_a_policy_that_is_not_guaranteed_renewable_goes_through_a_new_a
     assert renewal["status"] == "accepted"
     renewed = api.get(f"/policies/{renewal['policy_number']}", headers=auth(customer)).json()
     assert renewed["status"] == "pending_payment"
-    # a renewal_of that is not this quote's policy is refused
+    # sending the renewal application again (the Back button) makes no second renewal
+    with web_session(api, customer["email"]) as web:
+        form = web.get(r.headers["location"])
+        twice = web.post(r.headers["location"].split("?")[0], data={**fields, "_csrf_token": csrf_token(form.text)})
+        assert twice.status_code == 409 and "already been renewed" in twice.text
+        # a renewal_of that is not this quote's policy is refused
     other = register(api)
     stranger = buy_policy(api, other, start=False)
     body = {"relation": "self", "renewal_of": stranger["number"]}
