@@ -149,7 +149,8 @@ def in_free_look(policy: dict) -> bool:
 
 async def cancel_in_free_look(user: dict, number: str) -> dict:
     """Free-look cancellation (犹豫期退保): the policy is void from the start and every premium paid comes back,
-    less the small cost the product states (none here). Outside the period, or for products without one: 409."""
+    less the small cost the product states (``free_look_charge``, kept once). Outside the period, or for products
+    without one: 409."""
     from insure.payments import services as payments
     from insure.policies import billing
 
@@ -191,9 +192,12 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             values={Policy.ended_at: clock.now()},
         )
         await premiums.void_remaining(policy["id"])
+        charge = prod.free_look_charge  # the product's small cost, kept once per policy
         for payment in paid:
-            refund = billing.refund_on_free_look(from_fen(payment["amount_fen"]), Decimal(0))
-            await payments.start_refund(payment, to_fen(refund), "free_look")
+            refund = billing.refund_on_free_look(from_fen(payment["amount_fen"]), charge)
+            charge -= from_fen(payment["amount_fen"]) - refund
+            if refund > 0:
+                await payments.start_refund(payment, to_fen(refund), "free_look")
     return await Policy.select().where(Policy.id == policy["id"]).first()
 
 

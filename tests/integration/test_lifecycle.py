@@ -22,12 +22,13 @@ from .helpers import GOOD_CARD, PASSWORD, apply, auth, csrf_token, db, register,
 pytestmark = pytest.mark.integration
 
 
-def life_policy(api, customer, card=GOOD_CARD) -> dict:
+def life_policy(api, customer, card=GOOD_CARD, product: str = "endow_par_changan") -> dict:
     """A participating endowment (15 free-look days), bought, paid and e-delivered."""
     q = api.post(
         "/quotes",
         json={
-            "product_code": "endow_par_changan",
+            "product_code": product,
+            "channel": "direct" if product == "endow_par_changan" else "platform",
             "birth_date": customer["birth_date"],
             "sex": "female",
             "sum_insured": "100000",
@@ -82,6 +83,16 @@ def test_the_schedule_is_e_mailed_and_the_policy_can_be_cancelled_in_free_look_f
     # cancelling twice changes nothing
     again = api.post(f"/policies/{policy['number']}/free-look-cancellation", headers=auth(customer))
     assert again.status_code == 409
+
+    # an insurer whose product states a small cost (工本费, 10 CNY in its file) keeps just that
+    huaxia = life_policy(api, customer, product="endow_par_huaxia")
+    r = api.post(f"/policies/{huaxia['number']}/free-look-cancellation", headers=auth(customer))
+    assert r.status_code == 200, r.text
+    refunds = wait_for(
+        lambda: api.get(f"/policies/{huaxia['number']}/refunds", headers=auth(customer)).json(),
+        lambda rs: rs and all(x["status"] == "succeeded" for x in rs),
+    )
+    assert [Decimal(x["amount"]) for x in refunds] == [Decimal(huaxia["annual_premium"]) - 10]
 
 
 def test_no_free_look_cancellation_after_the_period_or_for_one_year_products(api):

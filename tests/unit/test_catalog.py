@@ -493,3 +493,14 @@ def test_invalid_toml_and_empty_catalog_are_errors(tmp_path):
     root = broken(tmp_path, "pa_basic", "[insurer]", "[insurer")
     with pytest.raises(CatalogError, match="not valid TOML"):
         load_catalog(root)
+
+
+def test_a_free_look_charge_is_read_from_the_file_and_capped_at_ten_yuan(tmp_path):
+    on = date(2026, 6, 1)
+    assert load_catalog().get("wl_par_huaxia", on).free_look_charge == Decimal("10.00")
+    assert load_catalog().get("wl_par_changan", on).free_look_charge == Decimal(0)  # states none: full refund
+    shutil.copytree(CATALOG_DIR / "wl_par_huaxia", tmp_path / "wl_par_huaxia")
+    path = tmp_path / "wl_par_huaxia" / "2026-01-01.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('free_look_charge = "10"', 'free_look_charge = "50"'))
+    with pytest.raises(CatalogError, match=r"wl_par_huaxia/2026-01-01\.toml: free_look_charge: must not exceed 10"):
+        load_catalog(tmp_path)
