@@ -39,6 +39,7 @@ from products.catalog_reader import (
     read_occupation_rates,
     read_sum_insured,
 )
+from products.catalog_terms import free_look_charge, insurable_relations
 from products.catalog_underwriting import read_underwriting
 
 __all__ = [
@@ -62,7 +63,6 @@ __all__ = [
 CATALOG_DIR = Path(__file__).resolve().parent / "catalog"
 TABLES_DIR = Path(__file__).resolve().parent / "tables"
 CHANNELS = frozenset({"platform", "direct"})
-FREE_LOOK_CHARGE_CAP = Decimal(10)  # the small cost an insurer may keep on a free-look cancellation (工本费)
 AGE_BASES = frozenset({"last_birthday", "nearest_birthday"})
 # payments a year for each frequency; "annual" is the basis every other frequency is derived from
 FREQUENCIES = {"annual": 1, "semi_annual": 2, "quarterly": 4, "monthly": 12}
@@ -190,7 +190,8 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         straight_through_limit=top.amount("straight_through_limit"),
         waiting_period_days=top.integer("waiting_period_days", 0, 3650),
         free_look_days=top.integer("free_look_days", 0, 365),
-        free_look_charge=_free_look_charge(top),
+        free_look_charge=free_look_charge(top),
+        **insurable_relations(top),
         exclusions=tuple(exclusions),
         description_zh=top.text("description_zh"),
         description_en=top.text("description_en"),
@@ -220,16 +221,6 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
 
 def _years(term: str) -> int | None:
     return int(term) if term.isdigit() else None
-
-
-def _free_look_charge(top: Table) -> Decimal:
-    """Optional: what a free-look cancellation keeps back (0 if the file states nothing)."""
-    if not top.has("free_look_charge"):
-        return Decimal(0)
-    charge = top.amount("free_look_charge", positive=False)
-    if charge > FREE_LOOK_CHARGE_CAP:
-        top.fail("free_look_charge", f"must not exceed {FREE_LOOK_CHARGE_CAP} CNY (the regulator's cap)")
-    return charge
 
 
 def _read_terms(

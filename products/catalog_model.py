@@ -150,4 +150,6 @@ class Product:
     # because its occupation loadings are a dict (equality still compares it)
     underwriting: UnderwritingRules = field(hash=False)
     guaranteed_renewable: bool = False  # one-year cover the insurer must renew, whatever the insured's health
+    # who the policyholder may insure with this product (Insurance Law art. 31 allows all four)
+    insurable_relations: tuple[str, ...] = ("self", "spouse", "child", "parent")
     free_look_charge: Decimal = Decimal(0)  # the small cost (工本费) kept on a free-look cancellation, at most 10

@@ -231,6 +231,16 @@ async def submit(holder: dict, data: dict) -> dict:
                 )
             )
         errors += relation_problems(insured["relation"], holder.get("birth_date"), insured["birth"], clock.today())
+        if insured["relation"] not in prod.insurable_relations:
+            allowed = ", ".join(prod.insurable_relations)
+            errors.append(
+                FieldError(
+                    "insured.relation",
+                    "relation_not_offered",
+                    N_("This product can insure only: %(relations)s."),
+                    {"relations": allowed},
+                )
+            )
         consented = data.get("insured_consent") is True or str(data.get("insured_consent")).lower() in ("true", "on")
         errors += consent_problems(insured["relation"], insured["birth"], clock.today(), consented)
         try:

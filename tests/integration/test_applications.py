@@ -133,6 +133,11 @@ def test_an_instant_counter_offer_for_a_high_bmi(api):
             "insured.id_number",
             "insured_id_invalid",
         ),
+        (  # term life is sold for oneself or a spouse only (insurable_relations in its product file)
+            {"relation": "parent", "insured": {"name": "王建国", "id_number": "110105195001010135"}},
+            "insured.relation",
+            "relation_not_offered",
+        ),
         ({"height_cm": 0}, "height_cm", "height_invalid"),
         ({"bank_account": "12"}, "bank_account", "bank_account_invalid"),
     ],
