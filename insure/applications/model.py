@@ -7,7 +7,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from insure.errors import N_, FieldError
+from insure.errors import N_, FieldError, Forbidden
+from insure.money import from_fen
+from products import underwriting
 
 
 class ApplicationStatus(StrEnum):
@@ -79,6 +81,11 @@ def relation_problems(relation: str, holder_birth: date | None, insured_birth: d
             )
         ]
     return []
+
+
+def ticked(value: object) -> bool:
+    """A yes/consent flag as JSON (true) or as a form checkbox ("on")."""
+    return value is True or str(value).lower() in ("true", "on", "yes")
 
 
 def needs_insured_consent(relation: str, insured_birth: date, today: date) -> bool:
@@ -176,3 +183,22 @@ def answer_problems(question_codes: tuple[str, ...], answers: object) -> tuple[d
         if code not in question_codes:
             errors.append(FieldError(f"answers.{code}", "answer_unknown", N_("This question is not on the form.")))
     return clean, errors
+
+
+def decision_reason(data: dict, errors: list[FieldError]) -> str:
+    """An underwriter's reason, whitespace normalised; every decision needs one (it is audited)."""
+    reason = " ".join(str(data.get("reason", "")).split())
+    if not 5 <= len(reason) <= 255:
+        errors.append(FieldError("reason", "reason_missing", N_("Give the reason for the decision (it is audited).")))
+    return reason
+
+
+def check_may_decide(underwriter: dict, customer_id: int, sum_insured: Decimal, own: Forbidden) -> None:
+    """Never on one's own business (``own`` says which); only up to one's authority, above it a senior decides."""
+    if customer_id == underwriter["id"]:
+        raise own
+    authority = underwriting.Authority(from_fen(underwriter["authority_fen"]))
+    if not underwriting.within_authority(sum_insured, authority):
+        raise Forbidden(
+            N_("This sum insured is above your authority; a senior underwriter must decide."), code="above_authority"
+        )

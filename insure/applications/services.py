@@ -3,25 +3,26 @@ revised terms must be accepted, and an accepted application becomes a policy awa
 
 from __future__ import annotations
 
-import contextlib
 import re
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from insure import clock
+from insure.applications import checks
 from insure.applications.model import (
     START,
     TRANSITIONS,
     ApplicationStatus,
     answer_problems,
+    check_may_decide,
     consent_problems,
+    decision_reason,
     parse_beneficiaries,
     relation_problems,
+    ticked,
 )
 from insure.applications.tables import Application, ApplicationEvent
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen, quantize, to_fen
 from insure.payments import services as payments
 from insure.policies import renewals
@@ -33,122 +34,6 @@ from insure.tables_base import json_value
 from products import services as products
 from products import underwriting
 from products.rating import RatingError, entry_age
-
-OPEN = (ApplicationStatus.OFFERED, ApplicationStatus.REFERRED)
-# The regulator caps a minor's total death benefit across all insurers' policies (CBIRC 2015 No. 90):
-# 200,000 CNY under 10, 500,000 CNY from 10 to 17. Checked across every product with a death benefit.
-MINOR_DEATH_CAPS = ((10, Decimal(200_000)), (18, Decimal(500_000)))
-DEATH_BENEFIT_TYPES = (
-    "participating_whole_life",
-    "participating_endowment",
-    "term_life",
-    "personal_accident",
-    "travel",
-)
-
-
-async def _minor_death_cover_problem(
-    insured_id: str, age: int, product_type: str, sum_insured: Decimal
-) -> list[FieldError]:
-    if product_type not in DEATH_BENEFIT_TYPES or age >= 18:
-        return []
-    cap = next(limit for below, limit in MINOR_DEATH_CAPS if age < below)
-    codes = [p.code for p in products.products_on_sale() if p.type in DEATH_BENEFIT_TYPES]
-    held = await Policy.select(Policy.sum_insured_fen).where(
-        (Policy.insured_id_number == insured_id)
-        & Policy.status.is_in(["pending_payment", "in_force"])
-        & Policy.product_code.is_in(codes or [""])
-    )
-    total = from_fen(sum(r["sum_insured_fen"] for r in held)) + sum_insured
-    if total <= cap:
-        return []
-    return [
-        FieldError(
-            "sum_insured",
-            "minor_death_cover_cap",
-            N_("A child's total death cover is capped at %(cap)s CNY under age %(age)s."),
-            {"cap": f"{cap:,.0f}", "age": 10 if cap == MINOR_DEATH_CAPS[0][1] else 18},
-        )
-    ]
-
-
-def _text(data: dict, key: str) -> str:
-    return " ".join(str(data.get(key) or "").split())
-
-
-def _insured(holder: dict, data: dict, errors: list[FieldError]) -> dict | None:
-    """Who is insured: the policyholder, or a relation identified by their resident ID number (KYC)."""
-    relation = str(data.get("relation") or "self")
-    if relation == "self":
-        if not holder.get("id_number"):
-            errors.append(FieldError("insured", "holder_without_id", N_("Your account has no ID number.")))
-            return None
-        rid = parse_resident_id(holder["id_number"])
-        return {
-            "relation": "self",
-            "name": holder["name"],
-            "id_number": rid.number,
-            "birth": rid.birth_date,
-            "sex": rid.sex,
-        }
-    insured = data.get("insured") if isinstance(data.get("insured"), dict) else {}
-    name = " ".join(str(insured.get("name", "")).split())
-    if not 1 <= len(name) <= 100:
-        errors.append(FieldError("insured.name", "insured_name_invalid", N_("Enter the insured's full name.")))
-    try:
-        rid = parse_resident_id(str(insured.get("id_number", "")), today=clock.today())
-    except InvalidResidentId:
-        errors.append(
-            FieldError(
-                "insured.id_number", "insured_id_invalid", N_("Enter the insured's 18-character resident ID number.")
-            )
-        )
-        return None
-    return {"relation": relation, "name": name, "id_number": rid.number, "birth": rid.birth_date, "sex": rid.sex}
-
-
-async def _renewed_policy(holder: dict, data: dict, quote: dict) -> dict | None:
-    """The policy a renewal application continues: the holder's, in force, and this quote is its renewal offer."""
-    number = str(data.get("renewal_of") or "")
-    if not number:
-        return None
-    policy = await Policy.select().where((Policy.number == number) & (Policy.customer == holder["id"])).first()
-    if policy is None or policy["renewal_quote_id"] != quote["public_id"] or policy["status"] != "in_force":
-        raise Conflict(N_("This is not the renewal offer of that policy."), code="not_renewal_offer")
-    return policy
-
-
-def _measurements(data: dict, errors: list[FieldError]) -> tuple[int, Decimal]:
-    height, weight = 0, Decimal(0)
-    with contextlib.suppress(ValueError):
-        height = int(str(data.get("height_cm", "")))
-    if not 40 <= height <= 250:
-        errors.append(FieldError("height_cm", "height_invalid", N_("Enter the insured's height in centimetres.")))
-    with contextlib.suppress(InvalidOperation):
-        weight = Decimal(str(data.get("weight_kg", "")))
-    if not (weight.is_finite() and 2 <= weight <= 300):
-        errors.append(FieldError("weight_kg", "weight_invalid", N_("Enter the insured's weight in kilograms.")))
-    return height, weight
-
-
-async def _exposure(insured_id: str, product_type: str) -> tuple[Decimal, int]:
-    """The insured's sum insured already held or applied for on this type of product, and their applications in
-    the last 30 days — the same person recognised by ID number across policies and applications."""
-    codes = [p.code for p in products.products_on_sale(type_=product_type)]
-    held = await Policy.select(Policy.sum_insured_fen).where(
-        (Policy.insured_id_number == insured_id)
-        & Policy.status.is_in(["pending_payment", "in_force"])
-        & Policy.product_code.is_in(codes or [""])
-    )
-    pending = await Application.select(Application.sum_insured_fen).where(
-        (Application.insured_id_number == insured_id)
-        & Application.status.is_in(list(OPEN))
-        & (Application.product_type == product_type)
-    )
-    recent = await Application.count().where(
-        (Application.insured_id_number == insured_id) & (Application.created_at >= clock.now() - timedelta(days=30))
-    )
-    return from_fen(sum(r["sum_insured_fen"] for r in held + pending)), recent + 1
 
 
 def _decision_json(decision: underwriting.Decision) -> dict:
@@ -185,13 +70,13 @@ async def submit(holder: dict, data: dict) -> dict:
     prod = products.quoted_product(quote)
     rules = underwriting.rules_for(prod)
     errors: list[FieldError] = []
-    insured = _insured(holder, data, errors)
-    height, weight = _measurements(data, errors)
+    insured = checks.insured(holder, data, errors)
+    height, weight = checks.measurements(data, errors)
     answers, answer_errors = answer_problems(tuple(q.code for q in rules.questions), data.get("answers"))
     errors += answer_errors
     beneficiaries, beneficiary_errors = parse_beneficiaries(data.get("beneficiaries"), bool(data.get("legal_heirs")))
     errors += beneficiary_errors
-    address = _text(data, "address")
+    address = checks.text(data, "address")
     if not 5 <= len(address) <= 255:
         errors.append(FieldError("address", "address_invalid", N_("Enter the policyholder's address.")))
     account = re.sub(r"\s", "", str(data.get("bank_account") or ""))
@@ -203,7 +88,7 @@ async def submit(holder: dict, data: dict) -> dict:
                 N_("Enter the 12 to 19 digits of a bank account for refunds and payouts."),
             )
         )
-    if data.get("consent") is not True and str(data.get("consent")).lower() not in ("true", "on", "yes"):
+    if not ticked(data.get("consent")):
         errors.append(
             FieldError(
                 "consent",
@@ -212,7 +97,7 @@ async def submit(holder: dict, data: dict) -> dict:
             )
         )
     risk = quote["risk"]
-    renewed = await _renewed_policy(holder, data, quote)
+    renewed = await checks.renewed_policy(holder, data, quote)
     if insured:
         if insured["birth"] != quote["birth_date"]:
             errors.append(
@@ -241,7 +126,7 @@ async def submit(holder: dict, data: dict) -> dict:
                     {"relations": allowed},
                 )
             )
-        consented = data.get("insured_consent") is True or str(data.get("insured_consent")).lower() in ("true", "on")
+        consented = ticked(data.get("insured_consent"))
         errors += consent_problems(insured["relation"], insured["birth"], clock.today(), consented)
         try:
             # a renewal continues cover already held: renewal ages, not entry ages
@@ -252,13 +137,13 @@ async def submit(holder: dict, data: dict) -> dict:
             errors += products.rating_failure(prod, exc).errors
             age = 0
     if insured and not errors:
-        errors += await _minor_death_cover_problem(
+        errors += await checks.minor_death_cover_problem(
             insured["id_number"], age, prod.type, from_fen(quote["sum_insured_fen"])
         )
     if errors or insured is None:
         raise ValidationFailed(errors)
 
-    held, recent = await _exposure(insured["id_number"], prod.type)
+    held, recent = await checks.exposure(insured["id_number"], prod.type)
     renewal_of = str(data.get("renewal_of") or "")
     if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
         held -= from_fen(renewed["sum_insured_fen"])
@@ -390,7 +275,6 @@ UNDERWRITER_DECISIONS = ("accept", "load", "exclude", "decline", "postpone")
 async def decide(underwriter: dict, number: str, data: dict) -> dict:
     """An underwriter decides a referred application within their authority; every decision is audited."""
     outcome = str(data.get("outcome", ""))
-    reason = " ".join(str(data.get("reason", "")).split())
     errors: list[FieldError] = []
     if outcome not in UNDERWRITER_DECISIONS:
         errors.append(FieldError("outcome", "outcome_invalid", N_("Choose a decision.")))
@@ -408,8 +292,7 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
     )
     if outcome == "exclude" and not all(exclusion):
         errors.append(FieldError("exclusion_en", "exclusion_missing", N_("Word the exclusion in Chinese and English.")))
-    if not 5 <= len(reason) <= 255:
-        errors.append(FieldError("reason", "reason_missing", N_("Give the reason for the decision (it is audited).")))
+    reason = decision_reason(data, errors)
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
@@ -418,14 +301,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
             raise NotFound(N_("No such application."), code="application_not_found")
         if app["status"] != ApplicationStatus.REFERRED:
             raise Conflict(N_("Only a referred application waits for an underwriter's decision."), code="not_referred")
-        if app["customer"] == underwriter["id"]:
-            raise Forbidden(N_("You cannot decide your own application."), code="own_application")
-        authority = underwriting.Authority(from_fen(underwriter["authority_fen"]))
-        if not underwriting.within_authority(from_fen(app["sum_insured_fen"]), authority):
-            raise Forbidden(
-                N_("This sum insured is above your authority; a senior underwriter must decide."),
-                code="above_authority",
-            )
+        own = Forbidden(N_("You cannot decide your own application."), code="own_application")
+        check_may_decide(underwriter, app["customer"], from_fen(app["sum_insured_fen"]), own)
         target = {
             "accept": ApplicationStatus.ACCEPTED,
             "load": ApplicationStatus.OFFERED,

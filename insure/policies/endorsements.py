@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from insure import clock
-from insure.applications.model import consent_problems, parse_beneficiaries
+from insure.applications.model import consent_problems, parse_beneficiaries, ticked
 from insure.auth.validation import EMAIL_RE, MOBILE_RE, has_control_characters
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
@@ -67,7 +67,7 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
         owed = kind == "bank_account" and await payments.payouts_awaiting_account(policy["id"])
         if policy["status"] not in OPEN and not owed:  # an ended policy may still need an account for its payout
             raise Conflict(N_("This policy has ended; it can no longer be changed."), code="policy_ended")
-        consented = data.get("insured_consent") is True or str(data.get("insured_consent")).lower() in ("true", "on")
+        consented = ticked(data.get("insured_consent"))
         if kind == "beneficiaries":  # the adult insured must agree to a change of beneficiary (art. 41)
             problems = consent_problems(policy["relation"], policy["insured_birth_date"], clock.today(), consented)
             if problems:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insure import clock, mail, outbox
+from insure.applications.model import check_may_decide, decision_reason
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -182,12 +183,10 @@ async def for_review(number: str) -> tuple[dict, dict]:
 async def decide(underwriter: dict, number: str, data: dict) -> dict:
     """Accept or decline a referred reinstatement within the underwriter's authority; audited on the row."""
     outcome = str(data.get("outcome", ""))
-    reason = " ".join(str(data.get("reason", "")).split())
     errors: list[FieldError] = []
     if outcome not in DECISIONS:
         errors.append(FieldError("outcome", "outcome_invalid", N_("Choose a decision.")))
-    if not 5 <= len(reason) <= 255:
-        errors.append(FieldError("reason", "reason_missing", N_("Give the reason for the decision (it is audited).")))
+    reason = decision_reason(data, errors)
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
@@ -197,14 +196,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         policy = await for_update(Policy.select().where(Policy.id == row["policy"])).first()
         if row["status"] != REFERRED:
             raise Conflict(N_("Only a referred request waits for an underwriter's decision."), code="not_referred")
-        if policy["customer"] == underwriter["id"]:
-            raise Forbidden(N_("You cannot decide on your own policy."), code="own_policy")
-        authority = underwriting.Authority(from_fen(underwriter["authority_fen"]))
-        if not underwriting.within_authority(from_fen(policy["sum_insured_fen"]), authority):
-            raise Forbidden(
-                N_("This sum insured is above your authority; a senior underwriter must decide."),
-                code="above_authority",
-            )
+        own = Forbidden(N_("You cannot decide on your own policy."), code="own_policy")
+        check_may_decide(underwriter, policy["customer"], from_fen(policy["sum_insured_fen"]), own)
         if outcome == "accept":  # a decline stays possible after the window closed, so no request is left open
             premiums.check_reinstatable(policy)
         await Reinstatement.update(
