@@ -21,6 +21,7 @@ from insure.policies.model import FREQUENCY_BY_PAYMENTS, PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
 from insure.state import transition
 from products import services as products
+from products.catalog import Product
 
 NOTICE_DAYS = 15
 REINSTATEMENT_INTEREST = Decimal("0.05")  # a year, simple, on each unpaid premium from its due date
@@ -216,9 +217,9 @@ async def scan() -> dict[str, int]:
     }
 
 
-def maturity_benefit(prod: object, policy: dict) -> int:
+def maturity_benefit(prod: Product, policy: dict) -> int:
     """The maturity benefit in fen: the product's maturity coverage as a percentage of the sum insured."""
-    cover = next((c for c in prod.coverages if c.code == "maturity"), None)  # type: ignore[attr-defined]
+    cover = next((c for c in prod.coverages if c.code == "maturity"), None)
     percent = cover.percent_of_sum_insured if cover else Decimal(100)
     return to_fen(quantize(from_fen(policy["sum_insured_fen"]) * percent / 100))
 

@@ -10,12 +10,12 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
+from insure.applications import services as applications
 from insure.errors import Conflict, Forbidden, ValidationFailed
 from insure.i18n import gettext
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.policies import premiums, reinstatement
-from insure.policies.tables import Policy
 from insure.web.guards import role
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -62,11 +62,10 @@ class ReinstatementReviewController(Controller):
 
     @get("/", summary="Referred reinstatements waiting for an underwriter")
     async def queue(self) -> list[ReviewOut]:
-        out = []
-        for row in await reinstatement.referred_queue():
-            _, policy = await reinstatement.for_review(row["number"])
-            out.append(review_out(row, policy))
-        return out
+        return [
+            review_out(row, {"number": row["policy_number"], "sum_insured_fen": row["sum_insured_fen"]})
+            for row in await reinstatement.referred_queue()  # the queue's rows carry the policy's facts
+        ]
 
     @get("/{number:str}", summary="One reinstatement request with its health declaration")
     async def get_one(self, number: str) -> ReviewOut:
@@ -88,9 +87,7 @@ class ReinstatementReviewController(Controller):
 
 async def _context(number: str) -> dict[str, Any]:
     row, policy = await reinstatement.for_review(number)
-    others = await Policy.select(Policy.number, Policy.product_code, Policy.status, Policy.sum_insured_fen).where(
-        (Policy.insured_id_number == policy["insured_id_number"]) & (Policy.id != policy["id"])
-    )
+    others = [p for p in await applications.other_policies(policy) if p["number"] != policy["number"]]
     return {
         "declaration": row,
         "policy": policy,

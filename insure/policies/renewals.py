@@ -26,8 +26,10 @@ async def _needs_offer(policy: dict) -> bool:
     """No offer yet, or the offer's quote ran out before the policyholder took it up (it is replaced)."""
     if not policy["renewal_quote_id"]:
         return True
-    if await Policy.exists().where((Policy.renewal_of == policy["number"]) & (Policy.status != PolicyStatus.CANCELLED)):
-        return False  # taken up: the renewal awaits payment or is in force
+    try:
+        await check_not_renewed(policy["number"])
+    except Conflict:
+        return False  # taken up: the renewal awaits payment, is in force or is being underwritten
     return not products.quote_is_valid(await products.get_quote(policy["renewal_quote_id"]))
 
 
