@@ -109,25 +109,21 @@ def maturity_percent(product_code: str) -> Decimal:
     return Decimal(next(c["percent_of_sum_insured"] for c in coverages if c["code"] == "maturity"))
 
 
+def quote_ten_years(api: httpx.Client, customer: dict, product: str, **terms: str) -> dict:
+    """A ten-year quote of 100,000 for the customer (a woman), on the given premium terms."""
+    body = {"product_code": product, "birth_date": customer["birth_date"], "sex": "female", "sum_insured": "100000"}
+    q = api.post("/quotes", json={**body, "policy_term": "10", **terms})
+    assert q.status_code == 201, q.text
+    return q.json()
+
+
 def test_a_single_premium_endowment_matures_at_the_end_of_its_term_and_pays_its_sum_insured_once(
     isolated_stack, isolated_api
 ):
     api, as_admin = isolated_api, admin(isolated_api)
     customer = register(api)
     # given a ten-year participating endowment, bought with a single premium from a card valid until 2049
-    q = api.post(
-        "/quotes",
-        json={
-            "product_code": PRODUCT,
-            "birth_date": customer["birth_date"],
-            "sex": "female",
-            "sum_insured": "100000",
-            "policy_term": "10",
-            "premium_term": "single",
-        },
-    )
-    assert q.status_code == 201, q.text
-    quote = q.json()
+    quote = quote_ten_years(api, customer, PRODUCT, premium_term="single")
     assert (quote["policy_term_years"], quote["premium_term_years"], quote["payments_per_year"]) == (10, 1, 1)
     application = apply(api, customer, quote["id"])
     assert application["status"] == "accepted", application
@@ -196,20 +192,7 @@ def test_a_term_life_policy_paid_yearly_from_the_saved_card_expires_at_the_end_o
     api, as_admin = isolated_api, admin(isolated_api)
     customer = register(api)
     # given a ten-year term life policy paid yearly, its first premium paid by card (saved at the gateway)
-    q = api.post(
-        "/quotes",
-        json={
-            "product_code": "term_changan",
-            "birth_date": customer["birth_date"],
-            "sex": "female",
-            "sum_insured": "100000",
-            "policy_term": "10",
-            "premium_term": "policy_term",
-            "frequency": "annual",
-        },
-    )
-    assert q.status_code == 201, q.text
-    quote = q.json()
+    quote = quote_ten_years(api, customer, "term_changan", premium_term="policy_term", frequency="annual")
     number = apply(api, customer, quote["id"])["policy_number"]
     paid = api.post(
         f"/policies/{number}/payments", json=CARD, headers={**auth(customer), "Idempotency-Key": secrets.token_hex(8)}
