@@ -2,12 +2,12 @@
 referrer to other sites, and no caching of pages and data that may carry personal information.
 
 Content-Security-Policy: everything from this site only, and no inline script at all on the pages (their
-scripts are files under ``/static``), so an injected ``<script>`` or ``onclick=`` does not run. Styles come
-from ``/static/app.css`` only. The one exception is the API documentation under ``/schema``: Swagger UI is
-started by an inline script that Litestar writes (it embeds the OpenAPI document), which runs by a
-per-request nonce, and Swagger UI's React components set ``style=`` attributes, which a nonce cannot cover,
-so inline styles are allowed there (styles cannot run code). With ``SECURE_COOKIES`` on (served over HTTPS)
-browsers are also told to use HTTPS only (HSTS).
+scripts are files under ``/static``), so an injected ``<script>`` or ``onclick=`` does not run. No inline
+styles either (``style=`` attributes, ``<style>``): the stylesheets are files under ``/static``, and htmx is
+told not to add its own (``templates/base.html``). The one exception is the API documentation under
+``/schema``: Swagger UI is started by an inline script that Litestar writes (it embeds the OpenAPI document),
+which runs by a nonce made for each request. With ``SECURE_COOKIES`` on (served over HTTPS) browsers are
+also told to use HTTPS only (HSTS).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ PAGE_CSP = f"{_COMMON}; script-src 'self'; style-src 'self'; img-src 'self' data
 
 
 def docs_csp(nonce: str) -> str:
-    return f"{_COMMON}; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+    return f"{_COMMON}; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:"
 
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
