@@ -109,10 +109,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_failure_window=_int(env, "LOGIN_FAILURE_WINDOW", 900),
         login_lock_seconds=_int(env, "LOGIN_LOCK_SECONDS", 60),
         login_lock_max_seconds=_int(env, "LOGIN_LOCK_MAX_SECONDS", 3600),
-        trusted_proxies=tuple(p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()),
+        trusted_proxies=_trusted_proxies(env),
         demo_clock=_flag(env.get("DEMO_CLOCK", "0" if mode == "production" else "1")),
         smtp_url=env.get("SMTP_URL") or None,
     )
+
+
+def _trusted_proxies(env: dict[str, str]) -> tuple[str, ...]:
+    """Addresses (or networks) whose X-Forwarded-For/-Proto are believed: TRUSTED_PROXIES, or uvicorn's own
+    FORWARDED_ALLOW_IPS when only that is set (older compose files); nobody when neither is set."""
+    raw = env.get("TRUSTED_PROXIES") or env.get("FORWARDED_ALLOW_IPS") or ""
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:

@@ -3,7 +3,8 @@ log-out ends the session; every page carries a Content-Security-Policy; a develo
 webhooks with a random key of its own.
 
 Most tests run against `guarded`: a private Insure (own VAR_DIR and SQLite database, no SECRET_KEY and no
-PAYMENT_WEBHOOK_SECRET, short log-in locks) with only the web server, which is all they need.
+PAYMENT_WEBHOOK_SECRET, short log-in locks) with only the web server, which is all they need. When the run
+uses Redis (INSURE_TEST_REDIS), its counters are in a Redis db of its own, as in production.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import RUN_DIR
-from tests.integration.conftest import Stack, free_port
+from tests.integration.conftest import Stack, _flush_redis, _redis_db, free_port
 from tests.integration.helpers import PASSWORD, csrf_token, new_identity, wait_for
 
 pytestmark = pytest.mark.integration
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.integration
 FAILURES = 5
 LOCK_SECONDS = 2
 OLD_DEV_SECRET = "insure-development-secret-do-not-use-in-production"
+GUARDED_REDIS_DB = 11  # the shared stack uses 7 and 8, the isolated one 9 and 10 (.ci/run, conftest.py)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,9 @@ def guarded() -> Iterator[Stack]:
         "LOGIN_LOCK_SECONDS": str(LOCK_SECONDS),
         "LOGIN_LOCK_MAX_SECONDS": str(LOCK_SECONDS),
     }
+    if os.environ.get("INSURE_TEST_REDIS"):
+        env["REDIS_URL"] = _redis_db(os.environ["INSURE_TEST_REDIS"], GUARDED_REDIS_DB)
+    _flush_redis(env["REDIS_URL"])
     s = Stack(env=env, logs=var_dir / "logs")
     try:
         s.cli("migrate")
@@ -56,6 +61,7 @@ def guarded() -> Iterator[Stack]:
         yield s
     finally:
         s.stop()
+        _flush_redis(env["REDIS_URL"])
 
 
 def _extra_web(stack: Stack, name: str, env: dict[str, str]) -> str:
@@ -137,7 +143,7 @@ def test_successful_log_ins_do_not_count_towards_the_lock(guarded):
 
 def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(guarded):
     # given a web server with a budget of 3 credential requests per client address per minute
-    base = _extra_web(guarded, "web-budget", {"LOGIN_RATE_LIMIT": "3"})
+    base = _extra_web(guarded, "web-budget", {"LOGIN_RATE_LIMIT": "3", "REDIS_URL": ""})  # own counters
     with httpx.Client(base_url=base + "/api/v1", timeout=15) as api:
         # when a client claims a new address on every request
         answers = [_guess(api, f"x{i}@example.com", "wrong password!", f"203.0.113.{i}") for i in range(5)]
