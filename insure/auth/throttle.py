@@ -17,6 +17,7 @@ import asyncio
 import hashlib
 import json
 import unicodedata
+import weakref
 from dataclasses import dataclass
 
 from litestar import Litestar
@@ -108,7 +109,7 @@ class LoginThrottle:
         return max(1, await self.store.expires_in(key) or 1)
 
 
-_local_lock = asyncio.Lock()
+_local_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 async def _increment(store: Store, key: str, ttl: int) -> int:
@@ -122,7 +123,8 @@ async def _increment(store: Store, key: str, ttl: int) -> int:
         if count == 1 or await redis.ttl(full) < 0:  # the first count starts the window
             await redis.expire(full, ttl)
         return count
-    async with _local_lock:
+    loop = asyncio.get_running_loop()
+    async with _local_locks.setdefault(loop, asyncio.Lock()):
         raw = await store.get(key)
         if raw is None:
             await store.set(key, "1", expires_in=ttl)
