@@ -49,9 +49,17 @@ def user_out(row: dict) -> UserOut:
     )
 
 
+def too_many_attempts(request: Request, exc: TooManyAttempts) -> Response:
+    """429 problem details that say when to try again (``Retry-After``, in seconds)."""
+    refused = problem(request, exc.status, exc.code, gettext(exc.title), gettext(exc.message, **exc.params))
+    refused.headers["Retry-After"] = str(exc.retry_after)
+    return refused
+
+
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
+    exception_handlers = {TooManyAttempts: too_many_attempts}
 
     @post(
         "/auth/register",
@@ -72,13 +80,8 @@ class AuthController(Controller):
         "email address the address is locked for a while (doubling with each lock), whether or not an account "
         "exists: 429 `too_many_attempts` with `Retry-After`, even for the right password.",
     )
-    async def token(self, request: Request, data: TokenRequest) -> TokenResponse | Response:
-        try:
-            user = await services.authenticate(data.email, data.password, login_throttle(request.app))
-        except TooManyAttempts as exc:
-            refused = problem(request, exc.status, exc.code, gettext(exc.title), gettext(exc.message, **exc.params))
-            refused.headers["Retry-After"] = str(exc.retry_after)
-            return refused
+    async def token(self, request: Request, data: TokenRequest) -> TokenResponse:
+        user = await services.authenticate(data.email, data.password, login_throttle(request.app))
         token, ttl = await services.issue_token(user["id"])
         return TokenResponse(access_token=token, token_type="bearer", expires_in=ttl)
 

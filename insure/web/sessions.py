@@ -49,7 +49,7 @@ class SafeSessionBackend(ServerSideSessionBackend):
         """Tell the browser to drop the cookie now. Litestar's own deletion sends ``null`` with the configured
         Max-Age (8 hours), and Max-Age wins over Expires, so the browser kept sending it."""
         params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
-        params.update(max_age=0, expires=0)
+        params.update(max_age=0, expires=-86400)  # and an Expires a day ago, for clients without Max-Age
         MutableScopeHeaders.from_message(message).add(
             "Set-Cookie", Cookie(value="", key=self.config.key, **params).to_header(header="")
         )

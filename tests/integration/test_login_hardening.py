@@ -151,6 +151,14 @@ def test_forwarded_for_is_ignored_unless_the_proxy_is_trusted(guarded):
     assert [r.status_code for r in answers[:3]] == [401, 401, 401]
     assert answers[3].status_code == 429
     guarded.procs.pop("web-budget").terminate()
+    # while behind a proxy named in TRUSTED_PROXIES, the address it forwards is the client's
+    base = _extra_web(
+        guarded, "web-proxied", {"LOGIN_RATE_LIMIT": "3", "REDIS_URL": "", "TRUSTED_PROXIES": "127.0.0.1"}
+    )
+    with httpx.Client(base_url=base + "/api/v1", timeout=15) as api:
+        answers = [_guess(api, f"y{i}@example.com", "wrong password!", f"203.0.113.{i}") for i in range(5)]
+    assert [r.status_code for r in answers] == [401] * 5
+    guarded.procs.pop("web-proxied").terminate()
 
 
 def test_locked_log_in_page_says_so_in_the_form(guarded):
