@@ -301,6 +301,7 @@ def test_hsts_is_sent_when_secure_cookies_are_on(guarded):
         guarded.procs.pop("web-https").terminate()
 
 
+@pytest.mark.e2e
 def test_pages_and_api_docs_work_in_chromium_under_the_policy(guarded):
     """The pages' own scripts (htmx, /static/app.js) and Swagger UI run, and Chromium reports no violation."""
     journey = pytest.importorskip("tests.integration.test_browser_journey")
