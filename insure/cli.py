@@ -108,7 +108,24 @@ def web(host: str, port: int, workers: int) -> None:
     """Serve the web pages and the API with uvicorn."""
     import uvicorn
 
-    uvicorn.run("insure.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "insure.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        **forwarded_headers(get_settings().trusted_proxies),
+    )
+
+
+def forwarded_headers(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's options for X-Forwarded-For/-Proto: honoured only from the proxies in TRUSTED_PROXIES.
+    uvicorn's own default trusts 127.0.0.1, which let any local client (or a proxy that passes the header
+    on) claim any address and so dodge the per-address log-in budget."""
+    if not trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
 
 
 @main.command()

@@ -14,8 +14,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+
+from insure.web.headers import NoncedSwaggerRenderPlugin
 
 __all__ = (
     "BEARER_SCHEME",
@@ -80,7 +82,7 @@ def openapi_config() -> OpenAPIConfig:
         description=_DESCRIPTION,
         path=SCHEMA_PATH,
         render_plugins=[
-            SwaggerRenderPlugin(
+            NoncedSwaggerRenderPlugin(  # its inline start-up script runs under the CSP by a nonce
                 path="/swagger",
                 js_url=_asset("swagger-ui-bundle.js"),
                 css_url=_asset("swagger-ui.css"),

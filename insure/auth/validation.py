@@ -18,7 +18,10 @@ MIN_AGE = 18
 PASSWORD_MESSAGES = {
     "too_short": N_("Use at least 10 characters."),
     "too_long": N_("Use at most 128 characters."),
-    "too_common": N_("This password is too common; choose another."),
+    "too_common": N_("This password is too common or too easy to guess; choose another."),
+    "repetitive": N_("Do not use one character repeated or a simple sequence such as abcdefghij."),
+    "contains_email": N_("The password may not contain your email address or its part before the @."),
+    "published": N_("This is the published demo password; choose your own."),
 }
 ID_MESSAGES = {
     "format": N_("A resident ID number has 17 digits followed by a digit or X."),
@@ -47,7 +50,8 @@ def validate_registration(data: dict[str, str], today: date) -> tuple[Registrati
     if not EMAIL_RE.match(email) or len(email) > 254 or has_control_characters(email):
         errors.append(FieldError("email", "email_invalid", N_("Enter a valid email address.")))
     password = data.get("password", "")
-    errors += [FieldError("password", f"password_{p}", PASSWORD_MESSAGES[p]) for p in password_problems(password)]
+    problems = password_problems(password, email)
+    errors += [FieldError("password", f"password_{p}", PASSWORD_MESSAGES[p]) for p in problems]
     name = " ".join(data.get("name", "").split())
     if not 1 <= len(name) <= 100 or has_control_characters(name):
         errors.append(FieldError("name", "name_invalid", N_("Enter your full name (up to 100 characters).")))
