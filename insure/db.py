@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import sys
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -61,7 +63,18 @@ def make_engine(settings: Settings | None = None) -> Engine:
         with sqlite3.connect(path) as conn:  # persistent per database file
             conn.execute("PRAGMA journal_mode=WAL")
         return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S, factory=_WalConnection)
-    return PostgresEngine(config=postgres_config(settings.database_url, settings.database_password))
+    config = postgres_config(settings.database_url, settings.database_password)
+    config["server_settings"] = {"application_name": application_name()}
+    return PostgresEngine(config=config)
+
+
+def application_name() -> str:
+    """How this process's connections show in pg_stat_activity: ``insure web``, ``insure worker``, …, so an
+    operator counting connections against max_connections sees which role holds them."""
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if program in {"__main__.py", "insure"} and len(sys.argv) > 1:
+        return f"insure {sys.argv[1]}"[:63]
+    return f"insure ({program})"[:63]
 
 
 def engine() -> Engine:
