@@ -80,7 +80,7 @@ async def _relay_after_write(request: Request) -> None:
 
 async def _startup() -> None:
     products.catalog()  # a broken catalog file stops start-up here, naming the file and field
-    await db.start_pool()
+    await db.start_pool_patiently()  # a database restarting or briefly full is waited for, then a clear error
 
 
 def create_app() -> Litestar:

@@ -182,6 +182,17 @@ def run(host: str, port: int) -> None:
     _preflight()
     _run(_migrate(), "migrate")
     logins = _run(run_seed())
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Both signals set explicitly, whatever the inherited disposition: a background job of a non-interactive
+    # shell starts with SIGINT ignored, and Ctrl-C or `kill -INT` must still stop web, worker and beat.
+    # Installed before the children start, so they begin with the default SIGINT action, not an ignored one.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     me = [sys.executable, "-m", "insure"]
     procs = {
         "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)]),
@@ -193,22 +204,12 @@ def run(host: str, port: int) -> None:
     for login in logins:
         click.echo(f"  {login.role:<12} {login.email}")
     click.echo("Press Ctrl-C to stop.\n")
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    click.secho(f"{name} exited with code {proc.returncode}; stopping", fg="red")
-                    stopping = True
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                click.secho(f"{name} exited with code {proc.returncode}; stopping", fg="red")
+                stopping = True
+        time.sleep(0.5)
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

@@ -52,6 +52,9 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     demo_clock: bool
     smtp_url: str | None
+    database_password: str | None
+    db_pool_min: int
+    db_pool_max: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,6 +76,15 @@ class Settings:
         return self.var_dir / "broker"
 
 
+def _pool_size(env: dict[str, str], name: str, default: int, minimum: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4 or int(raw) < minimum:
+        raise SettingsError(f"{name} must be a whole number from {minimum} to 9999, got {raw!r}")
+    return int(raw)
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping (``os.environ`` by default)."""
     env = dict(os.environ if environ is None else environ)
@@ -83,6 +95,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'insure.sqlite3'}"
     if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError(f"DATABASE_URL must start with sqlite:// or postgres://, got {database_url!r}")
+    # connections each process keeps to PostgreSQL (asyncpg pool): idle ones stay at the minimum
+    pool_min = _pool_size(env, "DB_POOL_MIN", 1, 0)
+    pool_max = _pool_size(env, "DB_POOL_MAX", 5, 1)
+    if pool_min > pool_max:
+        raise SettingsError(f"DB_POOL_MIN ({pool_min}) must not be larger than DB_POOL_MAX ({pool_max})")
     secret = env.get("SECRET_KEY", "")
     if not secret:
         if mode == "production":
@@ -112,13 +129,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=_trusted_proxies(env),
         demo_clock=_flag(env.get("DEMO_CLOCK", "0" if mode == "production" else "1")),
         smtp_url=env.get("SMTP_URL") or None,
+        # the PostgreSQL password as is (no URL encoding); wins over a password inside DATABASE_URL
+        database_password=env.get("DATABASE_PASSWORD") or None,
+        db_pool_min=pool_min,
+        db_pool_max=pool_max,
     )
 
 
 def _trusted_proxies(env: dict[str, str]) -> tuple[str, ...]:
-    """Addresses (or networks) whose X-Forwarded-For/-Proto are believed: TRUSTED_PROXIES, or uvicorn's own
-    FORWARDED_ALLOW_IPS when only that is set (older compose files); nobody when neither is set."""
-    raw = env.get("TRUSTED_PROXIES") or env.get("FORWARDED_ALLOW_IPS") or ""
+    """Addresses (or networks) whose X-Forwarded-For/-Proto are believed (TRUSTED_PROXIES); nobody when unset.
+    uvicorn's own FORWARDED_ALLOW_IPS is not read: one setting, default none."""
+    raw = env.get("TRUSTED_PROXIES") or ""
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
