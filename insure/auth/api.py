@@ -8,20 +8,21 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.auth import services
 from insure.openapi import BEARER_SECURITY
+from insure.text_input import Email, IdNumber, Mobile, Name, Password, RequestBody
 from insure.web.guards import signed_in
 
 
-class RegisterRequest(msgspec.Struct):
-    email: str
-    password: str
-    name: str
-    mobile: str
-    id_number: str = msgspec.field(name="id_number")
+class RegisterRequest(RequestBody):
+    email: Email
+    password: Password
+    name: Name
+    mobile: Mobile
+    id_number: IdNumber
 
 
-class TokenRequest(msgspec.Struct):
-    email: str
-    password: str
+class TokenRequest(RequestBody):
+    email: Email
+    password: Password
 
 
 class TokenResponse(msgspec.Struct):
