@@ -36,8 +36,9 @@ MAX_BENEFICIARIES = 10
 MAX_ANSWERS = 50
 
 
-class ApplicationRequest(RequestBody, kw_only=True):
-    quote_id: PublicId
+class ApplicationFields(RequestBody, kw_only=True):
+    """Everything an application says besides its quote (a renewal application's quote is the renewal offer)."""
+
     relation: Code = "self"
     insured: InsuredIn | None = None
     height_cm: HeightCm = 0
@@ -51,6 +52,10 @@ class ApplicationRequest(RequestBody, kw_only=True):
     bank_account: Digits = ""
     consent: bool = False
     insured_consent: bool = False  # required when the insured is an adult other than the policyholder
+
+
+class ApplicationRequest(ApplicationFields, kw_only=True):
+    quote_id: PublicId
 
 
 class FiredOut(msgspec.Struct):

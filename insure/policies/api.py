@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -12,7 +12,7 @@ from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from insure import clock
-from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, BeneficiaryIn
+from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationFields, BeneficiaryIn
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.payments import services as payments
@@ -392,8 +392,9 @@ class PoliciesController(Controller):
         "continues from the old expiry). Others: send a full application body (health declaration, etc.); "
         "underwriting decides as for a new application and may decline.",
     )
-    async def renew(self, request: Request, number: str, data: dict[str, Any] | None = None) -> RenewalResult:
-        result = await renewals.renew(request.scope["user"], number, data or {})  # type: ignore[arg-type]
+    async def renew(self, request: Request, number: str, data: ApplicationFields | None = None) -> RenewalResult:
+        body = msgspec.to_builtins(data) if data is not None else {}
+        result = await renewals.renew(request.scope["user"], number, body)  # type: ignore[arg-type]
         if "policy" in result:
             return RenewalResult(result["policy"]["number"], None, result["policy"]["status"])
         app = result["application"]
