@@ -16,7 +16,15 @@ from insure.money import MoneyError, from_fen, parse_amount, to_fen
 from insure.tables_base import json_value
 from insure.text_input import parse_int, take
 from products import life_pricing
-from products.catalog import OCCUPATION_CLASSES, Catalog, Product, ProductNotEffective, UnknownProduct, load_catalog
+from products.catalog import (
+    OCCUPATION_CLASSES,
+    ZONES,
+    Catalog,
+    Product,
+    ProductNotEffective,
+    UnknownProduct,
+    load_catalog,
+)
 from products.illustration import Illustration, illustrate
 from products.rating import FREQUENCIES, PremiumBreakdown, RatingError, Risk, quote
 from products.tables import Quote
@@ -128,6 +136,15 @@ def parse_risk(prod: Product | None, data: dict, errors: list[FieldError]) -> Ri
     policy_term = take(data, "policy_term", "code", errors)
     premium_term = take(data, "premium_term", "code", errors)
     zone = take(data, "destination_zone", "code", errors)
+    if zone and zone not in ZONES:
+        errors.append(FieldError("destination_zone", "zone_invalid", RATING_MESSAGES["zone_invalid"]))
+    for key, given, offered in (
+        ("policy_term", policy_term, prod.policy_terms if prod else ()),
+        ("premium_term", premium_term, prod.premium_terms if prod else ()),
+    ):  # only what the product offers is stored with the quote
+        if given and prod and given not in offered:
+            message = RATING_MESSAGES[f"{key}_not_offered"]
+            errors.append(FieldError(key, f"{key}_not_offered", message, {"offered": ", ".join(offered)}))
     if errors or prod is None or birth is None or amount is None or occupation is None:
         return None
     return Risk(
