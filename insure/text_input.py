@@ -130,7 +130,7 @@ def parse_int(value: object, *, ge: int, le: int) -> int | None:
 def parse_decimal(value: object, *, ge: Decimal, le: Decimal, places: int) -> Decimal | None:
     """A finite decimal of ASCII digits with at most ``places`` decimals within [ge, le], or None (NaN,
     Infinity, exponents, too many digits or decimals)."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool | float) or value is None:  # a binary float is never an exact decimal
         return None
     text_value = str(value).strip()
     if not text_value or len(text_value) > 32 or not re.fullmatch(r"[0-9]+(\.[0-9]+)?", text_value, re.ASCII):
@@ -178,3 +178,31 @@ Short = text("short")
 Amount = text("amount")
 DateText = text("date")
 Password = text("password")
+
+# the kind of each page-form field, for the inputs' maxlength attribute (the server checks the same limits)
+FORM_FIELD_KINDS = {
+    "name": "name",
+    "insured_name": "name",
+    "b0_name": "name",
+    "email": "email",
+    "password": "password",
+    "mobile": "mobile",
+    "id_number": "id_number",
+    "insured_id_number": "id_number",
+    "address": "address",
+    "bank_account": "digits",
+    "card_number": "digits",
+    "expiry": "short",
+    "cvc": "short",
+    "weight_kg": "short",
+    "loading": "short",
+    "reason": "reason",
+    "exclusion_zh": "reason",
+    "exclusion_en": "reason",
+    "description": "free_text",
+    "amount": "amount",
+    "sum_insured": "amount",
+    "birth_date": "date",
+    "loss_date": "date",
+}
+FORM_MAXLENGTH = {field: LIMITS[kind] for field, kind in FORM_FIELD_KINDS.items()}
