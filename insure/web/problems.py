@@ -80,19 +80,16 @@ _BACKTICKED = re.compile(r"`([^`]{1,64})`")
 
 
 def _field_error(item: dict) -> dict[str, str]:
-    """One msgspec / Litestar decoding failure as ``{field, code, message}``: an unknown field is named from the
-    message (``Object contains unknown field `x```), others by their path in the body."""
+    """One msgspec / Litestar decoding failure as ``{field, code, message}``: a missing or unknown field is named
+    from the message (``Object contains unknown field `x```) under the object it is in, others by their path."""
     message = str(item.get("message", ""))
     key = str(item.get("key") or "")
     key = "" if key == "data" else key
     named = _BACKTICKED.search(message)
-    if "unknown field" in message:
-        field = ".".join(p for p in (key, named.group(1) if named else "") if p)
-        return {"field": field or "body", "code": "unknown_field", "message": message}
-    if not key and named:  # "Object missing required field `x`"
-        key = named.group(1)
-    code = "missing" if "missing required" in message else "invalid"
-    return {"field": key.replace("$.", "") or "body", "code": code, "message": message}
+    code = "unknown_field" if "unknown field" in message else "missing" if "missing required" in message else "invalid"
+    if code != "invalid" and named:
+        key = ".".join(part for part in (key, named.group(1)) if part)
+    return {"field": key or "body", "code": code, "message": message}
 
 
 def validation_handler(request: Request, exc: ValidationException) -> Response:
