@@ -11,15 +11,16 @@ from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
+from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
 from insure.web.guards import signed_in
 
 
-class ClaimRequest(msgspec.Struct):
-    policy_number: str
-    coverage_code: str
-    loss_date: str
-    description: str
-    amount: str
+class ClaimRequest(RequestBody):
+    policy_number: PublicId
+    coverage_code: Code
+    loss_date: DateText
+    description: FreeText
+    amount: Amount
 
 
 class RuleOut(msgspec.Struct):

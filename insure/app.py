@@ -34,6 +34,7 @@ from insure.staff_pages import StaffPages
 from insure.templating import environment
 from insure.web.context import context_middleware
 from insure.web.headers import security_headers_middleware
+from insure.web.input_limits import check_request_body
 from insure.web.problems import EXCEPTION_HANDLERS
 from insure.web.sessions import SafeSessionConfig
 from products import services as products
@@ -137,8 +138,9 @@ def create_app() -> Litestar:
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),
         openapi_config=openapi_config(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=check_request_body,  # JSON depth and form text rules, before any body is decoded
         after_response=_relay_after_write,
         on_startup=[_startup],
         on_shutdown=[db.close_pool],
-        request_max_body_size=1024 * 1024,
+        request_max_body_size=1024 * 1024,  # larger bodies: 413
     )

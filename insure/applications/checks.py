@@ -4,9 +4,8 @@ a minor's death cover. ``services.submit`` gathers their problems and underwrite
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from insure import clock
 from insure.applications.model import ApplicationStatus
@@ -15,6 +14,7 @@ from insure.errors import N_, Conflict, FieldError
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen
 from insure.policies.tables import Policy
+from insure.text_input import TextRefused, clean, parse_decimal, parse_int, refusal, take
 from products import services as products
 
 OPEN = (ApplicationStatus.OFFERED, ApplicationStatus.REFERRED)
@@ -55,13 +55,14 @@ async def minor_death_cover_problem(
     ]
 
 
-def text(data: dict, key: str) -> str:
-    return " ".join(str(data.get(key) or "").split())
+def text(data: dict, key: str, errors: list[FieldError], kind: str = "address") -> str:
+    """A text field by the one input rule (``insure.text_input``): length of its kind, no control characters."""
+    return take(data, key, kind, errors)
 
 
 def insured(holder: dict, data: dict, errors: list[FieldError]) -> dict | None:
     """Who is insured: the policyholder, or a relation identified by their resident ID number (KYC)."""
-    relation = str(data.get("relation") or "self")
+    relation = take(data, "relation", "code", errors) or "self"
     if relation == "self":
         if not holder.get("id_number"):
             errors.append(FieldError("insured", "holder_without_id", N_("Your account has no ID number.")))
@@ -75,12 +76,16 @@ def insured(holder: dict, data: dict, errors: list[FieldError]) -> dict | None:
             "sex": rid.sex,
         }
     insured = data.get("insured") if isinstance(data.get("insured"), dict) else {}
-    name = " ".join(str(insured.get("name", "")).split())
-    if not 1 <= len(name) <= 100:
+    try:
+        name = clean(insured.get("name"), "name")
+    except TextRefused as exc:
+        errors.append(refusal("insured.name", exc))
+        name = "-"
+    if not name:
         errors.append(FieldError("insured.name", "insured_name_invalid", N_("Enter the insured's full name.")))
     try:
-        rid = parse_resident_id(str(insured.get("id_number", "")), today=clock.today())
-    except InvalidResidentId:
+        rid = parse_resident_id(clean(insured.get("id_number"), "id_number"), today=clock.today())
+    except (InvalidResidentId, TextRefused):
         errors.append(
             FieldError(
                 "insured.id_number", "insured_id_invalid", N_("Enter the insured's 18-character resident ID number.")
@@ -92,7 +97,7 @@ def insured(holder: dict, data: dict, errors: list[FieldError]) -> dict | None:
 
 async def renewed_policy(holder: dict, data: dict, quote: dict) -> dict | None:
     """The policy a renewal application continues: the holder's, in force, and this quote is its renewal offer."""
-    number = str(data.get("renewal_of") or "")
+    number = take(data, "renewal_of", "public_id", [])
     if not number:
         return None
     policy = await Policy.select().where((Policy.number == number) & (Policy.customer == holder["id"])).first()
@@ -102,16 +107,14 @@ async def renewed_policy(holder: dict, data: dict, quote: dict) -> dict | None:
 
 
 def measurements(data: dict, errors: list[FieldError]) -> tuple[int, Decimal]:
-    height, weight = 0, Decimal(0)
-    with contextlib.suppress(ValueError):
-        height = int(str(data.get("height_cm", "")))
-    if not 40 <= height <= 250:
+    """Height in whole centimetres; weight in kilograms with at most 2 decimals (it is stored as text, 8 long)."""
+    height = parse_int(data.get("height_cm"), ge=40, le=250)
+    if height is None:
         errors.append(FieldError("height_cm", "height_invalid", N_("Enter the insured's height in centimetres.")))
-    with contextlib.suppress(InvalidOperation):
-        weight = Decimal(str(data.get("weight_kg", "")))
-    if not (weight.is_finite() and 2 <= weight <= 300):
+    weight = parse_decimal(data.get("weight_kg"), ge=Decimal(2), le=Decimal(300), places=2)
+    if weight is None:
         errors.append(FieldError("weight_kg", "weight_invalid", N_("Enter the insured's weight in kilograms.")))
-    return height, weight
+    return height or 0, weight or Decimal(0)
 
 
 async def exposure(insured_id: str, product_type: str) -> tuple[Decimal, int]:

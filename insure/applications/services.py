@@ -4,7 +4,7 @@ revised terms must be accepted, and an accepted application becomes a policy awa
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from insure import clock
 from insure.applications import checks
@@ -31,6 +31,7 @@ from insure.policies.model import new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
 from insure.tables_base import json_value
+from insure.text_input import parse_decimal, take
 from products import services as products
 from products import underwriting
 from products.rating import RatingError, entry_age
@@ -62,7 +63,7 @@ async def submit(holder: dict, data: dict) -> dict:
             N_("Applications are made from a customer account with a verified ID number."),
             code="customer_account_required",
         )
-    quote = await products.get_quote(str(data.get("quote_id", "")))
+    quote = await products.get_quote(take(data, "quote_id", "public_id", []))
     if quote["customer"] not in (None, holder["id"]):
         raise NotFound(N_("No such quote."), code="quote_not_found")
     if not products.quote_is_valid(quote):
@@ -76,11 +77,11 @@ async def submit(holder: dict, data: dict) -> dict:
     errors += answer_errors
     beneficiaries, beneficiary_errors = parse_beneficiaries(data.get("beneficiaries"), bool(data.get("legal_heirs")))
     errors += beneficiary_errors
-    address = checks.text(data, "address")
+    address = checks.text(data, "address", errors)
     if not 5 <= len(address) <= 255:
         errors.append(FieldError("address", "address_invalid", N_("Enter the policyholder's address.")))
-    account = re.sub(r"\s", "", str(data.get("bank_account") or ""))
-    if not re.fullmatch(r"\d{12,19}", account):
+    account = re.sub(r"\s", "", take(data, "bank_account", "digits", errors))
+    if not re.fullmatch(r"[0-9]{12,19}", account):
         errors.append(
             FieldError(
                 "bank_account",
@@ -144,7 +145,7 @@ async def submit(holder: dict, data: dict) -> dict:
         raise ValidationFailed(errors)
 
     held, recent = await checks.exposure(insured["id_number"], prod.type)
-    renewal_of = str(data.get("renewal_of") or "")
+    renewal_of = take(data, "renewal_of", "public_id", [])
     if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
         held -= from_fen(renewed["sum_insured_fen"])
     smoker = bool(risk.get("smoker"))
@@ -274,22 +275,18 @@ UNDERWRITER_DECISIONS = ("accept", "load", "exclude", "decline", "postpone")
 
 async def decide(underwriter: dict, number: str, data: dict) -> dict:
     """An underwriter decides a referred application within their authority; every decision is audited."""
-    outcome = str(data.get("outcome", ""))
     errors: list[FieldError] = []
+    outcome = take(data, "outcome", "code", errors)
     if outcome not in UNDERWRITER_DECISIONS:
         errors.append(FieldError("outcome", "outcome_invalid", N_("Choose a decision.")))
     loading = Decimal(0)
     if outcome == "load":
-        try:
-            loading = Decimal(str(data.get("loading", ""))) / 100
-        except InvalidOperation:
-            loading = Decimal(-1)
-        if not (loading.is_finite() and Decimal("0.05") <= loading <= Decimal("3")):
+        # percent with at most 2 decimals, so the stored fraction ("1.2345") fits its column
+        percent = parse_decimal(data.get("loading"), ge=Decimal(5), le=Decimal(300), places=2)
+        loading = percent / 100 if percent is not None else Decimal(0)
+        if percent is None:
             errors.append(FieldError("loading", "loading_invalid", N_("Enter an extra premium from 5 to 300 %.")))
-    exclusion = (
-        " ".join(str(data.get("exclusion_zh", "")).split()),
-        " ".join(str(data.get("exclusion_en", "")).split()),
-    )
+    exclusion = (take(data, "exclusion_zh", "reason", errors), take(data, "exclusion_en", "reason", errors))
     if outcome == "exclude" and not all(exclusion):
         errors.append(FieldError("exclusion_en", "exclusion_missing", N_("Word the exclusion in Chinese and English.")))
     reason = decision_reason(data, errors)

@@ -10,21 +10,22 @@ from insure.auth import services
 from insure.auth.throttle import TooManyAttempts, login_throttle
 from insure.i18n import gettext
 from insure.openapi import BEARER_SECURITY
+from insure.text_input import Email, IdNumber, Mobile, Name, Password, RequestBody
 from insure.web.guards import signed_in
 from insure.web.problems import problem
 
 
-class RegisterRequest(msgspec.Struct):
-    email: str
-    password: str
-    name: str
-    mobile: str
-    id_number: str = msgspec.field(name="id_number")
+class RegisterRequest(RequestBody):
+    email: Email
+    password: Password
+    name: Name
+    mobile: Mobile
+    id_number: IdNumber
 
 
-class TokenRequest(msgspec.Struct):
-    email: str
-    password: str
+class TokenRequest(RequestBody):
+    email: Email
+    password: Password
 
 
 class TokenResponse(msgspec.Struct):

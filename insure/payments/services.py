@@ -39,7 +39,7 @@ from insure.settings import get_settings
 
 ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
-EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*(\d{2})$")
+EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2})$")
 
 
 def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
@@ -57,7 +57,7 @@ def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
         today = clock.today()
         if (year, month) < (today.year, today.month):
             errors.append(FieldError("expiry", "card_expired", N_("This card has expired.")))
-    if not re.fullmatch(r"\d{3,4}", cvc.strip()):
+    if not re.fullmatch(r"[0-9]{3,4}", cvc.strip()):  # ASCII digits only: \d would accept "١٢٣"
         errors.append(FieldError("cvc", "cvc_invalid", N_("The security code has 3 or 4 digits.")))
     if errors:
         raise ValidationFailed(errors)
