@@ -12,6 +12,7 @@ from insure.applications.model import (
     START,
     TRANSITIONS,
     ApplicationStatus,
+    age_on,
     answer_problems,
     check_may_decide,
     consent_problems,
@@ -136,41 +137,44 @@ async def submit(holder: dict, data: dict) -> dict:
         except RatingError as exc:
             errors += products.rating_failure(prod, exc).errors
             age = 0
-    if insured and not errors:
-        errors += await checks.minor_death_cover_problem(
-            insured["id_number"], age, prod.type, from_fen(quote["sum_insured_fen"])
-        )
     if errors or insured is None:
         raise ValidationFailed(errors)
 
-    held, recent = await checks.exposure(insured["id_number"], prod.type)
     renewal_of = str(data.get("renewal_of") or "")
-    if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
-        held -= from_fen(renewed["sum_insured_fen"])
     smoker = bool(risk.get("smoker"))
-    applicant = underwriting.Applicant(
-        age=age,
-        sex=insured["sex"],
-        height_cm=height,
-        weight_kg=weight,
-        occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
-        smoker=smoker,
-        answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
-        sum_insured=from_fen(quote["sum_insured_fen"]),
-        accumulated_sum_insured=held,
-        applications_last_30_days=recent,
-    )
-    decision = underwriting.decide(applicant, rules)
-    status = START[decision.outcome]
-    loading = decision.total_loading
-
-    def loaded(fen: int) -> int:
-        return to_fen(quantize(from_fen(fen) * (1 + loading)))
-
+    sum_insured_fen = quote["sum_insured_fen"]
     async with transaction():
+        # the limits on the insured's accumulated cover are counted and this application stored under the
+        # insured's lock: two applications in flight for one person cannot both pass a limit
+        await checks.lock_insured(insured["id_number"])
         if renewed:  # one renewal per policy: checked again under the lock of the policy renewed
             await for_update(Policy.select(Policy.id).where(Policy.id == renewed["id"])).first()
             await renewals.check_not_renewed(renewed["number"])
+        cap = await checks.minor_death_cover_problem(
+            insured["id_number"], age, prod.type, sum_insured_fen, renewal_of=renewal_of
+        )
+        if cap:
+            raise ValidationFailed(cap)
+        held, recent = await checks.exposure(insured["id_number"], prod.type, sum_insured_fen, renewal_of=renewal_of)
+        applicant = underwriting.Applicant(
+            age=age,
+            sex=insured["sex"],
+            height_cm=height,
+            weight_kg=weight,
+            occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
+            smoker=smoker,
+            answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
+            sum_insured=from_fen(sum_insured_fen),
+            accumulated_sum_insured=held,
+            applications_last_30_days=recent,
+        )
+        decision = underwriting.decide(applicant, rules)
+        status = START[decision.outcome]
+        loading = decision.total_loading
+
+        def loaded(fen: int) -> int:
+            return to_fen(quantize(from_fen(fen) * (1 + loading)))
+
         rows = await Application.insert(
             Application(
                 number=new_number("A"),
@@ -253,20 +257,70 @@ async def _move(app: dict, target: ApplicationStatus, actor: str, reason: str, *
 async def accept_terms(holder: dict, number: str) -> dict:
     """The customer accepts the revised terms (loading / exclusion): the policy is created, ready to pay."""
     async with transaction():
-        app = await _locked(number)
+        app = await _locked(number, insured=True)
         if app is None or app["customer"] != holder["id"]:
             raise NotFound(N_("No such application."), code="application_not_found")
         quote = await products.get_quote(app["quote_id"])
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+        if app["status"] == ApplicationStatus.OFFERED:
+            await _check_cover_limits(app, quote, reviewed=False)
         await _move(app, ApplicationStatus.ACCEPTED, f"user:{holder['id']}", "customer accepted the revised terms")
         app["status"] = ApplicationStatus.ACCEPTED
         app = await _create_policy(app, quote, f"user:{holder['id']}")
     return _loaded(app)
 
 
-async def _locked(number: str) -> dict | None:
+async def _locked(number: str, *, insured: bool = False) -> dict | None:
+    """The application, its row locked; with `insured`, the insured's lock first (always taken before rows)."""
+    if insured:
+        found = await Application.select(Application.insured_id_number).where(Application.number == number).first()
+        if found:
+            await checks.lock_insured(found["insured_id_number"])
     return await for_update(Application.select().where(Application.number == number)).first()
+
+
+async def _check_cover_limits(app: dict, quote: dict, *, reviewed: bool) -> None:
+    """Again at each step that commits cover (under the insured's lock): the limits on the insured's accumulated
+    cover, counting what is held or applied for now, besides this application. A 409 changes nothing.
+
+    The regulator's cap on a minor's death cover binds everyone. The non-medical limit sends an application to an
+    underwriter: when revised terms are accepted (`reviewed` false) and the cover has grown past it since, the
+    terms were set without the medical evidence they now need."""
+    prod = products.quoted_product(quote)
+    try:
+        age = entry_age(
+            products.for_renewal(prod) if app["renewal_of"] else prod, app["insured_birth_date"], clock.today()
+        )
+    except RatingError:
+        age = age_on(app["insured_birth_date"], clock.today())
+    for problem in await checks.minor_death_cover_problem(
+        app["insured_id_number"],
+        age,
+        prod.type,
+        app["sum_insured_fen"],
+        renewal_of=app["renewal_of"],
+        excluding=app["id"],
+    ):
+        raise Conflict(problem.message, code=problem.code, **problem.params)
+    if reviewed:
+        return
+    held, _ = await checks.exposure(
+        app["insured_id_number"], prod.type, app["sum_insured_fen"], renewal_of=app["renewal_of"], excluding=app["id"]
+    )
+    limit = next(
+        (lim.limit for lim in underwriting.rules_for(prod).non_medical_limits if lim.age_from <= age <= lim.age_to),
+        None,
+    )
+    already = any(f["code"] == "accumulated_sum_insured" for f in json_value(app["decision"]).get("fired", []))
+    if limit is not None and held + from_fen(app["sum_insured_fen"]) > limit and not already:
+        raise Conflict(
+            N_(
+                "The insured's total cover has grown past the limit without a medical examination since these "
+                "terms were offered; please apply again."
+            ),
+            code="accumulated_cover_changed",
+        )
 
 
 UNDERWRITER_DECISIONS = ("accept", "load", "exclude", "decline", "postpone")
@@ -296,7 +350,7 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
-        app = await _locked(number)
+        app = await _locked(number, insured=True)
         if app is None:
             raise NotFound(N_("No such application."), code="application_not_found")
         if app["status"] != ApplicationStatus.REFERRED:
@@ -313,6 +367,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         quote = await products.get_quote(app["quote_id"])
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+        if target in (ApplicationStatus.ACCEPTED, ApplicationStatus.OFFERED):
+            await _check_cover_limits(app, quote, reviewed=True)
         values: dict[str, object] = {"decided_at": clock.now()}
         if outcome == "load":
             values["loading"] = str(loading)
