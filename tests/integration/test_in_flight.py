@@ -14,7 +14,18 @@ from insure.identity import make_resident_id
 from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
 
-from .helpers import GOOD_CARD, application_body, auth, buy_policy, csrf_token, db, register, today, web_session
+from .helpers import (
+    GOOD_CARD,
+    application_body,
+    auth,
+    buy_policy,
+    csrf_token,
+    db,
+    register,
+    today,
+    wait_for,
+    web_session,
+)
 
 pytestmark = pytest.mark.integration
 CHILD_BIRTH = date(2022, 6, 1)  # under 10: a total death cover of at most 200,000 CNY
@@ -239,3 +250,41 @@ def test_one_payment_key_with_two_different_cards_at_once_is_a_reused_key(api):
         assert sorted(r.status_code for r in answers) == [202, 409], [r.text for r in answers]
         refused = next(r for r in answers if r.status_code == 409)
         assert refused.json()["code"] == "idempotency_key_reused", refused.text
+
+
+def test_renewing_a_minors_cover_counts_the_renewed_policy_once(api):
+    from datetime import timedelta
+
+    from .helpers import travel
+    from .test_lifecycle import billing_run
+
+    # given a 16-year-old (cap 500,000 until 18) with one-year accident cover of 300,000, paid and in force
+    parent = register(api)
+    born = date(today().year - 16, today().month, 1) - timedelta(days=100)
+    teen = {"name": "李小华", "id_number": make_resident_id("310104", born, secrets.randbelow(100), "female")}
+    quote = {"product_code": "pa_pingyuan", "birth_date": born.isoformat(), "sum_insured": "300000"}
+    q = api.post("/quotes", json={**quote, "occupation_class": 1, "channel": "platform"})
+    assert q.status_code == 201, q.text
+    body = application_body(api, q.json()["id"], relation="child", insured=teen, height_cm=165, weight_kg="55")
+    app = api.post("/applications", json=body, headers=auth(parent))
+    assert app.status_code == 201 and app.json()["status"] == "accepted", app.text
+    number = app.json()["policy_number"]
+    r = api.post(
+        f"/policies/{number}/payments", json=GOOD_CARD, headers={**auth(parent), "Idempotency-Key": f"tn-{number}"}
+    )
+    assert r.status_code == 202, r.text
+    policy = wait_for(
+        lambda: api.get(f"/policies/{number}", headers=auth(parent)).json(), lambda p: p["status"] == "in_force"
+    )
+
+    # when the renewal offer comes and the parent renews with a new application for the same 300,000
+    travel(api, (date.fromisoformat(policy["expiry_date"]) - today()).days - 20)
+    billing_run()
+    renewal = api.post(
+        f"/policies/{number}/renewal",
+        json={k: v for k, v in body.items() if k != "quote_id"},
+        headers=auth(parent),
+    )
+    # then the renewal continues the cover: 300,000, not 600,000 against the cap
+    assert renewal.status_code == 201, renewal.text
+    assert renewal.json()["status"] == "accepted" and renewal.json()["policy_number"], renewal.text
