@@ -288,3 +288,30 @@ def test_renewing_a_minors_cover_counts_the_renewed_policy_once(api):
     # then the renewal continues the cover: 300,000, not 600,000 against the cap
     assert renewal.status_code == 201, renewal.text
     assert renewal.json()["status"] == "accepted" and renewal.json()["policy_number"], renewal.text
+
+
+def test_revised_terms_are_not_accepted_once_the_cover_passes_the_non_medical_limit(api):
+    from .test_applications import term_quote
+
+    # given a 38-year-old's 2,000,000 term cover that has lapsed (the non-medical limit at 38 is 3,000,000)
+    customer = register(api)
+    held = api.post(
+        "/applications", json=application_body(api, term_quote(api, customer, "2000000")), headers=auth(customer)
+    )
+    assert held.status_code == 201 and held.json()["status"] == "accepted", held.text
+    number = held.json()["policy_number"]
+    db(Policy.update({Policy.status: "lapsed"}).where(Policy.number == number))
+    # and revised terms offered on 1,500,000 more (a high BMI): within the limit while the other cover had lapsed
+    body = application_body(api, term_quote(api, customer, "1500000"), height_cm=165, weight_kg="82")
+    offered = api.post("/applications", json=body, headers=auth(customer))
+    assert offered.status_code == 201 and offered.json()["status"] == "offered", offered.text
+    assert "accumulated_sum_insured" not in {f["code"] for f in offered.json()["rules_fired"]}
+
+    # when the lapsed cover comes back and then the customer accepts the terms (3,500,000 on one life)
+    db(Policy.update({Policy.status: "in_force"}).where(Policy.number == number))
+    accepted = api.post(f"/applications/{offered.json()['number']}/accept-terms", headers=auth(customer))
+
+    # then the terms, set without the medical evidence now needed, are refused and nothing changes
+    assert accepted.status_code == 409 and accepted.json()["code"] == "accumulated_cover_changed", accepted.text
+    after = api.get(f"/applications/{offered.json()['number']}", headers=auth(customer)).json()
+    assert after["status"] == "offered" and after["policy_number"] is None
