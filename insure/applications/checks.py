@@ -10,10 +10,10 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from insure import clock
-from insure.applications.model import ApplicationStatus
+from insure.applications.model import ApplicationStatus, age_on
 from insure.applications.tables import Application
 from insure.db import engine
-from insure.errors import N_, Conflict, FieldError
+from insure.errors import N_, Conflict, FieldError, NotFound
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen
 from insure.policies.tables import Policy
@@ -58,10 +58,19 @@ async def cover_on_life(
     without another check by their submitter. The application being decided (`excluding`) is the new cover, not
     another one. A renewal (`renewal_of`) continues the policy it renews — the two never cover at once — so the
     pair counts once, at the larger sum."""
+    from insure.payments.tables import Payment
+
     codes = [p.code for p in products.products_on_sale() if p.type in product_types]
+    # a lapsed policy whose arrears are being charged is being reinstated: its cover is on its way back
+    reinstating = await Payment.select(Payment.policy).where(
+        (Payment.purpose == "reinstatement")
+        & (Payment.status == "pending")
+        & (Payment.policy.insured_id_number == insured_id)
+    )
+    reinstated = [r["policy"] for r in reinstating]
     held = await Policy.select(Policy.number, Policy.renewal_of, Policy.sum_insured_fen).where(
         (Policy.insured_id_number == insured_id)
-        & Policy.status.is_in(list(HELD))
+        & (Policy.status.is_in(list(HELD)) | Policy.id.is_in(reinstated or [0]))
         & Policy.product_code.is_in(codes or [""])
     )
     pending = await Application.select(Application.id, Application.renewal_of, Application.sum_insured_fen).where(
@@ -106,6 +115,17 @@ async def minor_death_cover_problem(
             {"cap": f"{cap:,.0f}", "age": 10 if cap == MINOR_DEATH_CAPS[0][1] else 18},
         )
     ]
+
+
+async def reinstatement_problem(policy: dict) -> list[FieldError]:
+    """Reinstating a lapsed policy brings its cover back: the regulator's cap on a minor's death cover holds again,
+    counting everything else held or applied for on the insured's life (call under `lock_insured`)."""
+    try:
+        product_type = products.product(policy["product_code"], on=policy["effective_date"]).type
+    except NotFound:
+        return []
+    age = age_on(policy["insured_birth_date"], clock.today())
+    return await minor_death_cover_problem(policy["insured_id_number"], age, product_type, policy["sum_insured_fen"])
 
 
 def text(data: dict, key: str) -> str:

@@ -142,7 +142,11 @@ async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int 
 async def _charge(
     policy: dict, payer_id: int, number: str, scoped_key: str, fingerprint: str, purpose: str = "premium"
 ) -> dict:
+    from insure.applications import checks as cover_limits
+
     async with transaction():
+        if purpose == "reinstatement":  # the insured's lock before the policy's row lock, as applications take it
+            await cover_limits.lock_insured(policy["insured_id_number"])
         policy = await for_update(Policy.select().where(Policy.id == policy["id"])).first()
         # a request with the same key may have committed while this one waited for the policy's lock: its key
         # and fingerprint answer before "a payment is in progress" does
@@ -150,6 +154,9 @@ async def _charge(
         if previous:
             return previous
         what, amount_fen, interest_fen, instalment_id = await _what_is_owed(policy, purpose)
+        if what == "reinstatement":  # reinstating brings the cover back: the limits on the insured's life hold
+            for problem in await cover_limits.reinstatement_problem(policy):
+                raise Conflict(problem.message, code=problem.code, **problem.params)
         gateway_ref = "ch_" + secrets.token_hex(12)
         token = "card_" + secrets.token_hex(12)  # the gateway keeps the card; Insure keeps only this token
         await SandboxCard.insert(

@@ -315,3 +315,62 @@ def test_revised_terms_are_not_accepted_once_the_cover_passes_the_non_medical_li
     assert accepted.status_code == 409 and accepted.json()["code"] == "accumulated_cover_changed", accepted.text
     after = api.get(f"/applications/{offered.json()['number']}", headers=auth(customer)).json()
     assert after["status"] == "offered" and after["policy_number"] is None
+
+
+def test_reinstating_a_childs_lapsed_policy_counts_the_cover_bought_meanwhile(api):
+    from .helpers import travel
+    from .test_lifecycle import SAVED_CARD_DECLINES_LATER, billing_run
+
+    # given a child's 150,000 whole life cover paid monthly, whose second premium is declined: it lapses
+    parent, child = register(api), new_child()
+    q = api.post(
+        "/quotes",
+        json={
+            "product_code": "wl_par_huaxia",
+            "birth_date": CHILD_BIRTH.isoformat(),
+            "sex": "male",
+            "sum_insured": "150000",
+            "policy_term": "whole_life",
+            "premium_term": "20",
+            "frequency": "monthly",
+            "channel": "platform",
+        },
+    )
+    assert q.status_code == 201, q.text
+    body = application_body(api, q.json()["id"], relation="child", insured=child, height_cm=105, weight_kg="20")
+    app = api.post("/applications", json=body, headers=auth(parent))
+    assert app.status_code == 201 and app.json()["status"] == "accepted", app.text
+    number = app.json()["policy_number"]
+    headers = {**auth(parent), "Idempotency-Key": f"wl-{number}"}
+    api.post(f"/policies/{number}/payments", json=SAVED_CARD_DECLINES_LATER, headers=headers)
+    wait_for(lambda: api.get(f"/policies/{number}", headers=auth(parent)).json(), lambda p: p["status"] == "in_force")
+    schedule = api.get(f"/policies/{number}/schedule", headers=auth(parent)).json()
+    travel(api, (date.fromisoformat(schedule[1]["due_date"]) - today()).days)
+    billing_run()
+    wait_for(
+        lambda: api.get(f"/policies/{number}/payments", headers=auth(parent)).json(),
+        lambda ps: all(p["status"] != "pending" for p in ps) and len(ps) > 1,
+    )
+    travel(api, 65)
+    billing_run()
+    assert api.get(f"/policies/{number}", headers=auth(parent)).json()["status"] == "lapsed"
+    wait_for(
+        lambda: api.get(f"/policies/{number}/payments", headers=auth(parent)).json(),
+        lambda ps: all(p["status"] != "pending" for p in ps),
+    )
+    # and, while it is lapsed, 100,000 of new cover on the child (within the cap on its own)
+    other = api.post("/applications", json=child_application(api, child, "100000"), headers=auth(parent))
+    assert other.status_code == 201 and other.json()["status"] == "accepted", other.text
+
+    # when the parent reinstates the lapsed policy (all answers no: the arrears would be charged at once)
+    paid_before = api.get(f"/policies/{number}/payments", headers=auth(parent)).json()
+    questions = api.get("/products/wl_par_huaxia/questionnaire").json()
+    r = api.post(
+        f"/policies/{number}/reinstatement",
+        json={**GOOD_CARD, "answers": {q["code"]: False for q in questions}},
+        headers={**auth(parent), "Idempotency-Key": f"re-{number}"},
+    )
+    # then it is refused: 250,000 of death cover on a child under 10; nothing is charged, the policy stays lapsed
+    assert r.status_code == 409 and cap_refusal(r), r.text
+    assert api.get(f"/policies/{number}", headers=auth(parent)).json()["status"] == "lapsed"
+    assert len(api.get(f"/policies/{number}/payments", headers=auth(parent)).json()) == len(paid_before)
