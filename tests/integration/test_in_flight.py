@@ -128,6 +128,14 @@ def test_an_underwriters_decision_counts_the_cover_held_now(api):
     )
     # then the decision is refused (409, a stable code) and the application still waits, unchanged
     assert decided.status_code == 409 and cap_refusal(decided), decided.text
+    # the underwriter's page says why, on the application
+    with web_session(api, "underwriter@insure.test", DEMO_PASSWORD) as web:
+        review = web.get(f"/underwriting/{waiting['number']}")
+        sent = web.post(
+            f"/underwriting/{waiting['number']}",
+            data={"outcome": "accept", "reason": "Discharge letter seen", "_csrf_token": csrf_token(review.text)},
+        )
+        assert sent.status_code == 409 and "total death cover is capped" in sent.text
     after = api.get(f"/applications/{waiting['number']}", headers=auth(parent)).json()
     assert after["status"] == "referred" and after["policy_number"] is None
     # a decision that commits no cover (decline) is still possible
