@@ -17,7 +17,10 @@ from insure.errors import N_, Conflict, FieldError, NotFound
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen
 from insure.policies.tables import Policy
+from insure.tables_base import json_value
 from products import services as products
+from products import underwriting
+from products.rating import RatingError, entry_age
 
 OPEN = (ApplicationStatus.OFFERED, ApplicationStatus.REFERRED)
 HELD = ("pending_payment", "in_force")  # an accepted application's policy awaits payment, then is in force
@@ -200,3 +203,46 @@ async def exposure(
         (Application.insured_id_number == insured_id) & (Application.created_at >= clock.now() - timedelta(days=30))
     )
     return total - from_fen(sum_insured_fen), recent + 1
+
+
+async def check_cover_limits(app: dict, quote: dict, *, reviewed: bool) -> None:
+    """Again at each step that commits cover (under the insured's lock): the limits on the insured's accumulated
+    cover, counting what is held or applied for now, besides this application. A 409 changes nothing.
+
+    The regulator's cap on a minor's death cover binds everyone. The non-medical limit sends an application to an
+    underwriter: when revised terms are accepted (`reviewed` false) and the cover has grown past it since, the
+    terms were set without the medical evidence they now need."""
+    prod = products.quoted_product(quote)
+    try:
+        age = entry_age(
+            products.for_renewal(prod) if app["renewal_of"] else prod, app["insured_birth_date"], clock.today()
+        )
+    except RatingError:
+        age = age_on(app["insured_birth_date"], clock.today())
+    for problem in await minor_death_cover_problem(
+        app["insured_id_number"],
+        age,
+        prod.type,
+        app["sum_insured_fen"],
+        renewal_of=app["renewal_of"],
+        excluding=app["id"],
+    ):
+        raise Conflict(problem.message, code=problem.code, **problem.params)
+    if reviewed:
+        return
+    held, _ = await exposure(
+        app["insured_id_number"], prod.type, app["sum_insured_fen"], renewal_of=app["renewal_of"], excluding=app["id"]
+    )
+    limit = next(
+        (lim.limit for lim in underwriting.rules_for(prod).non_medical_limits if lim.age_from <= age <= lim.age_to),
+        None,
+    )
+    already = any(f["code"] == "accumulated_sum_insured" for f in json_value(app["decision"]).get("fired", []))
+    if limit is not None and held + from_fen(app["sum_insured_fen"]) > limit and not already:
+        raise Conflict(
+            N_(
+                "The insured's total cover has grown past the limit without a medical examination since these "
+                "terms were offered; please apply again."
+            ),
+            code="accumulated_cover_changed",
+        )

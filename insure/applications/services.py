@@ -12,7 +12,6 @@ from insure.applications.model import (
     START,
     TRANSITIONS,
     ApplicationStatus,
-    age_on,
     answer_problems,
     check_may_decide,
     consent_problems,
@@ -264,7 +263,7 @@ async def accept_terms(holder: dict, number: str) -> dict:
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
         if app["status"] == ApplicationStatus.OFFERED:
-            await _check_cover_limits(app, quote, reviewed=False)
+            await checks.check_cover_limits(app, quote, reviewed=False)
         await _move(app, ApplicationStatus.ACCEPTED, f"user:{holder['id']}", "customer accepted the revised terms")
         app["status"] = ApplicationStatus.ACCEPTED
         app = await _create_policy(app, quote, f"user:{holder['id']}")
@@ -278,49 +277,6 @@ async def _locked(number: str, *, insured: bool = False) -> dict | None:
         if found:
             await checks.lock_insured(found["insured_id_number"])
     return await for_update(Application.select().where(Application.number == number)).first()
-
-
-async def _check_cover_limits(app: dict, quote: dict, *, reviewed: bool) -> None:
-    """Again at each step that commits cover (under the insured's lock): the limits on the insured's accumulated
-    cover, counting what is held or applied for now, besides this application. A 409 changes nothing.
-
-    The regulator's cap on a minor's death cover binds everyone. The non-medical limit sends an application to an
-    underwriter: when revised terms are accepted (`reviewed` false) and the cover has grown past it since, the
-    terms were set without the medical evidence they now need."""
-    prod = products.quoted_product(quote)
-    try:
-        age = entry_age(
-            products.for_renewal(prod) if app["renewal_of"] else prod, app["insured_birth_date"], clock.today()
-        )
-    except RatingError:
-        age = age_on(app["insured_birth_date"], clock.today())
-    for problem in await checks.minor_death_cover_problem(
-        app["insured_id_number"],
-        age,
-        prod.type,
-        app["sum_insured_fen"],
-        renewal_of=app["renewal_of"],
-        excluding=app["id"],
-    ):
-        raise Conflict(problem.message, code=problem.code, **problem.params)
-    if reviewed:
-        return
-    held, _ = await checks.exposure(
-        app["insured_id_number"], prod.type, app["sum_insured_fen"], renewal_of=app["renewal_of"], excluding=app["id"]
-    )
-    limit = next(
-        (lim.limit for lim in underwriting.rules_for(prod).non_medical_limits if lim.age_from <= age <= lim.age_to),
-        None,
-    )
-    already = any(f["code"] == "accumulated_sum_insured" for f in json_value(app["decision"]).get("fired", []))
-    if limit is not None and held + from_fen(app["sum_insured_fen"]) > limit and not already:
-        raise Conflict(
-            N_(
-                "The insured's total cover has grown past the limit without a medical examination since these "
-                "terms were offered; please apply again."
-            ),
-            code="accumulated_cover_changed",
-        )
 
 
 UNDERWRITER_DECISIONS = ("accept", "load", "exclude", "decline", "postpone")
@@ -368,7 +324,7 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
         if target in (ApplicationStatus.ACCEPTED, ApplicationStatus.OFFERED):
-            await _check_cover_limits(app, quote, reviewed=True)
+            await checks.check_cover_limits(app, quote, reviewed=True)
         values: dict[str, object] = {"decided_at": clock.now()}
         if outcome == "load":
             values["loading"] = str(loading)
