@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from claims import services
@@ -97,11 +100,20 @@ class ClaimsController(Controller):
         "Answers `submitted` at once; a worker then computes the benefit (deductible, co-insurance, limit), "
         "checks the policy was in force on the loss date and "
         "the amount is within the sum insured and the straight-through limit, and either pays it (`paid`) or refers "
-        "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}.",
+        "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}. "
+        "Send an `Idempotency-Key` header (8 to 80 characters: letters, digits, `_-:.`) so that a retry cannot file "
+        "twice: the same key with the same request answers with the first claim and files nothing; the same key "
+        "with a different request is rejected (409 `idempotency_key_reused`).",
     )
-    async def file_claim(self, request: Request, data: ClaimRequest) -> ClaimOut:
+    async def file_claim(
+        self,
+        request: Request,
+        data: ClaimRequest,
+        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
+    ) -> ClaimOut:
         fields = msgspec.structs.asdict(data)
-        claim = await services.file_claim(request.scope["user"], data.policy_number, fields)  # type: ignore[arg-type]
+        user = request.scope["user"]
+        claim = await services.file_claim(user, data.policy_number, fields, idempotency_key or "")  # type: ignore[arg-type]
         return await claim_out(claim)
 
     @get("/", summary="The customer's claims")

@@ -137,41 +137,44 @@ async def submit(holder: dict, data: dict) -> dict:
         except RatingError as exc:
             errors += products.rating_failure(prod, exc).errors
             age = 0
-    if insured and not errors:
-        errors += await checks.minor_death_cover_problem(
-            insured["id_number"], age, prod.type, from_fen(quote["sum_insured_fen"])
-        )
     if errors or insured is None:
         raise ValidationFailed(errors)
 
-    held, recent = await checks.exposure(insured["id_number"], prod.type)
     renewal_of = take(data, "renewal_of", "public_id", [])
-    if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
-        held -= from_fen(renewed["sum_insured_fen"])
     smoker = bool(risk.get("smoker"))
-    applicant = underwriting.Applicant(
-        age=age,
-        sex=insured["sex"],
-        height_cm=height,
-        weight_kg=weight,
-        occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
-        smoker=smoker,
-        answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
-        sum_insured=from_fen(quote["sum_insured_fen"]),
-        accumulated_sum_insured=held,
-        applications_last_30_days=recent,
-    )
-    decision = underwriting.decide(applicant, rules)
-    status = START[decision.outcome]
-    loading = decision.total_loading
-
-    def loaded(fen: int) -> int:
-        return to_fen(quantize(from_fen(fen) * (1 + loading)))
-
+    sum_insured_fen = quote["sum_insured_fen"]
     async with transaction():
+        # the limits on the insured's accumulated cover are counted and this application stored under the
+        # insured's lock: two applications in flight for one person cannot both pass a limit
+        await checks.lock_insured(insured["id_number"])
         if renewed:  # one renewal per policy: checked again under the lock of the policy renewed
             await for_update(Policy.select(Policy.id).where(Policy.id == renewed["id"])).first()
             await renewals.check_not_renewed(renewed["number"])
+        cap = await checks.minor_death_cover_problem(
+            insured["id_number"], age, prod.type, sum_insured_fen, renewal_of=renewal_of
+        )
+        if cap:
+            raise ValidationFailed(cap)
+        held, recent = await checks.exposure(insured["id_number"], prod.type, sum_insured_fen, renewal_of=renewal_of)
+        applicant = underwriting.Applicant(
+            age=age,
+            sex=insured["sex"],
+            height_cm=height,
+            weight_kg=weight,
+            occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
+            smoker=smoker,
+            answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
+            sum_insured=from_fen(sum_insured_fen),
+            accumulated_sum_insured=held,
+            applications_last_30_days=recent,
+        )
+        decision = underwriting.decide(applicant, rules)
+        status = START[decision.outcome]
+        loading = decision.total_loading
+
+        def loaded(fen: int) -> int:
+            return to_fen(quantize(from_fen(fen) * (1 + loading)))
+
         rows = await Application.insert(
             Application(
                 number=new_number("A"),
@@ -254,19 +257,26 @@ async def _move(app: dict, target: ApplicationStatus, actor: str, reason: str, *
 async def accept_terms(holder: dict, number: str) -> dict:
     """The customer accepts the revised terms (loading / exclusion): the policy is created, ready to pay."""
     async with transaction():
-        app = await _locked(number)
+        app = await _locked(number, insured=True)
         if app is None or app["customer"] != holder["id"]:
             raise NotFound(N_("No such application."), code="application_not_found")
         quote = await products.get_quote(app["quote_id"])
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+        if app["status"] == ApplicationStatus.OFFERED:
+            await checks.check_cover_limits(app, quote, reviewed=False)
         await _move(app, ApplicationStatus.ACCEPTED, f"user:{holder['id']}", "customer accepted the revised terms")
         app["status"] = ApplicationStatus.ACCEPTED
         app = await _create_policy(app, quote, f"user:{holder['id']}")
     return _loaded(app)
 
 
-async def _locked(number: str) -> dict | None:
+async def _locked(number: str, *, insured: bool = False) -> dict | None:
+    """The application, its row locked; with `insured`, the insured's lock first (always taken before rows)."""
+    if insured:
+        found = await Application.select(Application.insured_id_number).where(Application.number == number).first()
+        if found:
+            await checks.lock_insured(found["insured_id_number"])
     return await for_update(Application.select().where(Application.number == number)).first()
 
 
@@ -293,7 +303,7 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
-        app = await _locked(number)
+        app = await _locked(number, insured=True)
         if app is None:
             raise NotFound(N_("No such application."), code="application_not_found")
         if app["status"] != ApplicationStatus.REFERRED:
@@ -310,6 +320,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         quote = await products.get_quote(app["quote_id"])
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+        if target in (ApplicationStatus.ACCEPTED, ApplicationStatus.OFFERED):
+            await checks.check_cover_limits(app, quote, reviewed=True)
         values: dict[str, object] = {"decided_at": clock.now()}
         if outcome == "load":
             values["loading"] = str(loading)

@@ -10,7 +10,7 @@ from datetime import date
 from insure.auth.passwords import password_problems
 from insure.errors import N_, FieldError
 from insure.identity import InvalidResidentId, parse_resident_id
-from insure.text_input import LIMITS, TextRefused, clean, has_forbidden_characters
+from insure.text_input import LIMITS, TextRefused, clean
 
 # An address is kept in one safe, normalised form: NFKC, lower case, an ASCII local part (RFC 5322 atoms) and an
 # ASCII domain — an internationalised domain is stored in its IDNA "xn--" form, and a label that mixes scripts
@@ -117,12 +117,6 @@ def validate_registration(data: dict[str, str], today: date) -> tuple[Registrati
     if errors or birth is None:
         return None, errors
     return Registration(email, password, name, mobile, id_number, birth), []
-
-
-def has_control_characters(text: str) -> bool:
-    """NUL, other control characters and bidi controls have no place in names or descriptions (and PostgreSQL
-    refuses NUL); newlines and tabs are allowed (free text)."""
-    return has_forbidden_characters(text, multiline=True)
 
 
 def _age(birth: date, today: date) -> int:

@@ -101,6 +101,8 @@ BY_SERVER = {
     "Reinstatement.declared_by",
     "Reinstatement.decided_by",
     "Reinstatement.request_key",  # "<user id>:<Idempotency-Key>", the key checked to 8–80 characters
+    "Claim.request_key",  # "<user id>:<Idempotency-Key or form token>", the key checked to 8–80 characters
+    "Claim.request_hash",  # a SHA-256 hex digest of the request
     "Payment.currency",
     "Payment.purpose",
     "Payment.status",
