@@ -101,7 +101,7 @@ def test_a_claim_step_that_keeps_failing_is_parked_listed_and_done_by_the_worker
     _reconcile_leaves_it_alone("claims.assess", claim_id)
 
     admin = _token(api, "admin@insure.test")
-    listed = api.get("/admin/attention", params={"kind": "claims.assess"}, headers=admin)
+    listed = api.get("/admin/attention", params={"kind": "claims.assess"}, headers={**admin, "Accept-Language": "en"})
     assert listed.status_code == 200
     item = next(i for i in listed.json() if i["business_id"] == str(claim_id))
     assert item["attempts"] == cap_for("claims.assess") and item["last_error"] == parked["last_error"]
@@ -200,7 +200,7 @@ def test_an_email_that_keeps_failing_is_parked_and_sent_when_staff_retry(api):
     _reconcile_leaves_it_alone("documents.render_policy_schedule", policy_row["id"])
 
     admin = _token(api, "admin@insure.test")
-    listed = api.get("/admin/attention", headers=admin).json()
+    listed = api.get("/admin/attention", headers={**admin, "Accept-Language": "en"}).json()
     item = next(
         i
         for i in listed
