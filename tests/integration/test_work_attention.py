@@ -18,7 +18,7 @@ from insure.payments.tables import Payout, SandboxBankAccount
 from insure.policies.model import new_number
 from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
-from insure.work_rules import cap_for
+from insure.work_rules import CRASHED, cap_for
 from products.tables import Quote
 
 from .helpers import auth, buy_policy, csrf_token, db, register, wait_for, web_session
@@ -217,3 +217,13 @@ def test_an_email_that_keeps_failing_is_parked_and_sent_when_staff_retry(api):
     )
     assert delivered["delivered_at"] is not None
     assert api.post(item["retry_url"].removeprefix("/api/v1"), headers=admin).status_code == 409
+
+
+def test_attempts_that_never_report_back_count_and_the_one_after_the_cap_is_parked_not_started(stack):
+    kind, business_id = "policies.reinstatement_notice", 10**9 + 7  # a worker killed mid-way, every time
+    for _ in range(cap_for(kind)):
+        assert db(work.begin(kind, business_id)) is True
+    assert db(work.begin(kind, business_id)) is False
+    row = db(work.find(kind, business_id))
+    assert (row["status"], row["attempts"], row["last_error"]) == ("needs_attention", cap_for(kind), CRASHED)
+    assert (kind, business_id) not in db(tasks.stuck_work())
