@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WORKER = "system:worker"
 RETRY_AFTER = timedelta(minutes=2)  # a failed attempt is tried again by the reconciler after this long
+# Times here are wall-clock (clock.real_now): retries are about the machinery, not business dates, so moving the
+# demo clock neither makes every failed attempt due at once nor compares times written under two offsets.
 
 
 # What each kind of work is, for the staff list (translated when shown).
@@ -78,7 +80,7 @@ async def find(kind: str, business_id: object) -> dict | None:
 
 async def begin(kind: str, business_id: object) -> bool:
     """Count an attempt that is about to start; False when it must not run (parked, or parked just now)."""
-    key, now = work_key(kind, business_id), clock.now()
+    key, now = work_key(kind, business_id), clock.real_now()
     row = await find(kind, business_id)
     if row is None:
         try:
@@ -125,7 +127,7 @@ async def begin(kind: str, business_id: object) -> bool:
 
 async def succeeded(kind: str, business_id: object) -> None:
     await WorkAttempt.update(
-        {WorkAttempt.status: WorkStatus.DONE, WorkAttempt.attempts: 0, WorkAttempt.updated_at: clock.now()}
+        {WorkAttempt.status: WorkStatus.DONE, WorkAttempt.attempts: 0, WorkAttempt.updated_at: clock.real_now()}
     ).where(
         (WorkAttempt.work_key == work_key(kind, business_id))
         & WorkAttempt.status.is_in([WorkStatus.RUNNING, WorkStatus.FAILED])
@@ -144,7 +146,7 @@ async def failed(kind: str, business_id: object, exc: BaseException) -> None:
         await _park(row, error)
         return
     await WorkAttempt.update(
-        {WorkAttempt.status: WorkStatus.FAILED, WorkAttempt.last_error: error, WorkAttempt.updated_at: clock.now()}
+        {WorkAttempt.status: WorkStatus.FAILED, WorkAttempt.last_error: error, WorkAttempt.updated_at: clock.real_now()}
     ).where((WorkAttempt.id == row["id"]) & (WorkAttempt.attempts == row["attempts"]))
 
 
@@ -164,7 +166,7 @@ async def _park(row: dict, error: str) -> None:
                 event_owner="work",
                 actor=WORKER,
                 reason=error,
-                values={WorkAttempt.last_error: error, WorkAttempt.updated_at: clock.now()},
+                values={WorkAttempt.last_error: error, WorkAttempt.updated_at: clock.real_now()},
             )
     except Conflict:  # a duplicate attempt recorded it meanwhile
         pass
@@ -204,16 +206,24 @@ async def due_again(older_than: timedelta = RETRY_AFTER) -> list[tuple[str, Any]
     """Work whose last attempt failed, or never reported back, a while ago: (task, argument) to enqueue again."""
     rows = await WorkAttempt.select(WorkAttempt.kind, WorkAttempt.args).where(
         WorkAttempt.status.is_in([WorkStatus.FAILED, WorkStatus.RUNNING])
-        & (WorkAttempt.started_at < clock.now() - older_than)
+        & (WorkAttempt.started_at < clock.real_now() - older_than)
     )
     return [(r["kind"], *json.loads(r["args"])) for r in rows]
+
+
+def is_known(kind: str, business_id: str = "0") -> bool:
+    """A kind of work we run and a business id as we write them (printable ASCII, at most 80 characters)."""
+    return kind in KIND_LABELS and 0 < len(business_id) <= 80 and business_id.isascii() and business_id.isprintable()
 
 
 async def needing_attention(kinds: tuple[str, ...] = ()) -> list[dict]:
     """Parked work, oldest first (optionally only some kinds), each with when and why it was parked."""
     query = WorkAttempt.select().where(WorkAttempt.status == WorkStatus.NEEDS_ATTENTION)
     if kinds:
-        query = query.where(WorkAttempt.kind.is_in(list(kinds)))
+        known = [k for k in kinds if is_known(k)]  # an unknown (or hostile) kind matches nothing, unqueried
+        if not known:
+            return []
+        query = query.where(WorkAttempt.kind.is_in(known))
     return await query.order_by(WorkAttempt.updated_at).order_by(WorkAttempt.id)
 
 
@@ -223,13 +233,15 @@ async def retry(user: dict, kind: str, business_id: str) -> dict:
     from insure.db import for_update, transaction
     from insure.state import transition
 
+    if not is_known(kind, business_id):  # checked before any query: a hostile path never reaches the database
+        raise NotFound(N_("No such background work."), code="work_not_found")
     async with transaction():
         row = await for_update(WorkAttempt.select().where(WorkAttempt.work_key == work_key(kind, business_id))).first()
         if row is None:
             raise NotFound(N_("No such background work."), code="work_not_found")
         if row["status"] != WorkStatus.NEEDS_ATTENTION:
             raise Conflict(N_("Only work that needs attention can be retried."), code="work_not_parked")
-        now = clock.now()
+        now = clock.real_now()
         await transition(
             WorkAttempt,
             row["id"],

@@ -48,7 +48,7 @@ def _fail_until_parked(kind: str, business_id: object) -> dict:
 
 def _reconcile_leaves_it_alone(kind: str, business_id: object) -> None:
     """Even long overdue, parked work is not among the reconciler's work, and a reconcile changes nothing."""
-    long_ago = clock.now() - timedelta(hours=3)
+    long_ago = clock.real_now() - timedelta(hours=3)
     db(
         work.WorkAttempt.update({work.WorkAttempt.started_at: long_ago}).where(
             work.WorkAttempt.work_key == work.work_key(kind, business_id)
@@ -227,3 +227,12 @@ def test_attempts_that_never_report_back_count_and_the_one_after_the_cap_is_park
     row = db(work.find(kind, business_id))
     assert (row["status"], row["attempts"], row["last_error"]) == ("needs_attention", cap_for(kind), CRASHED)
     assert (kind, business_id) not in db(tasks.stuck_work())
+
+
+def test_unknown_or_hostile_work_is_404_and_an_unknown_kind_lists_nothing(api):
+    admin = _token(api, "admin@insure.test")
+    unknown = api.post("/admin/attention/no.such_task/1/retry", headers=admin)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "work_not_found", unknown.text
+    assert api.post("/admin/attention/claims.assess/%00x/retry", headers=admin).status_code == 404
+    assert api.post(f"/admin/attention/claims.assess/{'9' * 200}/retry", headers=admin).status_code == 404
+    assert api.get("/admin/attention", params={"kind": "\u202e\x00"}, headers=admin).json() == []
