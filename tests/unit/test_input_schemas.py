@@ -135,7 +135,6 @@ BY_SERVER = {
     "Document.status",
     "Document.path",
     "Document.content_type",
-    "Document.error",
     "ClockSetting.updated_by",
     "Application.number",
     "Application.quote_id",  # an existing quote's id, looked up before anything is stored
