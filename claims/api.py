@@ -8,7 +8,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from claims import services
 from insure.money import from_fen
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.web.guards import signed_in
@@ -90,6 +90,7 @@ class ClaimsController(Controller):
 
     @post(
         "/",
+        responses=problems(404),
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
         description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "

@@ -32,6 +32,7 @@ from insure.policies.servicing_pages import ServicingPages
 from insure.settings import get_settings
 from insure.staff_pages import StaffPages
 from insure.templating import environment
+from insure.web.allow import allow_middleware
 from insure.web.context import context_middleware
 from insure.web.headers import security_headers_middleware
 from insure.web.problems import EXCEPTION_HANDLERS
@@ -130,7 +131,13 @@ def create_app() -> Litestar:
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        middleware=[security_headers_middleware, throttle.middleware, session.middleware, context_middleware],
+        middleware=[
+            security_headers_middleware,
+            allow_middleware,
+            throttle.middleware,
+            session.middleware,
+            context_middleware,
+        ],
         stores=_stores(),
         csrf_config=csrf,
         allowed_hosts=allowed,

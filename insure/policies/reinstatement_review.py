@@ -14,7 +14,7 @@ from insure.applications import services as applications
 from insure.errors import Conflict, Forbidden, ValidationFailed
 from insure.i18n import gettext
 from insure.money import from_fen
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.policies import premiums, reinstatement
 from insure.web.guards import role
 from insure.web.pages import Form, form_again, page
@@ -60,19 +60,20 @@ class ReinstatementReviewController(Controller):
     guards = STAFF
     security = BEARER_SECURITY
 
-    @get("/", summary="Referred reinstatements waiting for an underwriter")
+    @get("/", responses=problems(403), summary="Referred reinstatements waiting for an underwriter")
     async def queue(self) -> list[ReviewOut]:
         return [
             review_out(row, {"number": row["policy_number"], "sum_insured_fen": row["sum_insured_fen"]})
             for row in await reinstatement.referred_queue()  # the queue's rows carry the policy's facts
         ]
 
-    @get("/{number:str}", summary="One reinstatement request with its health declaration")
+    @get("/{number:str}", responses=problems(403), summary="One reinstatement request with its health declaration")
     async def get_one(self, number: str) -> ReviewOut:
         return review_out(*await reinstatement.for_review(number))
 
     @post(
         "/{number:str}/decision",
+        responses=problems(403, 409),
         status_code=HTTP_200_OK,
         summary="Underwriter's decision on a referred reinstatement",
         description="`outcome`: accept (the policyholder may pay the arrears within 30 days) or decline (the policy "

@@ -91,8 +91,13 @@ def http_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     code, title = HTTP_CODES.get(status, ("http_error", N_("The request cannot be processed.")))
     if is_api(request.url.path) or request.url.path.startswith("/schema"):
-        return problem(request, status, code, gettext(title))
-    return _error_page(request, status, gettext(title))
+        response = problem(request, status, code, gettext(title))
+    else:
+        response = _error_page(request, status, gettext(title))
+    # the exception's own headers belong to the answer: 405's Allow (RFC 9110 §15.5.6), 429's RateLimit-*
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def _is_bad_characters(exc: Exception) -> bool:
