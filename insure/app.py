@@ -23,7 +23,7 @@ from insure.applications.pages import ApplicationPages
 from insure.auth.api import AuthController
 from insure.auth.pages import AuthPages
 from insure.health import HealthController
-from insure.openapi import openapi_config
+from insure.openapi import StrictStructSchemaPlugin, openapi_config
 from insure.payments.api import PaymentsController
 from insure.policies.api import PoliciesController
 from insure.policies.pages import PolicyPages
@@ -143,6 +143,7 @@ def create_app() -> Litestar:
         allowed_hosts=allowed,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),
         openapi_config=openapi_config(),
+        plugins=[StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         after_response=_relay_after_write,
         on_startup=[_startup],

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import msgspec
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
@@ -22,6 +23,9 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 if TYPE_CHECKING:
     from litestar import Request
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.openapi.spec import Schema
+    from litestar.typing import FieldDefinition
 
 __all__ = (
     "BEARER_SCHEME",
@@ -31,6 +35,7 @@ __all__ = (
     "PROBLEM_JSON",
     "SCHEMA_PATH",
     "Problem",
+    "StrictStructSchemaPlugin",
     "complete_document",
     "openapi_config",
     "problems",
@@ -223,6 +228,17 @@ def complete_document(doc: dict[str, Any]) -> dict[str, Any]:
                     _fix_headers(response)
                     _fix_content(response)
     return doc
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Litestar's schema of a msgspec Struct, plus `additionalProperties: false` when the Struct refuses unknown
+    fields (``forbid_unknown_fields=True``): the document then says what the server does with them (422)."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        if msgspec.inspect.type_info(field_definition.type_).forbid_unknown_fields:  # type: ignore[union-attr]
+            schema.additional_properties = False
+        return schema
 
 
 class _CompletedDocument:

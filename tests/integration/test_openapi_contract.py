@@ -9,12 +9,14 @@ change state: the admin's move the demo clock, the customer's pay, endorse, canc
 
 It takes a few minutes, so the default suite skips it; `.ci/run` runs it against PostgreSQL:
     INSURE_CONTRACT=1 .venv/bin/pytest tests/integration/test_openapi_contract.py
+The quick tests before it (the document's error responses, 405 and OPTIONS) run in every suite.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,10 +28,8 @@ from insure.seed import DEMO_PASSWORD
 
 from .helpers import GOOD_CARD, auth, buy_policy, register
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(not os.environ.get("INSURE_CONTRACT"), reason="set INSURE_CONTRACT=1 (.ci/run does)"),
-]
+pytestmark = pytest.mark.integration
+FULL_RUN = pytest.mark.skipif(not os.environ.get("INSURE_CONTRACT"), reason="set INSURE_CONTRACT=1 (.ci/run does)")
 
 SETTINGS = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 20
@@ -102,6 +102,66 @@ def _figures(report: dict) -> dict[str, object]:
     }
 
 
+METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
+
+
+def _operations(stack) -> list[tuple[str, str, dict]]:
+    doc = httpx.get(stack.base_url + "/schema/openapi.json").json()
+    return [(m.upper(), path, op) for path, item in doc["paths"].items() for m, op in item.items() if m in METHODS]
+
+
+def test_every_error_an_operation_can_give_is_documented_as_problem_details(stack):
+    doc = httpx.get(stack.base_url + "/schema/openapi.json").json()
+    assert {"type", "title", "status", "code"} <= set(doc["components"]["schemas"]["Problem"]["required"])
+    missing, not_problems = [], []
+    for method, path, op in _operations(stack):
+        responses = op["responses"]
+        expected = {"401"} if op.get("security") else set()
+        if any(p["in"] == "path" for p in op.get("parameters", [])):
+            expected.add("404")
+        if "requestBody" in op:
+            expected |= {"400", "413", "422"}
+        missing += [f"{method} {path} {status}" for status in sorted(expected - set(responses))]
+        not_problems += [
+            f"{method} {path} {status}"
+            for status, response in responses.items()
+            if int(status) >= 400 and set(response.get("content", {})) != {"application/problem+json"}
+        ]
+    assert (missing, not_problems) == ([], [])
+    role_guarded = [(m, p, op) for m, p, op in _operations(stack) if p.startswith("/api/v1/admin/")]
+    assert role_guarded and all("403" in op["responses"] for _, _, op in role_guarded)
+
+
+def test_downloads_are_typed_as_they_are_sent(stack):
+    downloads = [(m, p, op) for m, p, op in _operations(stack) if p.endswith(("policy_schedule", ".pdf"))]
+    assert len(downloads) == 2
+    for _, _, op in downloads:
+        ok = op["responses"]["200"]
+        assert list(ok["content"]) == ["application/pdf"]
+        last_modified = {k.lower(): v for k, v in ok.get("headers", {}).items()}["last-modified"]["schema"]
+        assert "format" not in last_modified  # an HTTP date (Sun, 06 Nov 1994 08:49:37 GMT), not ISO 8601
+        assert re.fullmatch(last_modified["pattern"], "Sun, 06 Nov 1994 08:49:37 GMT")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/products", "/ready", "/products"])
+def test_an_unsupported_method_answers_405_naming_the_allowed_ones(stack, path):
+    r = httpx.request("TRACE", stack.base_url + path)
+    assert r.status_code == 405
+    assert "GET" in {m.strip() for m in r.headers["allow"].split(",")}
+    if path.startswith("/api/"):
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["code"] == "method_not_allowed"
+
+
+def test_options_lists_every_method_of_the_path(api):
+    customer = register(api)
+    for path in ("/applications", "/claims"):
+        r = api.options(path, headers=auth(customer))
+        assert r.status_code == 204
+        assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "POST", "OPTIONS"}
+
+
+@FULL_RUN
 @pytest.mark.parametrize("who", ["customer", "admin"])
 def test_the_api_answers_as_its_openapi_document_says(isolated_stack, objects, who, tmp_path, capsys):
     reports = tmp_path / "reports"
