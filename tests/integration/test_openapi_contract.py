@@ -51,6 +51,7 @@ def objects(isolated_stack) -> dict[str, str]:
         admin = _token(api, "admin@insure.test", DEMO_PASSWORD)
         customer = register(api)
         policy = buy_policy(api, customer, start=False)
+        assert policy["status"] == "in_force", policy
         moved = api.post("/admin/clock", json={"days": 1}, headers={"Authorization": f"Bearer {admin}"})
         assert moved.status_code == 200, moved.text  # into the period of cover, which starts the next day
         payment = api.get(f"/policies/{policy['number']}/payments", headers=auth(customer)).json()[0]
