@@ -173,6 +173,8 @@ def _problem_response(status: int) -> dict[str, Any]:
     }
     if status == 401:
         response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string", "const": "Bearer"}}}
+    if status == 429:
+        response["headers"] = {"Retry-After": {"schema": {"type": "string", "pattern": "^[0-9]+$"}}}
     return response
 
 

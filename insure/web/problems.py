@@ -95,8 +95,10 @@ def http_handler(request: Request, exc: HTTPException) -> Response:
     else:
         response = _error_page(request, status, gettext(title))
     # the exception's own headers belong to the answer: 405's Allow (RFC 9110 §15.5.6), 429's RateLimit-*
-    for name, value in (exc.headers or {}).items():
-        response.headers[name] = value
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    response.headers.update(headers)
+    if status == 429 and "ratelimit-reset" in headers:  # seconds left in the window, in the header clients know
+        response.headers["retry-after"] = str(headers["ratelimit-reset"])
     return response
 
 
