@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_201_CREATED
 
 from claims import services
+from claims.model import ClaimStatus
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.policies.tables import Policy
@@ -43,7 +44,7 @@ class EventOut(msgspec.Struct):
 class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
-    status: str
+    status: ClaimStatus
     coverage_code: str
     loss_date: str
     reported_on: str

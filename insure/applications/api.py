@@ -7,6 +7,7 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.applications import services
+from insure.applications.model import ApplicationStatus
 from insure.i18n import get_locale
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
@@ -48,7 +49,7 @@ class FiredOut(msgspec.Struct):
 
 class ApplicationOut(msgspec.Struct):
     number: str
-    status: str
+    status: ApplicationStatus
     quote_id: str
     product_code: str
     relation: str

@@ -16,13 +16,14 @@ from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services as payments
 from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
+from insure.policies.model import PolicyStatus
 from insure.web.guards import signed_in
 from products import services as product_services
 
 
 class PolicyOut(msgspec.Struct):
     number: str
-    status: str
+    status: PolicyStatus
     product_code: str
     product_version: str
     insurer_code: str
