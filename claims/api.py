@@ -91,7 +91,7 @@ class ClaimsController(Controller):
 
     @post(
         "/",
-        responses=problems(404),
+        responses=problems(404, 409),
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
         description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "

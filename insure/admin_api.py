@@ -63,19 +63,14 @@ class AdminController(Controller):
     guards = [role("admin")]
     security = BEARER_SECURITY
 
-    @get(
-        "/clock",
-        responses=problems(403),
-        summary="The business clock",
-        description="Today's business date as every process sees it.",
-    )
+    @get("/clock", summary="The business clock", description="Today's business date as every process sees it.")
     async def get_clock(self) -> ClockOut:
         await clock_store.refresh(force=True)
         return clock_out()
 
     @post(
         "/clock",
-        responses=problems(403, 409),
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Move the demo clock forward",
         description="Demo and test installations only (DEMO_CLOCK=1, the default outside production): moves the "
@@ -88,7 +83,6 @@ class AdminController(Controller):
 
     @get(
         "/documents/failed",
-        responses=problems(403),
         summary="Documents the workers gave up rendering",
         description="After five failed attempts a document (e.g. a policy schedule) is marked failed and no longer "
         "retried; its error says why.",
@@ -98,7 +92,7 @@ class AdminController(Controller):
 
     @post(
         "/documents/{doc_key:str}/retry",
-        responses=problems(403, 409),
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Render a failed document again",
         description="Resets the attempts and queues the rendering (once the cause — a font, wkhtmltopdf — is fixed). "

@@ -20,9 +20,10 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.routes import HTTPRoute
 
 if TYPE_CHECKING:
-    from litestar import Request
+    from litestar import Litestar, Request
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.openapi.spec import Schema
     from litestar.typing import FieldDefinition
@@ -178,10 +179,22 @@ def _problem_response(status: int) -> dict[str, Any]:
     return response
 
 
-def _shape_statuses(op: dict[str, Any]) -> set[int]:
+def role_guarded(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every operation behind a role guard (``insure.web.guards.role``): they answer 403."""
+    found = set()
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                guards = [getattr(guard, "func", guard) for guard in handler.resolve_guards()]  # unwrap AsyncCallable
+                if any(getattr(guard, "roles", None) for guard in guards):
+                    found |= {(method.lower(), route.path_format) for method in handler.http_methods}
+    return found
+
+
+def _shape_statuses(op: dict[str, Any], guarded: bool) -> set[int]:
     """The error statuses any operation of this shape can answer with."""
     params = op.get("parameters") or []
-    statuses = set()
+    statuses = {403} if guarded else set()
     if params or "requestBody" in op:
         statuses.add(400)  # a parameter or the body that cannot be read
     if "requestBody" in op:
@@ -206,22 +219,23 @@ def _fix_content(response: dict[str, Any]) -> None:
             body["schema"] = {"type": "string", "contentMediaType": "application/pdf"}
 
 
-def complete_document(doc: dict[str, Any]) -> dict[str, Any]:
+def complete_document(doc: dict[str, Any], guarded: set[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Make the generated OpenAPI document say what the server really answers (in place, idempotent).
 
     Every error is a problem details document (`application/problem+json`), never Litestar's default
     `{status_code, detail, extra}`; each operation lists the errors its shape implies (400 for parameters and
-    bodies, 401 with a bearer token, 404 with an object in the path, 413/422 with a body) besides the ones its
-    handler names with ``problems()``. Response headers and file bodies get their true types.
+    bodies, 401 with a bearer token, 403 behind a role guard (``guarded``: see ``role_guarded``), 404 with an
+    object in the path, 413/422 with a body) besides the ones its handler names with ``problems()``. Response
+    headers and file bodies get their true types.
     """
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     schemas.update(Problem=_PROBLEM_SCHEMA, ProblemFieldError=_FIELD_ERROR_SCHEMA)
-    for item in doc.get("paths", {}).values():
+    for path, item in doc.get("paths", {}).items():
         for method, op in item.items():
             if method not in _METHODS or not isinstance(op, dict):
                 continue
             responses = op.setdefault("responses", {})
-            for status in _shape_statuses(op):
+            for status in _shape_statuses(op, (method, path) in (guarded or set())):
                 responses.setdefault(str(status), {})
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:
@@ -247,7 +261,7 @@ class _CompletedDocument:
     """A render plugin mixin: render the completed document (the docs page and the JSON alike)."""
 
     def render(self, request: Request, openapi_schema: dict[str, Any]) -> bytes:
-        return super().render(request, complete_document(openapi_schema))  # type: ignore[misc]
+        return super().render(request, complete_document(openapi_schema, role_guarded(request.app)))  # type: ignore[misc]
 
 
 class _JsonPlugin(_CompletedDocument, JsonRenderPlugin):

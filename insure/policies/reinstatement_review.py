@@ -60,14 +60,14 @@ class ReinstatementReviewController(Controller):
     guards = STAFF
     security = BEARER_SECURITY
 
-    @get("/", responses=problems(403), summary="Referred reinstatements waiting for an underwriter")
+    @get("/", summary="Referred reinstatements waiting for an underwriter")
     async def queue(self) -> list[ReviewOut]:
         return [
             review_out(row, {"number": row["policy_number"], "sum_insured_fen": row["sum_insured_fen"]})
             for row in await reinstatement.referred_queue()  # the queue's rows carry the policy's facts
         ]
 
-    @get("/{number:str}", responses=problems(403), summary="One reinstatement request with its health declaration")
+    @get("/{number:str}", summary="One reinstatement request with its health declaration")
     async def get_one(self, number: str) -> ReviewOut:
         return review_out(*await reinstatement.for_review(number))
 
