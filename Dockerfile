@@ -18,20 +18,20 @@ RUN groupadd --system --gid 10001 insure \
         --shell /usr/sbin/nologin insure
 
 WORKDIR /app
-# Dependencies first, from pyproject.toml alone, so that a code change does not reinstall them.
-COPY pyproject.toml /app/
-RUN python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, from the lock file alone, so that a code change does not reinstall them. Every package
+# is pinned with its hashes (scripts/update_lock.sh writes requirements.lock from pyproject.toml): the same
+# versions in every build, and pip refuses a file whose hash differs.
+COPY requirements.lock /app/
+RUN pip install --require-hashes -r requirements.lock
 
 COPY . /app
-# `pip install .` adds the package and the `insure` console script. PYTHONPATH (set below) makes the
-# source tree in /app win over the installed copy, so the repository-root files that the wheel does not
-# contain (piccolo_conf.py, templates/) are found and settings.PROJECT_ROOT is /app, as in development.
-RUN pip install . \
+# `pip install --no-deps .` adds the package and the `insure` console script (the dependencies are the lock's,
+# installed above). PYTHONPATH (set below) makes the source tree in /app win over the installed copy, so the
+# repository-root files that the wheel does not contain (piccolo_conf.py, templates/) are found and
+# settings.PROJECT_ROOT is /app, as in development.
+RUN pip install --no-deps . \
     && python -m compileall -q /app \
-    && mkdir -p /app/var/documents \
+    && mkdir -p /app/var/documents /app/var/mail \
     && chown -R insure:insure /app/var
 
 ENV PYTHONPATH=/app \

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from claims import services
@@ -12,15 +15,16 @@ from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
+from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
 from insure.web.guards import signed_in
 
 
-class ClaimRequest(msgspec.Struct):
-    policy_number: str
-    coverage_code: str
-    loss_date: str
-    description: str
-    amount: str
+class ClaimRequest(RequestBody):
+    policy_number: PublicId
+    coverage_code: Code
+    loss_date: DateText
+    description: FreeText
+    amount: Amount
 
 
 class RuleOut(msgspec.Struct):
@@ -98,11 +102,20 @@ class ClaimsController(Controller):
         "Answers `submitted` at once; a worker then computes the benefit (deductible, co-insurance, limit), "
         "checks the policy was in force on the loss date and "
         "the amount is within the sum insured and the straight-through limit, and either pays it (`paid`) or refers "
-        "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}.",
+        "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}. "
+        "Send an `Idempotency-Key` header (8 to 80 characters: letters, digits, `_-:.`) so that a retry cannot file "
+        "twice: the same key with the same request answers with the first claim and files nothing; the same key "
+        "with a different request is rejected (409 `idempotency_key_reused`).",
     )
-    async def file_claim(self, request: Request, data: ClaimRequest) -> ClaimOut:
+    async def file_claim(
+        self,
+        request: Request,
+        data: ClaimRequest,
+        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
+    ) -> ClaimOut:
         fields = msgspec.structs.asdict(data)
-        claim = await services.file_claim(request.scope["user"], data.policy_number, fields)  # type: ignore[arg-type]
+        user = request.scope["user"]
+        claim = await services.file_claim(user, data.policy_number, fields, idempotency_key or "")  # type: ignore[arg-type]
         return await claim_out(claim)
 
     @get("/", summary="The customer's claims")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -10,7 +11,7 @@ from litestar.response import Redirect, Template
 from claims import services
 from claims.api import rules_of
 from insure import clock
-from insure.errors import ValidationFailed
+from insure.errors import Conflict, ValidationFailed
 from insure.payments import services as payments
 from insure.policies import services as policies
 from insure.policies.tables import Policy
@@ -48,16 +49,23 @@ class ClaimPages(Controller):
     @get("/policies/{number:str}/claims/new")
     async def new_claim(self, request: Request, number: str) -> Template:
         ctx = await _form_context(request.scope["user"], number)  # type: ignore[arg-type]
-        return page("claims/new.html", form={"loss_date": clock.today().isoformat()}, **ctx)
+        # a one-time token, the claim's idempotency key: a second submit of this form shows the first claim
+        form = {"loss_date": clock.today().isoformat(), "request_token": secrets.token_urlsafe(16)}
+        return page("claims/new.html", form=form, **ctx)
 
     @post("/policies/{number:str}/claims")
     async def file_claim(self, request: Request, number: str, data: Form) -> Template | Redirect:
         user = request.scope["user"]
         fields = {k: str(v) for k, v in data.items()}
+        token = fields.get("request_token", "")
         try:
-            claim = await services.file_claim(user, number, fields)  # type: ignore[arg-type]
+            claim = await services.file_claim(user, number, fields, token)  # type: ignore[arg-type]
         except ValidationFailed as exc:
             return form_again("claims/new.html", fields, exc, **await _form_context(user, number))  # type: ignore[arg-type]
+        except Conflict:  # the form was sent again, changed, after it filed a claim: that claim is the answer
+            claim = await services.claim_for_key(user, token)  # type: ignore[arg-type]
+            if claim is None:
+                raise
         return Redirect(f"/claims/{claim['number']}")
 
     @get("/claims/{number:str}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, timedelta
 
@@ -11,16 +12,17 @@ from claims.rules import ClaimFacts, assess
 from claims.tables import Claim, ClaimEvent
 from insure import clock, outbox
 from insure.auth.tables import User
-from insure.auth.validation import has_control_characters
 from insure.db import for_update, transaction
-from insure.errors import N_, FieldError, NotFound, ValidationFailed
+from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
+from insure.payments.services import check_key
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy
 from insure.state import transition
+from insure.text_input import TextRefused, clean
 from products import services as products
 
 # Insurance Law art. 26: the right to claim on personal insurance (other than life) lapses after 2 years.
@@ -50,8 +52,11 @@ def _parse_claim(
         errors.append(
             FieldError("loss_date", "claim_time_barred", N_("Claims must be made within two years of the loss."))
         )
-    description = " ".join(str(data.get("description", "")).split())
-    if not 10 <= len(description) <= 2000 or has_control_characters(description):
+    try:  # the one text rule: no control or bidi characters, at most the free-text length
+        description = clean(data.get("description"), "free_text")
+    except TextRefused:
+        description = ""
+    if not 10 <= len(description) <= 2000:
         errors.append(
             FieldError("description", "description_invalid", N_("Describe what happened in 10 to 2,000 characters."))
         )
@@ -63,9 +68,43 @@ def _parse_claim(
     return loss, description, amount, errors
 
 
-async def file_claim(claimant: dict, policy_number: str, data: dict[str, str]) -> dict:
-    """Record a claim and queue its assessment in the same transaction."""
+CLAIM_FIELDS = ("coverage_code", "loss_date", "description", "amount")
+
+
+def _fingerprint(policy_number: str, data: dict[str, str]) -> str:
+    request = [policy_number, *(" ".join(str(data.get(k, "")).split()) for k in CLAIM_FIELDS)]
+    return hashlib.sha256(json.dumps(request, ensure_ascii=False).encode()).hexdigest()
+
+
+async def _replay(request_key: str, fingerprint: str) -> dict | None:
+    """The claim filed with this key, if the request is the same; 409 if the key came with another request."""
+    if not request_key:
+        return None
+    previous = await Claim.select().where(Claim.request_key == request_key).first()
+    if previous and previous["request_hash"] != fingerprint:
+        raise Conflict(
+            N_("This Idempotency-Key was already used for a different request."), code="idempotency_key_reused"
+        )
+    return previous
+
+
+async def claim_for_key(claimant: dict, key: str) -> dict | None:
+    """The claimant's claim filed with this Idempotency-Key (the claim form's one-time token), if any."""
+    if not key:
+        return None
+    return await Claim.select().where(Claim.request_key == f"{claimant['id']}:{key}").first()
+
+
+async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], key: str = "") -> dict:
+    """Record a claim and queue its assessment in the same transaction. With an Idempotency-Key (the API header,
+    the claim form's one-time token), a retry of the same request returns the first claim and files nothing."""
+    if key:
+        check_key(key)
+    request_key = f"{claimant['id']}:{key}" if key else ""
+    fingerprint = _fingerprint(policy_number, data) if key else ""
     policy = await policies.get_for(claimant, policy_number)
+    if previous := await _replay(request_key, fingerprint):
+        return previous
     today = clock.today()
     prod = products.product(policy["product_code"], on=policy["effective_date"] or today)
     loss, description, amount, errors = _parse_claim(data, today, tuple(c.code for c in prod.coverages))
@@ -76,6 +115,10 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str]) -
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
+        # a retry sent while the first was being filed waits for the policy's lock, then finds the first claim
+        await for_update(Policy.select(Policy.id).where(Policy.id == policy["id"])).first()
+        if previous := await _replay(request_key, fingerprint):
+            return previous
         rows = await Claim.insert(
             Claim(
                 number=new_number("C"),
@@ -89,6 +132,8 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str]) -
                 status=ClaimStatus.SUBMITTED,
                 created_at=clock.now(),
                 updated_at=clock.now(),
+                request_key=request_key,
+                request_hash=fingerprint,
             )
         ).returning(*Claim.all_columns())
         claim = rows[0]

@@ -28,6 +28,10 @@ class Claim(Table):
     created_at = timestamp_now()
     updated_at = timestamp_now()
     paid_at = Timestamptz(null=True, default=None)
+    # "<claimant id>:<Idempotency-Key>" and the request's fingerprint: a retry of the same request (a double click,
+    # a lost answer) gets the first claim back, the same key with another request a 409
+    request_key = Varchar(length=100, default="", index=True)
+    request_hash = Varchar(length=64, default="")
 
 
 class ClaimEvent(Table):

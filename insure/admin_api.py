@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 from insure import clock, clock_store, document_store
 from insure.errors import N_, Conflict, ValidationFailed
 from insure.openapi import BEARER_SECURITY, problems
+from insure.text_input import RequestBody, bounded_int
 from insure.web.guards import role
 
 
@@ -35,8 +36,11 @@ def document_out(d: dict) -> FailedDocumentOut:
     return FailedDocumentOut(*(d[f] for f in fields), created_at=d["created_at"].isoformat())
 
 
-class TravelRequest(msgspec.Struct):
-    days: int
+ClockDays = bounded_int(1, 3650)
+
+
+class TravelRequest(RequestBody):
+    days: ClockDays
 
 
 def clock_out() -> ClockOut:

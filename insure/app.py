@@ -35,6 +35,7 @@ from insure.templating import environment
 from insure.web.allow import allow_middleware
 from insure.web.context import context_middleware
 from insure.web.headers import security_headers_middleware
+from insure.web.input_limits import check_request_body
 from insure.web.problems import EXCEPTION_HANDLERS
 from insure.web.sessions import SafeSessionConfig
 from products import services as products
@@ -81,7 +82,7 @@ async def _relay_after_write(request: Request) -> None:
 
 async def _startup() -> None:
     products.catalog()  # a broken catalog file stops start-up here, naming the file and field
-    await db.start_pool()
+    await db.start_pool_patiently()  # a database restarting or briefly full is waited for, then a clear error
 
 
 def create_app() -> Litestar:
@@ -145,8 +146,9 @@ def create_app() -> Litestar:
         openapi_config=openapi_config(),
         plugins=[StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=check_request_body,  # JSON depth and form text rules, before any body is decoded
         after_response=_relay_after_write,
         on_startup=[_startup],
         on_shutdown=[db.close_pool],
-        request_max_body_size=1024 * 1024,
+        request_max_body_size=1024 * 1024,  # larger bodies: 413
     )

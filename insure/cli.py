@@ -108,7 +108,24 @@ def web(host: str, port: int, workers: int) -> None:
     """Serve the web pages and the API with uvicorn."""
     import uvicorn
 
-    uvicorn.run("insure.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "insure.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        **forwarded_headers(get_settings().trusted_proxies),
+    )
+
+
+def forwarded_headers(trusted_proxies: tuple[str, ...]) -> dict[str, Any]:
+    """uvicorn's options for X-Forwarded-For/-Proto: honoured only from the proxies in TRUSTED_PROXIES.
+    uvicorn's own default trusts 127.0.0.1, which let any local client (or a proxy that passes the header
+    on) claim any address and so dodge the per-address log-in budget."""
+    if not trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
 
 
 @main.command()
@@ -165,6 +182,17 @@ def run(host: str, port: int) -> None:
     _preflight()
     _run(_migrate(), "migrate")
     logins = _run(run_seed())
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    # Both signals set explicitly, whatever the inherited disposition: a background job of a non-interactive
+    # shell starts with SIGINT ignored, and Ctrl-C or `kill -INT` must still stop web, worker and beat.
+    # Installed before the children start, so they begin with the default SIGINT action, not an ignored one.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     me = [sys.executable, "-m", "insure"]
     procs = {
         "web": subprocess.Popen([*me, "web", "--host", host, "--port", str(port)]),
@@ -176,22 +204,12 @@ def run(host: str, port: int) -> None:
     for login in logins:
         click.echo(f"  {login.role:<12} {login.email}")
     click.echo("Press Ctrl-C to stop.\n")
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while not stopping:
-            for name, proc in procs.items():
-                if proc.poll() is not None:
-                    click.secho(f"{name} exited with code {proc.returncode}; stopping", fg="red")
-                    stopping = True
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                click.secho(f"{name} exited with code {proc.returncode}; stopping", fg="red")
+                stopping = True
+        time.sleep(0.5)
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)

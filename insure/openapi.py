@@ -18,7 +18,7 @@ import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.routes import HTTPRoute
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.openapi.spec import Schema
     from litestar.typing import FieldDefinition
+
+from insure.web.headers import NoncedSwaggerRenderPlugin
 
 __all__ = (
     "BEARER_SCHEME",
@@ -268,7 +270,7 @@ class _JsonPlugin(_CompletedDocument, JsonRenderPlugin):
     pass
 
 
-class _SwaggerPlugin(_CompletedDocument, SwaggerRenderPlugin):
+class _SwaggerPlugin(_CompletedDocument, NoncedSwaggerRenderPlugin):
     pass
 
 
@@ -280,7 +282,7 @@ def openapi_config() -> OpenAPIConfig:
         description=_DESCRIPTION,
         path=SCHEMA_PATH,
         render_plugins=[
-            _SwaggerPlugin(
+            _SwaggerPlugin(  # its inline start-up script runs under the CSP by a nonce
                 path="/swagger",
                 js_url=_asset("swagger-ui-bundle.js"),
                 css_url=_asset("swagger-ui.css"),

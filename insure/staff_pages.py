@@ -9,6 +9,7 @@ from insure import clock, clock_store
 from insure.admin_api import move_clock
 from insure.auth.tables import User
 from insure.ledger import services as ledger
+from insure.text_input import parse_int
 from insure.web.guards import role
 from insure.web.pages import Form, page
 
@@ -19,8 +20,8 @@ class StaffPages(Controller):
     @post("/staff/clock", guards=[role("admin")])
     async def move_clock(self, request: Request, data: Form) -> Redirect:
         """Demo: move every process's business date forward (the admin's clock form)."""
-        days = str(data.get("days", ""))
-        await move_clock(request.scope["user"], int(days) if days.isascii() and days.isdigit() else None)  # type: ignore[arg-type]
+        days = parse_int(data.get("days"), ge=1, le=3650)
+        await move_clock(request.scope["user"], days)  # type: ignore[arg-type]
         return Redirect("/staff")
 
     @get("/staff", guards=[role("agent", "adjuster", "underwriter", "admin")])

@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from insure import clock, i18n
+from insure import clock, i18n, text_input
 from insure.labels import label
 from insure.money import format_amount, from_fen
 from insure.settings import PROJECT_ROOT
@@ -61,6 +61,7 @@ def environment() -> Environment:
         fen=fen, amount=amount, fen_cny=fen_cny, amount_cny=amount_cny, localdate=localdate, localday=localday
     )
     env.globals.update(label=label, get_locale=i18n.get_locale, LOCALES=i18n.LOCALES, LOCALE_NAMES=i18n.LOCALE_NAMES)
+    env.globals["MAXLENGTH"] = text_input.FORM_MAXLENGTH  # the form inputs' maxlength, from the one table
     return env
 
 

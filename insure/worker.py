@@ -12,12 +12,15 @@ import asyncio
 import logging
 import os
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from celery import Celery
 from kombu import Exchange, Queue
 
 from insure.settings import get_settings
+
+if TYPE_CHECKING:
+    from insure.db import PoolStarter
 
 T = TypeVar("T")
 
@@ -88,6 +91,7 @@ celery_app = make_celery()
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
+_pool: PoolStarter | None = None
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -96,14 +100,17 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     Afterwards the outbox rows that step wrote are published at once, so the next step of a workflow starts
     without waiting for the beat relay (which stays the safety net if this publish fails).
     """
-    global _loop, _loop_pid
+    global _loop, _loop_pid, _pool
     if _loop is None or _loop_pid != os.getpid():
-        from insure.db import start_pool
+        from insure.db import PoolStarter
 
         _loop = asyncio.new_event_loop()
         asyncio.set_event_loop(_loop)
         _loop_pid = os.getpid()
-        _loop.run_until_complete(start_pool())
+        _pool = PoolStarter()
+    assert _pool is not None
+    # opened on the first task, and after a failure tried again on a later one (with back-off, logged)
+    _loop.run_until_complete(_pool.ensure())
     from insure.clock_store import refresh
 
     _loop.run_until_complete(refresh(force=True))  # every step sees the same "today" as the web

@@ -220,7 +220,7 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
 
 
 def _years(term: str) -> int | None:
-    return int(term) if term.isdigit() else None
+    return int(term) if term.isascii() and term.isdigit() else None
 
 
 def _read_terms(

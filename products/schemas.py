@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 import msgspec
 
 from insure.labels import label
 from insure.money import from_fen
+from insure.text_input import Amount, Code, DateText, RequestBody, bounded_int
 from products.catalog import Product
 from products.illustration import Illustration
 from products.rating import PremiumBreakdown
@@ -184,29 +186,33 @@ def product_out(p: Product) -> ProductOut:
     )
 
 
-class RiskFields(msgspec.Struct, kw_only=True):
+OccupationClass = bounded_int(1, 6)  # the catalog's occupation classes (catalog_underwriting.OCCUPATION_CLASSES)
+TripDays = bounded_int(1, 3650)  # the product's own maximum is checked when pricing
+
+
+class RiskFields(RequestBody, kw_only=True):
     """What the premium depends on; a product uses the fields it needs (see POST /api/v1/quotes)."""
 
-    birth_date: str = ""
-    sum_insured: str = ""
-    sex: str | None = None
+    birth_date: DateText = ""
+    sum_insured: Amount = ""
+    sex: Literal["male", "female"] | None = None
     smoker: bool = False
-    occupation_class: int = 1
-    policy_term: str | None = None
-    premium_term: str | None = None
-    frequency: str = "annual"
+    occupation_class: OccupationClass = 1
+    policy_term: Code | None = None
+    premium_term: Code | None = None
+    frequency: Code = "annual"
     social_insurance: bool = True
-    destination_zone: str | None = None
-    trip_days: int | None = None
+    destination_zone: Code | None = None
+    trip_days: TripDays | None = None
 
 
 class QuoteRequest(RiskFields, kw_only=True):
-    product_code: str
-    channel: str = "direct"
+    product_code: Code
+    channel: Code = "direct"
 
 
 class CompareRequest(RiskFields, kw_only=True):
-    product_type: str
+    product_type: Code
 
 
 class BreakdownLine(msgspec.Struct):

@@ -14,8 +14,17 @@ from insure import clock
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
 from insure.tables_base import json_value
+from insure.text_input import parse_int, take
 from products import life_pricing
-from products.catalog import Catalog, Product, ProductNotEffective, UnknownProduct, load_catalog
+from products.catalog import (
+    OCCUPATION_CLASSES,
+    ZONES,
+    Catalog,
+    Product,
+    ProductNotEffective,
+    UnknownProduct,
+    load_catalog,
+)
 from products.illustration import Illustration, illustrate
 from products.rating import FREQUENCIES, PremiumBreakdown, RatingError, Risk, quote
 from products.tables import Quote
@@ -38,6 +47,7 @@ RATING_MESSAGES = {
     "premium_term_too_long": N_("Premiums cannot be paid for longer than the cover lasts."),
     "expiry_age_exceeded": N_("The cover would end after the maximum age of %(max)s."),
     "frequency_not_offered": N_("This payment frequency is not offered; choose one of: %(offered)s."),
+    "sex_invalid": N_("Choose the insured's sex: male or female."),
     "zone_invalid": N_("Choose the destination: Asia, Europe or worldwide."),
     "trip_days_invalid": N_("Enter the trip length in days."),
     "trip_too_long": N_("Trips longer than %(max)s days are not covered."),
@@ -96,37 +106,59 @@ def parse_risk(prod: Product | None, data: dict, errors: list[FieldError]) -> Ri
     """Turn request fields (JSON or form strings) into a Risk, defaulting terms to the product's first offer."""
     birth: date | None = None
     try:
-        birth = date.fromisoformat(str(data.get("birth_date", "")).strip())
+        birth = date.fromisoformat(take(data, "birth_date", "date", errors))
     except ValueError:
         errors.append(FieldError("birth_date", "birth_date_invalid", N_("Enter a birth date as YYYY-MM-DD.")))
     amount: Decimal | None = None
     try:
-        amount = parse_amount(str(data.get("sum_insured", "")))
+        amount = parse_amount(take(data, "sum_insured", "amount", errors))
     except MoneyError:
         errors.append(FieldError("sum_insured", "sum_insured_invalid", N_("Enter the sum insured in CNY.")))
-    occupation = str(data.get("occupation_class") or "1").strip()
-    if not (occupation.isascii() and occupation.isdigit() and 1 <= int(occupation) <= 6):
+    # absent means class 1 (office work); anything given must be one of the catalog's classes — 0 is not 1
+    raw_class = data.get("occupation_class")
+    occupation = (
+        1
+        if raw_class is None or raw_class == ""
+        else parse_int(raw_class, ge=min(OCCUPATION_CLASSES), le=max(OCCUPATION_CLASSES))
+    )
+    if occupation is None:
         errors.append(FieldError("occupation_class", "occupation_unknown", RATING_MESSAGES["occupation_unknown"]))
-    days_text = str(data.get("trip_days") or "").strip()
-    if days_text and not (days_text.isascii() and days_text.isdigit()):
+    raw_days = data.get("trip_days")
+    trip_days = None if raw_days is None or raw_days == "" else parse_int(raw_days, ge=1, le=3650)
+    if raw_days not in (None, "") and trip_days is None:
         errors.append(FieldError("trip_days", "trip_days_invalid", RATING_MESSAGES["trip_days_invalid"]))
-    frequency = str(data.get("frequency") or "annual")
+    sex = take(data, "sex", "code", errors) or None
+    if sex not in (None, "male", "female"):
+        errors.append(FieldError("sex", "sex_invalid", RATING_MESSAGES["sex_invalid"]))
+    frequency = take(data, "frequency", "code", errors) or "annual"
     if frequency not in FREQUENCIES:
         errors.append(FieldError("frequency", "frequency_invalid", N_("Choose how often to pay.")))
-    if errors or prod is None or birth is None or amount is None:
+    policy_term = take(data, "policy_term", "code", errors)
+    premium_term = take(data, "premium_term", "code", errors)
+    zone = take(data, "destination_zone", "code", errors)
+    if zone and zone not in ZONES:
+        errors.append(FieldError("destination_zone", "zone_invalid", RATING_MESSAGES["zone_invalid"]))
+    for key, given, offered in (
+        ("policy_term", policy_term, prod.policy_terms if prod else ()),
+        ("premium_term", premium_term, prod.premium_terms if prod else ()),
+    ):  # only what the product offers is stored with the quote
+        if given and prod and given not in offered:
+            message = RATING_MESSAGES[f"{key}_not_offered"]
+            errors.append(FieldError(key, f"{key}_not_offered", message, {"offered": ", ".join(offered)}))
+    if errors or prod is None or birth is None or amount is None or occupation is None:
         return None
     return Risk(
         birth_date=birth,
         sum_insured=amount,
-        sex=(str(data.get("sex")) if data.get("sex") else None),
+        sex=sex,
         smoker=_flag(data.get("smoker"), False),
-        occupation_class=int(occupation),
-        policy_term=str(data.get("policy_term") or prod.policy_terms[0]),
-        premium_term=str(data.get("premium_term") or prod.premium_terms[0]),
+        occupation_class=occupation,
+        policy_term=policy_term or prod.policy_terms[0],
+        premium_term=premium_term or prod.premium_terms[0],
         frequency=frequency,
         social_insurance=_flag(data.get("social_insurance"), True),
-        destination_zone=(str(data.get("destination_zone")) if data.get("destination_zone") else None),
-        trip_days=int(days_text) if days_text else None,
+        destination_zone=zone or None,
+        trip_days=trip_days,
     )
 
 
@@ -158,10 +190,10 @@ def price(data: dict, renewal_from: date | None = None) -> Priced:
     errors: list[FieldError] = []
     prod: Product | None = None
     try:
-        prod = catalog().get(str(data.get("product_code", "")), clock.today())
+        prod = catalog().get(take(data, "product_code", "code", errors), clock.today())
     except (UnknownProduct, ProductNotEffective) as exc:
         errors.append(FieldError("product_code", exc.code, N_("No such product is on sale today.")))
-    channel = str(data.get("channel") or "direct")
+    channel = take(data, "channel", "code", errors) or "direct"
     if channel not in CHANNELS or (prod and channel not in prod.channels):
         errors.append(FieldError("channel", "channel_invalid", N_("This product is not sold through this channel.")))
     risk = parse_risk(prod, data, errors)

@@ -129,7 +129,9 @@ def price(product: Product, risk: Risk, on: date) -> PremiumBreakdown:
         age=age,
         rated_age=age,
         policy_term_years=policy_years,
-        premium_term_years=int(risk.premium_term) if (risk.premium_term or "").isdigit() else 1,
+        premium_term_years=int(risk.premium_term)
+        if (risk.premium_term or "").isascii() and (risk.premium_term or "").isdigit()
+        else 1,
         frequency=risk.frequency,
         payments_per_year=m,
         net_annual_premium=gross,  # tariffs are office premiums: no separate net premium is published

@@ -27,8 +27,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt or dpkg (unattended-upgrades, a second bootstrap) may hold the locks: wait for them, up to
+    # APT_LOCK_TIMEOUT seconds, instead of failing at once. apt-get waits for the dpkg lock itself
+    # (DPkg::Lock::Timeout); the package lists' lock it does not, so `update` is retried until it is free.
+    lock_timeout="${APT_LOCK_TIMEOUT:-600}"
+    apt_opts=(-o "DPkg::Lock::Timeout=$lock_timeout")
+    waited=0
+    until apt-get "${apt_opts[@]}" update -qq; do
+      if [ "$waited" -ge "$lock_timeout" ]; then
+        echo "apt-get update still failing after ${waited}s (another apt running, or no network?)" >&2
+        exit 1
+      fi
+      echo "apt-get update failed, probably another apt holds the lock; retrying in 5s (${waited}s waited)" >&2
+      sleep 5
+      waited=$((waited + 5))
+    done
+    if command -v fuser >/dev/null && fuser /var/lib/dpkg/lock-frontend >/dev/null 2>&1; then
+      echo "waiting for another apt/dpkg to finish (up to ${lock_timeout}s) ..."
+    fi
+    apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "Insure needs these Debian packages: ${missing[*]}" >&2
     echo "Install them as root:  apt-get install -y ${missing[*]}" >&2

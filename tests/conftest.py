@@ -20,6 +20,9 @@ os.environ.pop("REDIS_URL", None)
 os.environ["INSURE_ENV"] = "test"
 os.environ["PAYMENT_WEBHOOK_SECRET"] = "test-webhook-secret"
 os.environ["LOGIN_RATE_LIMIT"] = "100000"  # the suite signs up hundreds of customers from one address
+# hostile-input and contract tests send many wrong passwords for the demo accounts; the per-account lock is
+# tested with its own limits in tests/integration/test_login_hardening.py
+os.environ["LOGIN_FAILURE_LIMIT"] = "100000"
 
 PG_ADMIN = os.environ.get("INSURE_TEST_POSTGRES")
 PG_DATABASE = f"insure_test_{secrets.token_hex(4)}" if PG_ADMIN else None

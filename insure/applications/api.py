@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -11,33 +13,50 @@ from insure.applications.model import ApplicationStatus
 from insure.i18n import get_locale
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
+from insure.text_input import Address, Code, Digits, IdNumber, Name, PublicId, Reason, RequestBody, Short, bounded_int
 from insure.web.guards import role, signed_in
 
-
-class InsuredIn(msgspec.Struct):
-    name: str
-    id_number: str
-
-
-class BeneficiaryIn(msgspec.Struct):
-    name: str
-    relation: str
-    share: str
+# a positive decimal of up to 3 whole digits and 2 decimals (a weight in kg, a share in percent)
+Decimal2 = Annotated[str, msgspec.Meta(max_length=6, pattern=r"^[0-9]{1,3}(\.[0-9]{1,2})?$")]
+HeightCm = bounded_int(0, 250)
 
 
-class ApplicationRequest(msgspec.Struct, kw_only=True):
-    quote_id: str
-    relation: str = "self"
+class InsuredIn(RequestBody):
+    name: Name
+    id_number: IdNumber
+
+
+class BeneficiaryIn(RequestBody):
+    name: Name
+    relation: Code
+    share: Decimal2  # percent, e.g. "33.33"
+
+
+# at most this many named beneficiaries, and health answers (the longest questionnaire has far fewer)
+MAX_BENEFICIARIES = 10
+MAX_ANSWERS = 50
+
+
+class ApplicationFields(RequestBody, kw_only=True):
+    """Everything an application says besides its quote (a renewal application's quote is the renewal offer)."""
+
+    relation: Code = "self"
     insured: InsuredIn | None = None
-    height_cm: int = 0
-    weight_kg: str = ""
-    answers: dict[str, bool] = msgspec.field(default_factory=dict)
-    beneficiaries: list[BeneficiaryIn] = msgspec.field(default_factory=list)
+    height_cm: HeightCm = 0
+    weight_kg: Decimal2 = ""  # kg, e.g. "66.5"
+    answers: Annotated[dict[Code, bool], msgspec.Meta(max_length=MAX_ANSWERS)] = msgspec.field(default_factory=dict)
+    beneficiaries: Annotated[list[BeneficiaryIn], msgspec.Meta(max_length=MAX_BENEFICIARIES)] = msgspec.field(
+        default_factory=list
+    )
     legal_heirs: bool = False
-    address: str = ""
-    bank_account: str = ""
+    address: Address = ""
+    bank_account: Digits = ""
     consent: bool = False
     insured_consent: bool = False  # required when the insured is an adult other than the policyholder
+
+
+class ApplicationRequest(ApplicationFields, kw_only=True):
+    quote_id: PublicId
 
 
 class FiredOut(msgspec.Struct):
@@ -65,12 +84,12 @@ class ApplicationOut(msgspec.Struct):
     policy_number: str | None
 
 
-class DecisionRequest(msgspec.Struct, kw_only=True):
-    outcome: str
-    reason: str
-    loading: str = ""
-    exclusion_zh: str = ""
-    exclusion_en: str = ""
+class DecisionRequest(RequestBody, kw_only=True):
+    outcome: Code
+    reason: Reason
+    loading: Short = ""
+    exclusion_zh: Reason = ""
+    exclusion_en: Reason = ""
 
 
 def application_out(app: dict, *, staff: bool = False) -> ApplicationOut:

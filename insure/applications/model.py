@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from insure.errors import N_, FieldError, Forbidden
 from insure.money import from_fen
+from insure.text_input import TextRefused, clean, parse_decimal, refusal
 from products import underwriting
 
 
@@ -130,13 +131,14 @@ def parse_beneficiaries(raw: object, legal_heirs: bool) -> tuple[tuple[Beneficia
     errors: list[FieldError] = []
     for i, item in enumerate(items):
         item = item if isinstance(item, dict) else {}
-        name = " ".join(str(item.get("name", "")).split())
-        relation = str(item.get("relation", ""))
         try:
-            share = Decimal(str(item.get("share", "")))
-        except InvalidOperation:
-            share = Decimal(-1)
-        if not 1 <= len(name) <= 100:
+            name = clean(item.get("name"), "name")
+        except TextRefused as exc:
+            errors.append(refusal(f"beneficiaries[{i}].name", exc))
+            name = "-"
+        relation = str(item.get("relation", ""))
+        share = parse_decimal(item.get("share"), ge=Decimal("0.01"), le=Decimal(100), places=2) or Decimal(-1)
+        if not name:
             errors.append(
                 FieldError(
                     f"beneficiaries[{i}].name", "beneficiary_name_invalid", N_("Enter the beneficiary's full name.")
@@ -150,7 +152,7 @@ def parse_beneficiaries(raw: object, legal_heirs: bool) -> tuple[tuple[Beneficia
                     N_("Choose the beneficiary's relation to the insured."),
                 )
             )
-        if not (share.is_finite() and 0 < share <= 100 and share == share.quantize(Decimal("0.01"))):
+        if share < 0:
             errors.append(
                 FieldError(
                     f"beneficiaries[{i}].share",
@@ -181,13 +183,18 @@ def answer_problems(question_codes: tuple[str, ...], answers: object) -> tuple[d
             clean[code] = value
     for code in given:
         if code not in question_codes:
-            errors.append(FieldError(f"answers.{code}", "answer_unknown", N_("This question is not on the form.")))
+            errors.append(
+                FieldError(f"answers.{str(code)[:40]}", "answer_unknown", N_("This question is not on the form."))
+            )
     return clean, errors
 
 
 def decision_reason(data: dict, errors: list[FieldError]) -> str:
     """An underwriter's reason, whitespace normalised; every decision needs one (it is audited)."""
-    reason = " ".join(str(data.get("reason", "")).split())
+    try:
+        reason = clean(data.get("reason"), "reason")
+    except TextRefused:
+        reason = ""
     if not 5 <= len(reason) <= 255:
         errors.append(FieldError("reason", "reason_missing", N_("Give the reason for the decision (it is audited).")))
     return reason

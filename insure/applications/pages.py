@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
 from insure.applications import services
-from insure.errors import DomainError, Forbidden, ValidationFailed
+from insure.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from insure.i18n import gettext
 from insure.web.guards import role, signed_in
 from insure.web.pages import Form, form_again, page
@@ -124,11 +124,11 @@ class ApplicationPages(Controller):
             await services.decide(request.scope["user"], number, fields)  # type: ignore[arg-type]
         except ValidationFailed as exc:
             return form_again("underwriting/detail.html", fields, exc, **await self._review_context(request, number))
-        except Forbidden as exc:
+        except (Forbidden, Conflict) as exc:  # e.g. above authority, or the insured's cover now at a limit
             ctx = await self._review_context(request, number)
             return page(
                 "underwriting/detail.html",
-                status_code=403,
+                status_code=exc.status,
                 form=fields,
                 problem=gettext(exc.message, **exc.params),
                 **ctx,

@@ -4,7 +4,7 @@ revised terms must be accepted, and an accepted application becomes a policy awa
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from insure import clock
 from insure.applications import checks
@@ -31,6 +31,7 @@ from insure.policies.model import new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
 from insure.tables_base import json_value
+from insure.text_input import parse_decimal, take
 from products import services as products
 from products import underwriting
 from products.rating import RatingError, entry_age
@@ -62,7 +63,7 @@ async def submit(holder: dict, data: dict) -> dict:
             N_("Applications are made from a customer account with a verified ID number."),
             code="customer_account_required",
         )
-    quote = await products.get_quote(str(data.get("quote_id", "")))
+    quote = await products.get_quote(take(data, "quote_id", "public_id", []))
     if quote["customer"] not in (None, holder["id"]):
         raise NotFound(N_("No such quote."), code="quote_not_found")
     if not products.quote_is_valid(quote):
@@ -76,11 +77,11 @@ async def submit(holder: dict, data: dict) -> dict:
     errors += answer_errors
     beneficiaries, beneficiary_errors = parse_beneficiaries(data.get("beneficiaries"), bool(data.get("legal_heirs")))
     errors += beneficiary_errors
-    address = checks.text(data, "address")
+    address = checks.text(data, "address", errors)
     if not 5 <= len(address) <= 255:
         errors.append(FieldError("address", "address_invalid", N_("Enter the policyholder's address.")))
-    account = re.sub(r"\s", "", str(data.get("bank_account") or ""))
-    if not re.fullmatch(r"\d{12,19}", account):
+    account = re.sub(r"\s", "", take(data, "bank_account", "digits", errors))
+    if not re.fullmatch(r"[0-9]{12,19}", account):
         errors.append(
             FieldError(
                 "bank_account",
@@ -136,41 +137,44 @@ async def submit(holder: dict, data: dict) -> dict:
         except RatingError as exc:
             errors += products.rating_failure(prod, exc).errors
             age = 0
-    if insured and not errors:
-        errors += await checks.minor_death_cover_problem(
-            insured["id_number"], age, prod.type, from_fen(quote["sum_insured_fen"])
-        )
     if errors or insured is None:
         raise ValidationFailed(errors)
 
-    held, recent = await checks.exposure(insured["id_number"], prod.type)
-    renewal_of = str(data.get("renewal_of") or "")
-    if renewal_of:  # the cover being renewed ends as the renewal starts: do not count it twice
-        held -= from_fen(renewed["sum_insured_fen"])
+    renewal_of = take(data, "renewal_of", "public_id", [])
     smoker = bool(risk.get("smoker"))
-    applicant = underwriting.Applicant(
-        age=age,
-        sex=insured["sex"],
-        height_cm=height,
-        weight_kg=weight,
-        occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
-        smoker=smoker,
-        answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
-        sum_insured=from_fen(quote["sum_insured_fen"]),
-        accumulated_sum_insured=held,
-        applications_last_30_days=recent,
-    )
-    decision = underwriting.decide(applicant, rules)
-    status = START[decision.outcome]
-    loading = decision.total_loading
-
-    def loaded(fen: int) -> int:
-        return to_fen(quantize(from_fen(fen) * (1 + loading)))
-
+    sum_insured_fen = quote["sum_insured_fen"]
     async with transaction():
+        # the limits on the insured's accumulated cover are counted and this application stored under the
+        # insured's lock: two applications in flight for one person cannot both pass a limit
+        await checks.lock_insured(insured["id_number"])
         if renewed:  # one renewal per policy: checked again under the lock of the policy renewed
             await for_update(Policy.select(Policy.id).where(Policy.id == renewed["id"])).first()
             await renewals.check_not_renewed(renewed["number"])
+        cap = await checks.minor_death_cover_problem(
+            insured["id_number"], age, prod.type, sum_insured_fen, renewal_of=renewal_of
+        )
+        if cap:
+            raise ValidationFailed(cap)
+        held, recent = await checks.exposure(insured["id_number"], prod.type, sum_insured_fen, renewal_of=renewal_of)
+        applicant = underwriting.Applicant(
+            age=age,
+            sex=insured["sex"],
+            height_cm=height,
+            weight_kg=weight,
+            occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
+            smoker=smoker,
+            answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
+            sum_insured=from_fen(sum_insured_fen),
+            accumulated_sum_insured=held,
+            applications_last_30_days=recent,
+        )
+        decision = underwriting.decide(applicant, rules)
+        status = START[decision.outcome]
+        loading = decision.total_loading
+
+        def loaded(fen: int) -> int:
+            return to_fen(quantize(from_fen(fen) * (1 + loading)))
+
         rows = await Application.insert(
             Application(
                 number=new_number("A"),
@@ -253,19 +257,26 @@ async def _move(app: dict, target: ApplicationStatus, actor: str, reason: str, *
 async def accept_terms(holder: dict, number: str) -> dict:
     """The customer accepts the revised terms (loading / exclusion): the policy is created, ready to pay."""
     async with transaction():
-        app = await _locked(number)
+        app = await _locked(number, insured=True)
         if app is None or app["customer"] != holder["id"]:
             raise NotFound(N_("No such application."), code="application_not_found")
         quote = await products.get_quote(app["quote_id"])
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+        if app["status"] == ApplicationStatus.OFFERED:
+            await checks.check_cover_limits(app, quote, reviewed=False)
         await _move(app, ApplicationStatus.ACCEPTED, f"user:{holder['id']}", "customer accepted the revised terms")
         app["status"] = ApplicationStatus.ACCEPTED
         app = await _create_policy(app, quote, f"user:{holder['id']}")
     return _loaded(app)
 
 
-async def _locked(number: str) -> dict | None:
+async def _locked(number: str, *, insured: bool = False) -> dict | None:
+    """The application, its row locked; with `insured`, the insured's lock first (always taken before rows)."""
+    if insured:
+        found = await Application.select(Application.insured_id_number).where(Application.number == number).first()
+        if found:
+            await checks.lock_insured(found["insured_id_number"])
     return await for_update(Application.select().where(Application.number == number)).first()
 
 
@@ -274,29 +285,25 @@ UNDERWRITER_DECISIONS = ("accept", "load", "exclude", "decline", "postpone")
 
 async def decide(underwriter: dict, number: str, data: dict) -> dict:
     """An underwriter decides a referred application within their authority; every decision is audited."""
-    outcome = str(data.get("outcome", ""))
     errors: list[FieldError] = []
+    outcome = take(data, "outcome", "code", errors)
     if outcome not in UNDERWRITER_DECISIONS:
         errors.append(FieldError("outcome", "outcome_invalid", N_("Choose a decision.")))
     loading = Decimal(0)
     if outcome == "load":
-        try:
-            loading = Decimal(str(data.get("loading", ""))) / 100
-        except InvalidOperation:
-            loading = Decimal(-1)
-        if not (loading.is_finite() and Decimal("0.05") <= loading <= Decimal("3")):
+        # percent with at most 2 decimals, so the stored fraction ("1.2345") fits its column
+        percent = parse_decimal(data.get("loading"), ge=Decimal(5), le=Decimal(300), places=2)
+        loading = percent / 100 if percent is not None else Decimal(0)
+        if percent is None:
             errors.append(FieldError("loading", "loading_invalid", N_("Enter an extra premium from 5 to 300 %.")))
-    exclusion = (
-        " ".join(str(data.get("exclusion_zh", "")).split()),
-        " ".join(str(data.get("exclusion_en", "")).split()),
-    )
+    exclusion = (take(data, "exclusion_zh", "reason", errors), take(data, "exclusion_en", "reason", errors))
     if outcome == "exclude" and not all(exclusion):
         errors.append(FieldError("exclusion_en", "exclusion_missing", N_("Word the exclusion in Chinese and English.")))
     reason = decision_reason(data, errors)
     if errors:
         raise ValidationFailed(errors)
     async with transaction():
-        app = await _locked(number)
+        app = await _locked(number, insured=True)
         if app is None:
             raise NotFound(N_("No such application."), code="application_not_found")
         if app["status"] != ApplicationStatus.REFERRED:
@@ -313,6 +320,8 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         quote = await products.get_quote(app["quote_id"])
         if not products.quote_is_valid(quote):
             raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
+        if target in (ApplicationStatus.ACCEPTED, ApplicationStatus.OFFERED):
+            await checks.check_cover_limits(app, quote, reviewed=True)
         values: dict[str, object] = {"decided_at": clock.now()}
         if outcome == "load":
             values["loading"] = str(loading)

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.auth import services
+from insure.auth.throttle import TooManyAttempts, login_throttle
+from insure.i18n import gettext
 from insure.openapi import BEARER_SECURITY, problems
+from insure.text_input import Email, IdNumber, Mobile, Name, Password, RequestBody
 from insure.web.guards import signed_in
+from insure.web.problems import problem
 
 
-class RegisterRequest(msgspec.Struct):
-    email: str
-    password: str
-    name: str
-    mobile: str
-    id_number: str = msgspec.field(name="id_number")
+class RegisterRequest(RequestBody):
+    email: Email
+    password: Password
+    name: Name
+    mobile: Mobile
+    id_number: IdNumber
 
 
-class TokenRequest(msgspec.Struct):
-    email: str
-    password: str
+class TokenRequest(RequestBody):
+    email: Email
+    password: Password
 
 
 class TokenResponse(msgspec.Struct):
@@ -46,9 +50,17 @@ def user_out(row: dict) -> UserOut:
     )
 
 
+def too_many_attempts(request: Request, exc: TooManyAttempts) -> Response:
+    """429 problem details that say when to try again (``Retry-After``, in seconds)."""
+    refused = problem(request, exc.status, exc.code, gettext(exc.title), gettext(exc.message, **exc.params))
+    refused.headers["Retry-After"] = str(exc.retry_after)
+    return refused
+
+
 class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
+    exception_handlers = {TooManyAttempts: too_many_attempts}
 
     @post(
         "/auth/register",
@@ -67,10 +79,12 @@ class AuthController(Controller):
         status_code=HTTP_200_OK,
         summary="Exchange email and password for a bearer token",
         description="Returns an opaque access token valid for 30 days. A wrong email or password gives the same "
-        "401 `invalid_credentials`, with no hint which part was wrong.",
+        "401 `invalid_credentials`, with no hint which part was wrong. After too many failed attempts for one "
+        "email address the address is locked for a while (doubling with each lock), whether or not an account "
+        "exists: 429 `too_many_attempts` with `Retry-After`, even for the right password.",
     )
-    async def token(self, data: TokenRequest) -> TokenResponse:
-        user = await services.authenticate(data.email, data.password)
+    async def token(self, request: Request, data: TokenRequest) -> TokenResponse:
+        user = await services.authenticate(data.email, data.password, login_throttle(request.app))
         token, ttl = await services.issue_token(user["id"])
         return TokenResponse(access_token=token, token_type="bearer", expires_in=ttl)
 

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from insure import i18n
 from insure.auth import services
+from insure.auth.throttle import TooManyAttempts, login_throttle
 from insure.errors import NotAuthenticated, ValidationFailed
 from insure.web.context import LANG_COOKIE
 from insure.web.pages import Form, form_again, page, safe_next
@@ -52,8 +53,15 @@ class AuthPages(Controller):
 
     @post("/login")
     async def login(self, request: Request, data: Form) -> Template | Redirect:
+        email, password = _first(data.get("email")), _first(data.get("password"))
         try:
-            user = await services.authenticate(_first(data.get("email")), _first(data.get("password")))
+            user = await services.authenticate(email, password, login_throttle(request.app))
+        except TooManyAttempts as exc:
+            err = ValidationFailed.one("password", exc.code, exc.message, **exc.params)
+            page_again = form_again("auth/login.html", data, err, next=safe_next(_first(data.get("next")), ""))
+            page_again.status_code = exc.status
+            page_again.headers["Retry-After"] = str(exc.retry_after)
+            return page_again
         except NotAuthenticated as exc:
             err = ValidationFailed.one("password", exc.code, exc.message)
             return form_again("auth/login.html", data, err, next=safe_next(_first(data.get("next")), ""))

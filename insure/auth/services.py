@@ -9,9 +9,10 @@ from datetime import timedelta
 import anyio
 
 from insure import clock
-from insure.auth.passwords import hash_password, needs_rehash, verify_password
+from insure.auth.passwords import hash_password, needs_rehash, password_problems, verify_password
 from insure.auth.tables import ROLES, ApiToken, User
-from insure.auth.validation import Registration, normalise_email, validate_registration
+from insure.auth.throttle import LoginThrottle
+from insure.auth.validation import PASSWORD_MESSAGES, Registration, normalise_email, validate_registration
 from insure.db import transaction
 from insure.errors import N_, FieldError, NotAuthenticated, ValidationFailed
 
@@ -78,23 +79,32 @@ async def create_staff(email: str, name: str, role: str, password: str) -> dict:
     """Create a staff (or customer) account from the CLI or the seed; no ID number needed for staff."""
     if role not in ROLES:
         raise ValidationFailed.one("role", "role_invalid", N_("Unknown role."))
-    from insure.auth.passwords import password_problems
-
-    problems = password_problems(password)
+    problems = password_problems(password, email, allow_published=True)  # the seeded demo accounts use it
     if problems:
-        raise ValidationFailed.one("password", f"password_{problems[0]}", N_("The password is not acceptable."))
+        raise ValidationFailed([FieldError("password", f"password_{p}", PASSWORD_MESSAGES.get(p, p)) for p in problems])
     reg = Registration(normalise_email(email), password, name, "", "", None)  # type: ignore[arg-type]
     return await create_account(reg, role=role)
 
 
-async def authenticate(email: str, password: str) -> dict:
-    """The user for these credentials; one error for every failure so it gives no hint which part was wrong."""
-    user = await User.select().where(User.email == normalise_email(email)).first()
+async def authenticate(email: str, password: str, throttle: LoginThrottle | None = None) -> dict:
+    """The user for these credentials; one error for every failure so it gives no hint which part was wrong.
+
+    With a throttle, too many failures for one address lock it for a while (TooManyAttempts), whether or not
+    an account exists under it; the lock is checked before the password, so a locked account refuses even
+    the right one."""
+    account = normalise_email(email)
+    if throttle:
+        await throttle.check_and_count(account)
+    user = await User.select().where(User.email == account).first()
     stored = user["password_hash"] if user else _DUMMY_HASH
     # argon2 takes ~0.1 s by design: run it in a thread so other requests keep being served
     matches = await anyio.to_thread.run_sync(verify_password, stored, password)
     if user is None or not matches or not user["is_active"]:
+        if throttle:
+            await throttle.failed(account)
         raise NotAuthenticated(N_("Email or password is incorrect."), code="invalid_credentials")
+    if throttle:
+        await throttle.succeeded(account)
     if needs_rehash(user["password_hash"]):
         new_hash = await anyio.to_thread.run_sync(hash_password, password)
         await User.update({User.password_hash: new_hash}).where(User.id == user["id"])

@@ -39,7 +39,7 @@ from insure.settings import get_settings
 
 ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
 KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
-EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*(\d{2})$")
+EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2})$")
 
 
 def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
@@ -57,7 +57,7 @@ def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
         today = clock.today()
         if (year, month) < (today.year, today.month):
             errors.append(FieldError("expiry", "card_expired", N_("This card has expired.")))
-    if not re.fullmatch(r"\d{3,4}", cvc.strip()):
+    if not re.fullmatch(r"[0-9]{3,4}", cvc.strip()):  # ASCII digits only: \d would accept "١٢٣"
         errors.append(FieldError("cvc", "cvc_invalid", N_("The security code has 3 or 4 digits.")))
     if errors:
         raise ValidationFailed(errors)
@@ -88,23 +88,30 @@ async def start(
         f"{policy_number}|{digits}|{expiry.replace(' ', '')}|{purpose}".encode(),
         hashlib.sha256,
     ).hexdigest()
-    previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
+    previous = await _replay(scoped_key, fingerprint)
     if previous:
-        if previous["request_hash"] != fingerprint:
-            raise Conflict(
-                N_("This Idempotency-Key was already used for a different request."),
-                code="idempotency_key_reused",
-            )
         return previous
     number = _validate_card(card_number, expiry, cvc)
     try:
         return await _charge(policy, payer["id"], number, scoped_key, fingerprint, purpose)
     except Exception:
-        # Two requests with the same key raced: the loser's INSERT hit the unique key. Answer like a replay.
-        previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
-        if previous and previous["request_hash"] == fingerprint:
+        # Two requests with the same key raced: the loser's INSERT hit the unique key. The fingerprint decides
+        # first: another body is a reused key (409), the same body is a replay of the first answer.
+        previous = await _replay(scoped_key, fingerprint)
+        if previous:
             return previous
         raise
+
+
+async def _replay(scoped_key: str, fingerprint: str) -> dict | None:
+    """The payment made with this key, if the request is the same; 409 if the key came with another request."""
+    previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
+    if previous and previous["request_hash"] != fingerprint:
+        raise Conflict(
+            N_("This Idempotency-Key was already used for a different request."),
+            code="idempotency_key_reused",
+        )
+    return previous
 
 
 async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int | None]:
@@ -135,9 +142,21 @@ async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int 
 async def _charge(
     policy: dict, payer_id: int, number: str, scoped_key: str, fingerprint: str, purpose: str = "premium"
 ) -> dict:
+    from insure.applications import checks as cover_limits
+
     async with transaction():
+        if purpose == "reinstatement":  # the insured's lock before the policy's row lock, as applications take it
+            await cover_limits.lock_insured(policy["insured_id_number"])
         policy = await for_update(Policy.select().where(Policy.id == policy["id"])).first()
+        # a request with the same key may have committed while this one waited for the policy's lock: its key
+        # and fingerprint answer before "a payment is in progress" does
+        previous = await _replay(scoped_key, fingerprint)
+        if previous:
+            return previous
         what, amount_fen, interest_fen, instalment_id = await _what_is_owed(policy, purpose)
+        if what == "reinstatement":  # reinstating brings the cover back: the limits on the insured's life hold
+            for problem in await cover_limits.reinstatement_problem(policy):
+                raise Conflict(problem.message, code=problem.code, **problem.params)
         gateway_ref = "ch_" + secrets.token_hex(12)
         token = "card_" + secrets.token_hex(12)  # the gateway keeps the card; Insure keeps only this token
         await SandboxCard.insert(

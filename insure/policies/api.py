@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -12,11 +12,13 @@ from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED
 
 from insure import clock
+from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationFields, BeneficiaryIn
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services as payments
 from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
 from insure.policies.model import PolicyStatus
+from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody, Short
 from insure.web.guards import signed_in
 from products import services as product_services
 
@@ -41,10 +43,10 @@ class PolicyOut(msgspec.Struct):
     application_number: str
 
 
-class PayRequest(msgspec.Struct):
-    card_number: str
-    expiry: str
-    cvc: str
+class PayRequest(RequestBody):
+    card_number: Digits
+    expiry: Short
+    cvc: Short
 
 
 class PaymentOut(msgspec.Struct):
@@ -101,11 +103,11 @@ class ArrearsOut(msgspec.Struct):
     declaration: DeclarationOut | None
 
 
-class ReinstateRequest(msgspec.Struct, kw_only=True):
-    card_number: str
-    expiry: str
-    cvc: str
-    answers: dict[str, bool] | None = None
+class ReinstateRequest(RequestBody, kw_only=True):
+    card_number: Digits
+    expiry: Short
+    cvc: Short
+    answers: Annotated[dict[Code, bool], msgspec.Meta(max_length=MAX_ANSWERS)] | None = None
 
 
 class ReinstatementOut(msgspec.Struct):
@@ -123,13 +125,15 @@ class SurrenderValueOut(msgspec.Struct):
     completed_policy_years: int
 
 
-class EndorsementRequest(msgspec.Struct, kw_only=True):
-    kind: str
-    address: str = ""
-    mobile: str = ""
-    email: str = ""
-    bank_account: str = ""
-    beneficiaries: list[dict[str, str]] = msgspec.field(default_factory=list)
+class EndorsementRequest(RequestBody, kw_only=True):
+    kind: Code
+    address: Address = ""
+    mobile: Mobile = ""
+    email: Email = ""
+    bank_account: Digits = ""
+    beneficiaries: Annotated[list[BeneficiaryIn], msgspec.Meta(max_length=MAX_BENEFICIARIES)] = msgspec.field(
+        default_factory=list
+    )
     legal_heirs: bool = False
     insured_consent: bool = False  # a beneficiary change on an adult insured other than the policyholder
 
@@ -398,8 +402,9 @@ class PoliciesController(Controller):
         "continues from the old expiry). Others: send a full application body (health declaration, etc.); "
         "underwriting decides as for a new application and may decline.",
     )
-    async def renew(self, request: Request, number: str, data: dict[str, Any] | None = None) -> RenewalResult:
-        result = await renewals.renew(request.scope["user"], number, data or {})  # type: ignore[arg-type]
+    async def renew(self, request: Request, number: str, data: ApplicationFields | None = None) -> RenewalResult:
+        body = msgspec.to_builtins(data) if data is not None else {}
+        result = await renewals.renew(request.scope["user"], number, body)  # type: ignore[arg-type]
         if "policy" in result:
             return RenewalResult(result["policy"]["number"], None, result["policy"]["status"])
         app = result["application"]

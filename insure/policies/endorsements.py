@@ -8,13 +8,14 @@ import re
 
 from insure import clock
 from insure.applications.model import consent_problems, parse_beneficiaries, ticked
-from insure.auth.validation import EMAIL_RE, MOBILE_RE, has_control_characters
+from insure.auth.validation import MOBILE_RE, email_problem
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from insure.payments import services as payments
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Endorsement, Policy
 from insure.tables_base import json_value
+from insure.text_input import take
 
 KINDS = ("address", "contact", "bank_account", "beneficiaries")
 OPEN = (PolicyStatus.IN_FORCE, PolicyStatus.LAPSED)
@@ -23,22 +24,25 @@ OPEN = (PolicyStatus.IN_FORCE, PolicyStatus.LAPSED)
 def _changes(kind: str, data: dict) -> tuple[dict, list[FieldError]]:
     """The new values for the policy's columns, or the problems with them."""
     if kind == "address":
-        address = " ".join(str(data.get("address", "")).split())
-        if not 5 <= len(address) <= 255 or has_control_characters(address):
+        errors: list[FieldError] = []
+        address = take(data, "address", "address", errors)
+        if errors:
+            return {}, errors
+        if not 5 <= len(address) <= 255:
             return {}, [FieldError("address", "address_invalid", N_("Enter the policyholder's address."))]
         return {"address": address}, []
     if kind == "contact":
-        mobile = re.sub(r"[\s-]", "", str(data.get("mobile", "")))
-        email = str(data.get("email", "")).strip().lower()
         errors = []
+        mobile = re.sub(r"[\s-]", "", take(data, "mobile", "mobile", errors))
         if not MOBILE_RE.match(mobile):
             errors.append(FieldError("mobile", "mobile_invalid", N_("Enter an 11-digit mainland mobile number.")))
-        if not EMAIL_RE.match(email):
-            errors.append(FieldError("email", "email_invalid", N_("Enter a valid email address.")))
+        email, problem = email_problem(str(data.get("email") or ""))
+        if problem:
+            errors.append(problem)
         return {"contact_mobile": mobile, "contact_email": email}, errors
     if kind == "bank_account":
-        account = re.sub(r"\s", "", str(data.get("bank_account", "")))
-        if not re.fullmatch(r"\d{12,19}", account):
+        account = re.sub(r"\s", "", take(data, "bank_account", "digits", []))
+        if not re.fullmatch(r"[0-9]{12,19}", account):
             return {}, [
                 FieldError(
                     "bank_account",
@@ -56,7 +60,7 @@ def _changes(kind: str, data: dict) -> tuple[dict, list[FieldError]]:
 
 
 async def endorse(user: dict, number: str, data: dict) -> dict:
-    kind = str(data.get("kind", ""))
+    kind = take(data, "kind", "code", [])
     changes, errors = _changes(kind, data)
     if errors:
         raise ValidationFailed(errors)

@@ -60,7 +60,13 @@ def new_number(prefix: str) -> str:
 
 def number_is_valid(number: str, prefix: str) -> bool:
     body = number[len(prefix) :]
-    return number.startswith(prefix) and len(body) == 13 and body.isdigit() and luhn_digit(body[:-1]) == body[-1]
+    return (
+        number.startswith(prefix)
+        and len(body) == 13
+        and body.isascii()
+        and body.isdigit()
+        and luhn_digit(body[:-1]) == body[-1]
+    )
 
 
 def cover_period(start: date, term_years: int | None) -> tuple[date, date | None]:

@@ -16,6 +16,7 @@ from insure.i18n import gettext
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.policies import premiums, reinstatement
+from insure.text_input import Code, Reason, RequestBody
 from insure.web.guards import role
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -35,9 +36,9 @@ class ReviewOut(msgspec.Struct):
     reason: str
 
 
-class ReinstatementDecision(msgspec.Struct):
-    outcome: str
-    reason: str
+class ReinstatementDecision(RequestBody):
+    outcome: Code
+    reason: Reason
 
 
 def review_out(row: dict, policy: dict) -> ReviewOut:

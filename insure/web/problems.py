@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 HTTP_CODES = {
-    400: ("bad_request", N_("The request is malformed.")),
+    400: ("malformed_request", N_("The request is malformed.")),
     401: ("not_authenticated", N_("Please log in.")),
     403: ("forbidden", N_("You are not allowed to do this.")),
     404: ("not_found", N_("Not found.")),
@@ -75,16 +76,43 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
     return _error_page(request, exc.status, message)
 
 
+_BACKTICKED = re.compile(r"`([^`]{1,64})`")
+
+
+def _field_error(item: dict) -> dict[str, str]:
+    """One msgspec / Litestar decoding failure as ``{field, code, message}``: a missing or unknown field is named
+    from the message (``Object contains unknown field `x```) under the object it is in, others by their path."""
+    message = str(item.get("message", ""))
+    key = str(item.get("key") or "")
+    key = "" if key == "data" else key
+    named = _BACKTICKED.search(message)
+    code = "unknown_field" if "unknown field" in message else "missing" if "missing required" in message else "invalid"
+    if code != "invalid" and named:
+        key = ".".join(part for part in (key, named.group(1)) if part)
+    return {"field": key or "body", "code": code, "message": message}
+
+
 def validation_handler(request: Request, exc: ValidationException) -> Response:
-    """Litestar's own request validation (wrong JSON shape or types) → 400 naming each field."""
-    errors = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        key = str(item.get("key") or item.get("source") or "body")
-        errors.append({"field": key, "code": "invalid", "message": str(item.get("message", ""))})
-    title = gettext("The request is malformed.")
+    """Litestar's own request validation. A body that decodes but whose fields are wrong (type, length, pattern,
+    range, unknown field) → 422 naming each field (``unknown_field`` when every problem is an unknown field, else
+    ``validation_failed``), like the services' own field errors; a bad query, path or header parameter → 400
+    ``malformed_request``."""
+    items = [i for i in exc.extra if isinstance(i, dict)] if isinstance(exc.extra, list) else []
+    errors = [_field_error(i) for i in items]
+    in_body = bool(items) and all(i.get("source") in (None, "body") for i in items)
+    if in_body:
+        status = 422
+        code = "unknown_field" if all(e["code"] == "unknown_field" for e in errors) else "validation_failed"
+        title = gettext("Some fields are not valid.")
+    else:
+        status, code, title = 400, "malformed_request", gettext("The request is malformed.")
+        errors = [
+            {**e, "field": str(i.get("key") or i.get("source") or e["field"])}
+            for e, i in zip(errors, items, strict=True)
+        ]
     if is_api(request.url.path):
-        return problem(request, 400, "malformed_request", title, str(exc.detail), errors)
-    return _error_page(request, 400, title)
+        return problem(request, status, code, title, str(exc.detail), errors)
+    return _error_page(request, status, title)
 
 
 def http_handler(request: Request, exc: HTTPException) -> Response:

@@ -29,7 +29,8 @@ class SafeSessionBackend(ServerSideSessionBackend):
         sent = connection.cookies.get(self.config.key)
         if scope_session is Empty or not scope_session:
             if sent and sent != "null":  # log-out, or a stale cookie: forget it on both sides
-                await super().store_in_message(Empty, message, connection)
+                await self.delete(sent, store=self.config.get_store_from_app(scope["app"]))
+                self._expire_cookie(message)
             return
         if scope.get(LOADED) and not scope.get(ROTATE):
             await super().store_in_message(scope_session, message, connection)
@@ -42,6 +43,15 @@ class SafeSessionBackend(ServerSideSessionBackend):
         params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
         MutableScopeHeaders.from_message(message).add(
             "Set-Cookie", Cookie(value=session_id, key=self.config.key, **params).to_header(header="")
+        )
+
+    def _expire_cookie(self, message: Message) -> None:
+        """Tell the browser to drop the cookie now. Litestar's own deletion sends ``null`` with the configured
+        Max-Age (8 hours), and Max-Age wins over Expires, so the browser kept sending it."""
+        params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        params.update(max_age=0, expires=-86400)  # and an Expires a day ago, for clients without Max-Age
+        MutableScopeHeaders.from_message(message).add(
+            "Set-Cookie", Cookie(value="", key=self.config.key, **params).to_header(header="")
         )
 
 

@@ -27,6 +27,12 @@ from tests.conftest import PG_ADMIN, PG_DATABASE, RUN_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Connections the suite may hold at once on PostgreSQL, two stacks (web, 2 worker children) plus this process
+# and one CLI or `Stack.python` child: 2 × (3 + 2 × 3) + 3 + 3 = 24 at most, so the suite passes with 60 of a
+# 100-connection server taken by other clients, as .ci/run checks (docs/deployment.md, connection budget).
+os.environ.setdefault("DB_POOL_MIN", "1")
+os.environ.setdefault("DB_POOL_MAX", "3")
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -98,8 +98,14 @@ def test_malformed_json_and_wrong_types_name_the_problem(api):
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
     r = api.post("/quotes", json={"product_code": "pa_basic", "occupation_class": "two"})
-    assert r.status_code == 400
-    assert any("occupation_class" in e["field"] or "occupation_class" in e["message"] for e in r.json()["errors"])
+    # a body that decodes but has a field of the wrong type: 422 naming the field, like every field error
+    assert r.status_code == 422
+    assert r.json()["code"] == "validation_failed"
+    assert [e["field"] for e in r.json()["errors"]] == ["occupation_class"]
+    r = api.post("/quotes", json={"product_code": "pa_basic", "occupation_klass": 2})
+    assert r.status_code == 422
+    assert r.json()["code"] == "unknown_field"
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("occupation_klass", "unknown_field")]
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,12 @@ def page(request: pytest.FixtureRequest) -> Iterator[Page]:
         page = context.new_page()
         js_errors: list[str] = []
         server_errors: list[str] = []
+        csp_violations: list[str] = []
         page.on("pageerror", lambda exc: js_errors.append(str(exc)))
+        page.on(
+            "console",
+            lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         page.on("response", lambda r: server_errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
         try:
             yield page
@@ -72,6 +77,7 @@ def page(request: pytest.FixtureRequest) -> Iterator[Page]:
             context.close()
             browser.close()
         assert not js_errors, f"JavaScript errors in the page: {js_errors}"
+        assert not csp_violations, f"the Content-Security-Policy refused something: {csp_violations}"
         assert not server_errors, f"server errors while browsing: {server_errors}"
 
 
