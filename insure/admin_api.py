@@ -1,5 +1,6 @@
 """Administration over the API: the demo clock (move time forward to watch time-driven work happen) and the
-documents a worker gave up rendering (list them, render them again once the cause is fixed)."""
+background work parked as needs_attention after its cap of attempts (list it, retry it once the cause is
+fixed). The older failed-documents routes are views of that same list."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 
-from insure import clock, clock_store, document_store
-from insure.errors import N_, Conflict, ValidationFailed
+from insure import clock, clock_store, document_store, work
+from insure.errors import N_, Conflict, NotFound, ValidationFailed
+from insure.i18n import gettext
 from insure.openapi import BEARER_SECURITY, problems
 from insure.text_input import RequestBody, bounded_int
 from insure.web.guards import role
@@ -31,9 +33,48 @@ class FailedDocumentOut(msgspec.Struct):
     created_at: str
 
 
-def document_out(d: dict) -> FailedDocumentOut:
-    fields = ("doc_key", "kind", "owner_type", "owner_id", "attempts", "error")
-    return FailedDocumentOut(*(d[f] for f in fields), created_at=d["created_at"].isoformat())
+class AttentionOut(msgspec.Struct):
+    kind: str
+    business_id: str
+    label: str
+    status: str
+    attempts: int
+    cap: int
+    last_error: str
+    parked_at: str
+    retry_url: str
+
+
+def attention_out(row: dict) -> AttentionOut:
+    return AttentionOut(
+        kind=row["kind"],
+        business_id=row["business_id"],
+        label=gettext(work.KIND_LABELS.get(row["kind"], row["kind"])),
+        status=row["status"],
+        attempts=row["attempts"],
+        cap=work.cap_for(row["kind"]),
+        last_error=row["last_error"],
+        parked_at=row["updated_at"].isoformat(),
+        retry_url=f"/api/v1/admin/attention/{row['kind']}/{row['business_id']}/retry",
+    )
+
+
+_DOCUMENT_KINDS = {task: kind for kind, task in document_store.RENDER_TASKS.items()}
+
+
+def document_out(row: dict) -> FailedDocumentOut:
+    """A parked document rendering in the shape of the older failed-documents list."""
+    kind = _DOCUMENT_KINDS[row["kind"]]
+    owner_type = "quote" if kind == "illustration" else "policy"
+    return FailedDocumentOut(
+        doc_key=f"{kind}:{row['business_id']}",
+        kind=kind,
+        owner_type=owner_type,
+        owner_id=int(row["business_id"]),
+        attempts=row["attempts"],
+        error=row["last_error"],
+        created_at=row["updated_at"].isoformat(),
+    )
 
 
 ClockDays = bounded_int(1, 3650)
@@ -86,21 +127,50 @@ class AdminController(Controller):
         return clock_out()
 
     @get(
+        "/attention",
+        summary="Background work that needs attention",
+        description="Every kind of background work (claim steps, gateway charges, refunds and payouts, document "
+        "renderings, e-mails) counts its attempts, including failures before the real work starts; after its cap "
+        "(`cap`: 8 for gateway work, 5 otherwise) it is parked here with its last error and neither the worker nor "
+        "the reconciler starts it again. Oldest first; `kind` filters by kind (e.g. `claims.pay`). Admins only.",
+    )
+    async def attention(self, kind: str | None = None) -> list[AttentionOut]:
+        return [attention_out(r) for r in await work.needing_attention((kind,) if kind else ())]
+
+    @post(
+        "/attention/{kind:str}/{business_id:str}/retry",
+        responses=problems(409),
+        status_code=HTTP_200_OK,
+        summary="Retry parked background work",
+        description="Resets the count of attempts and enqueues the work again through the outbox (once the cause "
+        "is fixed); the retry is audited with who and when. 404 `work_not_found` for unknown work; 409 "
+        "`work_not_parked` unless it needs attention (e.g. a second retry).",
+    )
+    async def retry_work(self, request: Request, kind: str, business_id: str) -> AttentionOut:
+        return attention_out(await work.retry(request.scope["user"], kind, business_id))  # type: ignore[arg-type]
+
+    @get(
         "/documents/failed",
-        summary="Documents the workers gave up rendering",
-        description="After five failed attempts a document (e.g. a policy schedule) is marked failed and no longer "
-        "retried; its error says why.",
+        summary="Documents that need attention (part of the attention list)",
+        description="The document renderings among `GET /api/v1/admin/attention`, in the older shape; kept for "
+        "existing clients.",
+        deprecated=True,
     )
     async def failed_documents(self) -> list[FailedDocumentOut]:
-        return [document_out(d) for d in await document_store.failed()]
+        return [document_out(r) for r in await work.needing_attention(tuple(_DOCUMENT_KINDS))]
 
     @post(
         "/documents/{doc_key:str}/retry",
         responses=problems(409),
         status_code=HTTP_200_OK,
-        summary="Render a failed document again",
-        description="Resets the attempts and queues the rendering (once the cause — a font, wkhtmltopdf — is fixed). "
-        "404 for an unknown key; 409 `document_not_failed` unless it is failed.",
+        summary="Render a document that needs attention again (same as retrying its work)",
+        description="`POST /api/v1/admin/attention/{kind}/{id}/retry` for the document's rendering. 404 for an "
+        "unknown key; 409 `work_not_parked` unless it needs attention.",
+        deprecated=True,
     )
-    async def retry_document(self, doc_key: str) -> FailedDocumentOut:
-        return document_out(await document_store.retry(doc_key))
+    async def retry_document(self, request: Request, doc_key: str) -> FailedDocumentOut:
+        kind, _, owner = doc_key.partition(":")
+        if kind not in document_store.RENDER_TASKS or not owner.isascii() or not owner.isdigit():
+            raise NotFound(N_("No such document."), code="document_not_found")
+        row = await work.retry(request.scope["user"], document_store.RENDER_TASKS[kind], owner)  # type: ignore[arg-type]
+        return document_out(row)

@@ -12,42 +12,34 @@ from insure.documents_tables import Document
 from insure.errors import N_, Conflict
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5  # the reconciler retries a failed rendering every few minutes, then gives up and it shows
+RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
+FAILED = "failed"  # reported, never stored: the rendering is parked as needs_attention (insure.work)
 
 
 async def find(doc_key: str) -> dict | None:
-    return await Document.select().where(Document.doc_key == doc_key).first()
+    """The document row; a pending one whose rendering is parked (needs attention) reads as ``failed``."""
+    doc = await Document.select().where(Document.doc_key == doc_key).first()
+    if doc is not None and doc["status"] == "pending" and doc["kind"] in RENDER_TASKS:
+        from insure import work
+
+        parked = await work.find(RENDER_TASKS[doc["kind"]], doc["owner_id"])
+        if parked is not None and parked["status"] == "needs_attention":
+            doc["status"] = FAILED
+    return doc
 
 
 async def is_ready(doc_key: str) -> bool:
-    doc = await find(doc_key)
+    doc = await Document.select(Document.status).where(Document.doc_key == doc_key).first()
     return doc is not None and doc["status"] == "ready"
 
 
-async def _failed(existing: dict | None, exc: Exception, **identity: object) -> None:
-    """Record why rendering failed; after MAX_ATTEMPTS the document is marked failed and no longer retried."""
-    error = f"{type(exc).__name__}: {exc}"[:255]
-    attempts = (existing["attempts"] if existing else 0) + 1
-    status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-    log.error("rendering %s failed (attempt %d of %d): %s", identity["doc_key"], attempts, MAX_ATTEMPTS, error)
-    if existing:
-        await Document.update({Document.error: error, Document.attempts: attempts, Document.status: status}).where(
-            Document.id == existing["id"]
-        )
-    else:
-        await Document.insert(Document(**identity, status=status, error=error, attempts=attempts))
-
-
 async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, relative: str, html: str) -> None:
-    """Render and store; a second call for a ready (or given-up) document does nothing."""
-    existing = await find(doc_key)
-    if existing and existing["status"] in ("ready", "failed"):
+    """Render and store; a second call for a ready document does nothing. A rendering that raises is counted
+    and, after the cap, parked by the task around it (insure.work)."""
+    if await is_ready(doc_key):
         return
-    try:
-        pdf = html_to_pdf(html)
-    except Exception as exc:
-        await _failed(existing, exc, doc_key=doc_key, kind=kind, owner_type=owner_type, owner_id=owner_id)
-        raise
+    existing = await Document.select().where(Document.doc_key == doc_key).first()
+    pdf = html_to_pdf(html)
     path = filestore.save(relative, pdf)
     if existing:
         await Document.update({Document.status: "ready", Document.path: path, Document.ready_at: clock.now()}).where(
@@ -85,7 +77,7 @@ async def request(doc_key: str, kind: str, owner_type: str, owner_id: int, task:
 
 async def ready_path(doc_key: str) -> Path:
     doc = await find(doc_key)
-    if doc is not None and doc["status"] == "failed":
+    if doc is not None and doc["status"] == FAILED:
         raise Conflict(
             N_("We could not prepare this document yet; our staff can see this and will send it to you."),
             code="document_failed",
@@ -101,29 +93,3 @@ async def stuck_pending(older_than: timedelta = timedelta(minutes=2)) -> list[tu
         (Document.status == "pending") & (Document.created_at < clock.now() - older_than)
     )
     return [(r["kind"], r["owner_id"]) for r in rows]
-
-
-async def failed() -> list[dict]:
-    return await Document.select().where(Document.status == "failed").order_by(Document.id)
-
-
-RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
-
-
-async def retry(doc_key: str) -> dict:
-    """Staff: render a failed document again from scratch (the worker's task is queued in the same transaction)."""
-    from insure import outbox
-    from insure.db import transaction
-    from insure.errors import NotFound
-
-    async with transaction():
-        doc = await find(doc_key)
-        if doc is None or doc["kind"] not in RENDER_TASKS:
-            raise NotFound(N_("No such document."), code="document_not_found")
-        if doc["status"] != "failed":
-            raise Conflict(N_("Only a failed document can be rendered again."), code="document_not_failed")
-        await Document.update({Document.status: "pending", Document.attempts: 0, Document.error: ""}).where(
-            Document.id == doc["id"]
-        )
-        await outbox.enqueue(RENDER_TASKS[doc["kind"]], doc["owner_id"])
-    return await find(doc_key)  # type: ignore[return-value]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import BigInt, Integer, Timestamptz, Varchar
+from piccolo.columns import BigInt, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.tables_base import timestamp_now
@@ -13,10 +13,9 @@ class Document(Table):
     kind = Varchar(length=40)
     owner_type = Varchar(length=20)
     owner_id = BigInt(index=True)
-    status = Varchar(length=16, default="pending")  # pending | ready | failed (gave up after MAX_ATTEMPTS)
+    # pending | ready; attempts and errors of the rendering are counted in insure.work (work_attempt)
+    status = Varchar(length=16, default="pending")
     path = Varchar(length=255, default="")
     content_type = Varchar(length=60, default="application/pdf")
-    error = Varchar(length=255, default="")  # why the last rendering failed
-    attempts = Integer(default=0)  # failed renderings so far
     created_at = timestamp_now()
     ready_at = Timestamptz(null=True, default=None)

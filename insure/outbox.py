@@ -41,7 +41,7 @@ class OutboxMessage(Table):
 async def enqueue(task: str, *args: Any) -> int:
     """Record that ``task(*args)`` must run; call inside the business transaction."""
     rows = await OutboxMessage.insert(
-        OutboxMessage(task=task, payload=json.dumps(list(args)), created_at=clock.now())
+        OutboxMessage(task=task, payload=json.dumps(list(args)), created_at=clock.real_now())
     ).returning(OutboxMessage.id)
     _wrote.set(True)
     return rows[0]["id"]
@@ -59,7 +59,9 @@ async def relay_pending(*, min_age: timedelta = timedelta(0), limit: int = RELAY
     beat — do not publish the same row; a relay that dies mid-way leaves its rows to be claimed again when the
     lease runs out. The blocking publish runs in a thread with the broker's timeouts, never on the event loop.
     """
-    now = clock.now()
+    # Wall-clock time, never the business clock: processes pick up a moved demo clock at different moments, and
+    # a lease compared across two offsets would expire at once and let a second relay publish the row again.
+    now = clock.real_now()
     claimable = OutboxMessage.published_at.is_null() & (
         OutboxMessage.claimed_at.is_null() | (OutboxMessage.claimed_at < now - CLAIM_LEASE)
     )
@@ -88,7 +90,7 @@ async def relay_pending(*, min_age: timedelta = timedelta(0), limit: int = RELAY
                 {OutboxMessage.attempts: OutboxMessage.attempts + 1, OutboxMessage.last_error: str(exc)[:250]}
             ).where(OutboxMessage.id == row["id"])
             break
-        await OutboxMessage.update({OutboxMessage.published_at: clock.now()}).where(OutboxMessage.id == row["id"])
+        await OutboxMessage.update({OutboxMessage.published_at: clock.real_now()}).where(OutboxMessage.id == row["id"])
         published += 1
     return published
 

@@ -10,6 +10,7 @@ from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
 from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, SandboxCard, SandboxCharge
 from insure.policies.tables import Endorsement, Instalment, Policy, PolicyEvent, Reinstatement
+from insure.work import WorkAttempt, WorkAttemptEvent
 
 APP_CONFIG = AppConfig(
     app_name="insure",
@@ -36,5 +37,7 @@ APP_CONFIG = AppConfig(
         ClockSetting,
         Application,
         ApplicationEvent,
+        WorkAttempt,
+        WorkAttemptEvent,
     ],
 )

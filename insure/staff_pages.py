@@ -5,9 +5,11 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from insure import clock, clock_store
+from insure import clock, clock_store, work
 from insure.admin_api import move_clock
 from insure.auth.tables import User
+from insure.errors import DomainError
+from insure.i18n import gettext
 from insure.ledger import services as ledger
 from insure.text_input import parse_int
 from insure.web.guards import role
@@ -32,3 +34,23 @@ class StaffPages(Controller):
             ctx["staff"] = await User.select(User.email, User.name, User.role).where(User.role != "customer")
             ctx["balances"] = await ledger.trial_balance()
         return page("staff/home.html", **ctx)
+
+    @get("/staff/attention", guards=[role("admin")])
+    async def attention(self) -> Template:
+        """Background work parked as needs_attention, each with a retry button (admins)."""
+        return await _attention_page()
+
+    @post("/staff/attention/{kind:str}/{business_id:str}/retry", guards=[role("admin")])
+    async def retry_work(self, request: Request, kind: str, business_id: str) -> Redirect | Template:
+        try:
+            await work.retry(request.scope["user"], kind, business_id)  # type: ignore[arg-type]
+        except DomainError as exc:  # already retried (409) or unknown (404): the list again, with why
+            return await _attention_page(gettext(exc.message, **exc.params), exc.status)
+        return Redirect("/staff/attention")
+
+
+async def _attention_page(problem: str = "", status_code: int = 200) -> Template:
+    items = await work.needing_attention()
+    for item in items:
+        item["label"] = work.KIND_LABELS.get(item["kind"], item["kind"])
+    return page("staff/attention.html", status_code=status_code, items=items, problem=problem)

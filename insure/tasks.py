@@ -1,13 +1,18 @@
-"""Thin, idempotent platform tasks: outbox relay, reconciler, payments and documents."""
+"""Thin, idempotent platform tasks: outbox relay, reconciler, payments and documents.
+
+Every task that does business work runs it through ``run_counted``: each attempt is counted per business id,
+and after the kind's cap the item is parked as needs_attention (``insure.work``) for staff to retry.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from insure import document_store, outbox
+from insure import document_store, outbox, work
 from insure.payments import services as payments
 from insure.policies import schedule
+from insure.work import run_counted
 from insure.worker import celery_app, run
 
 log = logging.getLogger(__name__)
@@ -26,41 +31,54 @@ def reconcile() -> int:
     return run(_reconcile())
 
 
-async def _reconcile() -> int:
+async def stuck_work() -> list[tuple[str, object]]:
+    """Work to enqueue again: steps that did not finish in time and failed attempts due for another try,
+    without anything parked as needs_attention (only staff start that again)."""
     from claims import services as claims
 
-    work: list[tuple[str, object]] = list(await claims.stuck())
-    work += [("payments.sandbox_settle", ref) for ref in await payments.stuck_charges()]
-    work += [("documents.render_policy_schedule", pid) for pid in await schedule.missing_schedules()]
+    found: list[tuple[str, object]] = list(await claims.stuck())
+    found += [("payments.sandbox_settle", ref) for ref in await payments.stuck_charges()]
+    found += [("documents.render_policy_schedule", pid) for pid in await schedule.missing_schedules()]
     pending = await document_store.stuck_pending()
-    work += [(RENDER_TASKS[kind], owner) for kind, owner in pending if kind in RENDER_TASKS]
-    for task, arg in work:
+    found += [(RENDER_TASKS[kind], owner) for kind, owner in pending if kind in RENDER_TASKS]
+    found += await work.due_again()
+    parked = await work.parked()
+    unique: dict[tuple[str, str], tuple[str, object]] = {}
+    for task, arg in found:
+        if (task, str(arg)) not in parked:
+            unique.setdefault((task, str(arg)), (task, arg))
+    return list(unique.values())
+
+
+async def _reconcile() -> int:
+    found = await stuck_work()
+    for task, arg in found:
         celery_app.send_task(task, args=[arg])
-    if work:
-        log.info("reconciler re-enqueued %d steps", len(work))
-    return len(work)
+    if found:
+        log.info("reconciler re-enqueued %d steps", len(found))
+    return len(found)
 
 
 @celery_app.task(name="payments.sandbox_settle")
 def sandbox_settle(gateway_ref: str) -> None:
-    run(payments.sandbox_settle(gateway_ref))
+    run_counted("payments.sandbox_settle", gateway_ref, lambda: payments.sandbox_settle(gateway_ref))
 
 
 @celery_app.task(name="documents.render_policy_schedule")
 def render_policy_schedule(policy_id: int) -> None:
-    run(schedule.render_schedule(policy_id))
+    run_counted("documents.render_policy_schedule", policy_id, lambda: schedule.render_schedule(policy_id))
 
 
 @celery_app.task(name="documents.render_illustration")
 def render_illustration(quote_id: int) -> None:
     from products import illustration_doc
 
-    run(illustration_doc.render_illustration(quote_id))
+    run_counted("documents.render_illustration", quote_id, lambda: illustration_doc.render_illustration(quote_id))
 
 
 @celery_app.task(name="payments.sandbox_refund")
 def sandbox_refund(refund_id: int) -> None:
-    run(payments.settle_refund(refund_id))
+    run_counted("payments.sandbox_refund", refund_id, lambda: payments.settle_refund(refund_id))
 
 
 @celery_app.task(name="policies.billing_scan")
@@ -72,11 +90,18 @@ def billing_scan() -> dict[str, int]:
 
 @celery_app.task(name="payments.sandbox_payout")
 def sandbox_payout(payout_id: int) -> None:
-    run(payments.settle_payout(payout_id))
+    run_counted("payments.sandbox_payout", payout_id, lambda: payments.settle_payout(payout_id))
 
 
 @celery_app.task(name="policies.reinstatement_notice")
 def reinstatement_notice(reinstatement_id: int) -> None:
     from insure.policies import reinstatement
 
-    run(reinstatement.notify(reinstatement_id))
+    run_counted("policies.reinstatement_notice", reinstatement_id, lambda: reinstatement.notify(reinstatement_id))
+
+
+@celery_app.task(name="policies.premium_notice")
+def premium_notice(instalment_id: int) -> None:
+    from insure.policies import premiums
+
+    run_counted(premiums.NOTICE_WORK, instalment_id, lambda: premiums.notify_due(instalment_id))

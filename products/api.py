@@ -133,7 +133,9 @@ class ProductsController(Controller):
         "/quotes/{quote_id:str}/illustration.pdf",
         responses=problems(409),
         summary="The benefit illustration as a PDF",
-        description="The first request asks a worker to render it; 409 `document_not_ready` until it is ready.",
+        description="The first request asks a worker to render it; 409 `document_not_ready` until it is ready, "
+        "`document_failed` when rendering needs staff attention. 404 `no_illustration` for a quote whose product "
+        "has no benefit illustration (nothing is queued).",
         media_type="application/pdf",
     )
     async def illustration_pdf(self, quote_id: str) -> File:

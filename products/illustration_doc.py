@@ -45,7 +45,9 @@ async def render_illustration(quote_id: int) -> None:
 
 
 async def request(row: dict) -> None:
-    """Ask a worker for the PDF the first time someone wants it (the row and the message in one transaction)."""
+    """Ask a worker for the PDF the first time someone wants it (the row and the message in one transaction).
+    A quote that cannot have an illustration is refused up front (404 ``no_illustration``): nothing is queued."""
+    services.check_illustrated(row)
     if await document_store.find(doc_key(row["id"])) is None:
         await document_store.request(doc_key(row["id"]), KIND, "quote", row["id"], "documents.render_illustration")
 

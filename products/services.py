@@ -295,11 +295,17 @@ def quote_risk(row: dict) -> Risk:
     )
 
 
-def illustration_for(row: dict) -> tuple[Product, Illustration]:
-    """Year-by-year values for a stored life quote, on the product version and date it was priced on."""
+def check_illustrated(row: dict) -> Product:
+    """The quote's product version, or 404 ``no_illustration`` when it has no benefit illustration."""
     prod = next(p for p in catalog().versions(row["product_code"]) if p.version == row["product_version"])
     if prod.pricing.method != "life_equivalence":
         raise NotFound(N_("This product has no benefit illustration."), code="no_illustration")
+    return prod
+
+
+def illustration_for(row: dict) -> tuple[Product, Illustration]:
+    """Year-by-year values for a stored life quote, on the product version and date it was priced on."""
+    prod = check_illustrated(row)
     risk = quote_risk(row)
     on = clock.local(row["created_at"]).date()
     terms = life_pricing.resolve(prod, risk, on)

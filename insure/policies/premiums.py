@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from insure import clock, mail
+from insure import clock, mail, work
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict
@@ -24,6 +24,7 @@ from products import services as products
 from products.catalog import Product
 
 NOTICE_DAYS = 15
+NOTICE_WORK = "policies.premium_notice"  # the kind of work of one due notice (insure.work)
 REINSTATEMENT_INTEREST = Decimal("0.05")  # a year, simple, on each unpaid premium from its due date
 
 
@@ -150,9 +151,12 @@ async def scan() -> dict[str, int]:
         .order_by(Instalment.due_date)
         .limit(500)
     )
-    for row in upcoming:
-        await _notify(row)
-        notices += 1
+    for row in upcoming:  # each notice is counted work of its own: one that keeps failing is parked, not the scan
+        try:
+            sent = await work.attempt(NOTICE_WORK, row["id"], lambda row=row: _notify(row))
+        except Exception:  # counted and logged by work.attempt; the next scan tries it again, up to the cap
+            continue
+        notices += sent is not None
     lapsed = 0
     overdue = (
         await Instalment.select(Instalment.policy, Instalment.due_date)
@@ -288,7 +292,19 @@ async def _end_of_term(today: object) -> dict[str, int]:
     return {"matured": matured, "expired": expired}
 
 
-async def _notify(row: dict) -> None:
+async def notify_due(instalment_id: int) -> bool | None:
+    """Worker (a staff retry of a parked notice): send the due notice of one instalment unless already sent."""
+    row = (
+        await Instalment.select(Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen)
+        .where((Instalment.id == instalment_id) & (Instalment.status == "due") & Instalment.notified_at.is_null())
+        .first()
+    )
+    if row is None:
+        return None
+    return await _notify(row)
+
+
+async def _notify(row: dict) -> bool:
     policy = await Policy.select(Policy.number, Policy.customer).where(Policy.id == row["policy"]).first()
     holder = await User.select(User.email, User.name, User.locale).where(User.id == policy["customer"]).first()
     with use_locale(holder["locale"]):
@@ -305,3 +321,4 @@ async def _notify(row: dict) -> None:
         )
     mail.send(holder["email"], subject, body)
     await Instalment.update({Instalment.notified_at: clock.now()}).where(Instalment.id == row["id"])
+    return True

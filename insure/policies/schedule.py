@@ -92,13 +92,16 @@ async def ready_path(policy: dict) -> Path:
 
 async def missing_schedules(older_than: timedelta = timedelta(minutes=2), limit: int = 500) -> list[int]:
     """Policies issued a while ago that still have no ready schedule (for the reconciler), in one anti-join; a
-    schedule that failed MAX_ATTEMPTS times is left for staff (document_store)."""
+    rendering parked as needs_attention is left for staff (insure.work)."""
     rows = await Policy.raw(
         "SELECT p.id FROM policy p WHERE p.status = 'in_force' AND p.issued_at < {} AND NOT EXISTS ("
         " SELECT 1 FROM document d WHERE d.owner_type = 'policy' AND d.owner_id = p.id"
-        " AND d.kind = {} AND d.status IN ('ready', 'failed')) ORDER BY p.id LIMIT {}",
+        " AND d.kind = {} AND d.status = 'ready') AND NOT EXISTS ("
+        " SELECT 1 FROM work_attempt w WHERE w.work_key = {} || CAST(p.id AS VARCHAR(20))"
+        " AND w.status = 'needs_attention') ORDER BY p.id LIMIT {}",
         clock.now() - older_than,
         KIND,
+        "documents.render_policy_schedule:",
         limit,
     )
     return [r["id"] for r in rows]

@@ -25,7 +25,9 @@ MAX_JSON_DEPTH = 32
 MAX_FORM_VALUE = max(LIMITS.values())
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+# The closing quote is optional so that every match succeeds: an unterminated string (invalid JSON anyway) runs
+# to the end of the body instead of being retried from every later quote, which made the scan quadratic.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.S)
 _BRACKETS = b"[]{}"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)
 # opening bracket → +1, closing → -1 (as a signed byte), so the running sum is the nesting depth

@@ -135,7 +135,6 @@ BY_SERVER = {
     "Document.status",
     "Document.path",
     "Document.content_type",
-    "Document.error",
     "ClockSetting.updated_by",
     "Application.number",
     "Application.quote_id",  # an existing quote's id, looked up before anything is stored
@@ -163,6 +162,15 @@ BY_SERVER = {
     "ClaimEvent.from_status",
     "ClaimEvent.to_status",
     "ClaimEvent.actor",
+    "WorkAttempt.work_key",  # "<task name>:<business id>", both cut to their columns by insure.work
+    "WorkAttempt.kind",
+    "WorkAttempt.business_id",
+    "WorkAttempt.status",
+    "WorkAttempt.last_error",  # the worker's exception text, cut to 255
+    "WorkAttemptEvent.from_status",
+    "WorkAttemptEvent.to_status",
+    "WorkAttemptEvent.actor",
+    "WorkAttemptEvent.reason",
 }
 
 
