@@ -13,10 +13,16 @@ from claims import services
 from claims.model import ClaimStatus
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
+from insure.payments.services import KEY_RE
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
 from insure.web.guards import signed_in
+
+# optional; the document states the rule check_key applies (422 idempotency_key_invalid, naming the header)
+IdempotencyKey = Annotated[
+    str | None, Parameter(header="Idempotency-Key", required=False, schema_extra={"pattern": KEY_RE.pattern})
+]
 
 
 class ClaimRequest(RequestBody):
@@ -111,7 +117,7 @@ class ClaimsController(Controller):
         self,
         request: Request,
         data: ClaimRequest,
-        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> ClaimOut:
         fields = msgspec.structs.asdict(data)
         user = request.scope["user"]

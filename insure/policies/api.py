@@ -22,6 +22,9 @@ from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody,
 from insure.web.guards import signed_in
 from products import services as product_services
 
+# the document states the rule payments.check_key applies (422 idempotency_key_invalid, naming the header)
+IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", schema_extra={"pattern": payments.KEY_RE.pattern})]
+
 
 class PolicyOut(msgspec.Struct):
     number: str
@@ -243,7 +246,7 @@ class PoliciesController(Controller):
         request: Request,
         number: str,
         data: PayRequest,
-        idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
+        idempotency_key: IdempotencyKey,
     ) -> PaymentOut:
         user = request.scope["user"]
         pay = await payments.start(user, number, data.card_number, data.expiry, data.cvc, idempotency_key)  # type: ignore[arg-type]
@@ -321,7 +324,7 @@ class PoliciesController(Controller):
         request: Request,
         number: str,
         data: ReinstateRequest,
-        idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
+        idempotency_key: IdempotencyKey,
     ) -> ReinstatementOut:
         card = {"card_number": data.card_number, "expiry": data.expiry, "cvc": data.cvc}
         declaration, pay = await reinstatement.reinstate(
