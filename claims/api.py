@@ -10,12 +10,19 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from claims import services
+from claims.model import ClaimStatus
 from insure.money import from_fen
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
+from insure.payments.services import KEY_RE
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
 from insure.web.guards import signed_in
+
+# optional; the document states the rule check_key applies (422 idempotency_key_invalid, naming the header)
+IdempotencyKey = Annotated[
+    str | None, Parameter(header="Idempotency-Key", required=False, schema_extra={"pattern": KEY_RE.pattern})
+]
 
 
 class ClaimRequest(RequestBody):
@@ -47,7 +54,7 @@ class EventOut(msgspec.Struct):
 class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
-    status: str
+    status: ClaimStatus
     coverage_code: str
     loss_date: str
     reported_on: str
@@ -94,6 +101,7 @@ class ClaimsController(Controller):
 
     @post(
         "/",
+        responses=problems(404, 409),
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
         description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "
@@ -109,7 +117,7 @@ class ClaimsController(Controller):
         self,
         request: Request,
         data: ClaimRequest,
-        idempotency_key: Annotated[str | None, Parameter(header="Idempotency-Key", required=False)] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> ClaimOut:
         fields = msgspec.structs.asdict(data)
         user = request.scope["user"]

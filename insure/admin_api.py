@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_200_OK
 from insure import clock, clock_store, document_store, work
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
 from insure.i18n import gettext
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.text_input import RequestBody, bounded_int
 from insure.web.guards import role
 
@@ -115,6 +115,7 @@ class AdminController(Controller):
 
     @post(
         "/clock",
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Move the demo clock forward",
         description="Demo and test installations only (DEMO_CLOCK=1, the default outside production): moves the "
@@ -138,6 +139,7 @@ class AdminController(Controller):
 
     @post(
         "/attention/{kind:str}/{business_id:str}/retry",
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Retry parked background work",
         description="Resets the count of attempts and enqueues the work again through the outbox (once the cause "
@@ -159,6 +161,7 @@ class AdminController(Controller):
 
     @post(
         "/documents/{doc_key:str}/retry",
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Render a document that needs attention again (same as retrying its work)",
         description="`POST /api/v1/admin/attention/{kind}/{id}/retry` for the document's rendering. 404 for an "

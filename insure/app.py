@@ -23,7 +23,7 @@ from insure.applications.pages import ApplicationPages
 from insure.auth.api import AuthController
 from insure.auth.pages import AuthPages
 from insure.health import HealthController
-from insure.openapi import openapi_config
+from insure.openapi import StrictStructSchemaPlugin, openapi_config
 from insure.payments.api import PaymentsController
 from insure.policies.api import PoliciesController
 from insure.policies.pages import PolicyPages
@@ -32,6 +32,7 @@ from insure.policies.servicing_pages import ServicingPages
 from insure.settings import get_settings
 from insure.staff_pages import StaffPages
 from insure.templating import environment
+from insure.web.allow import allow_middleware
 from insure.web.context import context_middleware
 from insure.web.headers import security_headers_middleware
 from insure.web.input_limits import check_request_body
@@ -131,12 +132,19 @@ def create_app() -> Litestar:
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        middleware=[security_headers_middleware, throttle.middleware, session.middleware, context_middleware],
+        middleware=[
+            security_headers_middleware,
+            allow_middleware,
+            throttle.middleware,
+            session.middleware,
+            context_middleware,
+        ],
         stores=_stores(),
         csrf_config=csrf,
         allowed_hosts=allowed,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment())),
         openapi_config=openapi_config(),
+        plugins=[StrictStructSchemaPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=check_request_body,  # JSON depth and form text rules, before any body is decoded
         after_response=_relay_after_write,

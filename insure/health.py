@@ -7,6 +7,7 @@ import msgspec
 from litestar import Controller, Request, Response, get
 
 from insure import db
+from insure.openapi import problems
 from insure.web.problems import problem
 
 
@@ -37,10 +38,11 @@ class HealthController(Controller):
 
     @get(
         "/ready",
+        responses=problems(503),
         summary="Readiness: database and broker reachable",
         description="200 when both answer; 503 problem details naming the failing part (`database` or `broker`).",
     )
-    async def ready(self, request: Request) -> Response:
+    async def ready(self, request: Request) -> Response[Readiness]:
         failing = []
         try:
             with anyio.fail_after(3):

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.errors import N_
 from insure.i18n import gettext
+from insure.openapi import problems
 from products import illustration_doc, services, underwriting
 from products.schemas import (
     CompareRequest,
@@ -130,6 +131,7 @@ class ProductsController(Controller):
 
     @get(
         "/quotes/{quote_id:str}/illustration.pdf",
+        responses=problems(409),
         summary="The benefit illustration as a PDF",
         description="The first request asks a worker to render it; 409 `document_not_ready` until it is ready, "
         "`document_failed` when rendering needs staff attention. 404 `no_illustration` for a quote whose product "

@@ -9,9 +9,10 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.applications import services
+from insure.applications.model import ApplicationStatus
 from insure.i18n import get_locale
 from insure.money import from_fen
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.text_input import Address, Code, Digits, IdNumber, Name, PublicId, Reason, RequestBody, Short, bounded_int
 from insure.web.guards import role, signed_in
 
@@ -67,7 +68,7 @@ class FiredOut(msgspec.Struct):
 
 class ApplicationOut(msgspec.Struct):
     number: str
-    status: str
+    status: ApplicationStatus
     quote_id: str
     product_code: str
     relation: str
@@ -129,6 +130,7 @@ class ApplicationsController(Controller):
 
     @post(
         "/",
+        responses=problems(403, 404, 409),
         status_code=HTTP_201_CREATED,
         summary="Apply for a policy from a quote",
         description="The policyholder (the signed-in customer) applies for themselves or a spouse, minor child or "
@@ -157,6 +159,7 @@ class ApplicationsController(Controller):
 
     @post(
         "/{number:str}/accept-terms",
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Accept the revised terms (counter-offer)",
         description="For an `offered` application: the customer agrees to the loading / exclusions; the policy is "
@@ -167,6 +170,7 @@ class ApplicationsController(Controller):
 
     @post(
         "/{number:str}/decision",
+        responses=problems(403, 409),
         status_code=HTTP_200_OK,
         guards=[role("underwriter", "admin")],
         summary="Underwriter's decision on a referred application",

@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from insure.auth import services
 from insure.auth.throttle import TooManyAttempts, login_throttle
 from insure.i18n import gettext
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.text_input import Email, IdNumber, Mobile, Name, Password, RequestBody
 from insure.web.guards import signed_in
 from insure.web.problems import problem
@@ -64,6 +64,7 @@ class AuthController(Controller):
 
     @post(
         "/auth/register",
+        responses=problems(429),
         status_code=HTTP_201_CREATED,
         summary="Open a customer account",
         description="Creates a customer. The resident ID number is checked (MOD 11-2 check digit and birth date); "
@@ -74,6 +75,7 @@ class AuthController(Controller):
 
     @post(
         "/auth/token",
+        responses=problems(401, 429),
         status_code=HTTP_200_OK,
         summary="Exchange email and password for a bearer token",
         description="Returns an opaque access token valid for 30 days. A wrong email or password gives the same "

@@ -9,7 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services
 from insure.policies.api import PaymentOut, payment_out
 from insure.policies.tables import Policy
@@ -33,6 +33,7 @@ class PaymentsController(Controller):
 
     @post(
         "/sandbox/notifications",
+        responses=problems(403, 404, 422),
         status_code=HTTP_200_OK,
         summary="Sandbox gateway webhook",
         description="The gateway posts the payment outcome here, signed with HMAC-SHA256 of the raw body in "

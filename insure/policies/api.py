@@ -14,17 +14,21 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from insure import clock
 from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationFields, BeneficiaryIn
 from insure.money import from_fen
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services as payments
 from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
+from insure.policies.model import PolicyStatus
 from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody, Short
 from insure.web.guards import signed_in
 from products import services as product_services
 
+# the document states the rule payments.check_key applies (422 idempotency_key_invalid, naming the header)
+IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", schema_extra={"pattern": payments.KEY_RE.pattern})]
+
 
 class PolicyOut(msgspec.Struct):
     number: str
-    status: str
+    status: PolicyStatus
     product_code: str
     product_version: str
     insurer_code: str
@@ -228,6 +232,7 @@ class PoliciesController(Controller):
 
     @post(
         "/{number:str}/payments",
+        responses=problems(409),
         status_code=HTTP_202_ACCEPTED,
         summary="Pay the premium through the sandbox gateway",
         description="Asynchronous: answers `pending`; the gateway's signed notification settles it and the policy "
@@ -241,7 +246,7 @@ class PoliciesController(Controller):
         request: Request,
         number: str,
         data: PayRequest,
-        idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
+        idempotency_key: IdempotencyKey,
     ) -> PaymentOut:
         user = request.scope["user"]
         pay = await payments.start(user, number, data.card_number, data.expiry, data.cvc, idempotency_key)  # type: ignore[arg-type]
@@ -254,6 +259,7 @@ class PoliciesController(Controller):
 
     @post(
         "/{number:str}/free-look-cancellation",
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Cancel in the free-look period (犹豫期) with a full refund",
         description="Within the product's free-look days from e-delivery of the schedule (15 for personal insurance "
@@ -280,6 +286,7 @@ class PoliciesController(Controller):
 
     @get(
         "/{number:str}/reinstatement",
+        responses=problems(409),
         summary="What reinstating a lapsed policy costs today",
         description="Every premium fallen due and unpaid, with simple interest at 5 % a year from each due date; "
         "409 `not_lapsed` or `reinstatement_expired` (more than two years after the lapse).",
@@ -301,6 +308,7 @@ class PoliciesController(Controller):
 
     @post(
         "/{number:str}/reinstatement",
+        responses=problems(409),
         status_code=HTTP_202_ACCEPTED,
         summary="Reinstate a lapsed policy (复效): new health declaration and the arrears",
         description="Within two years of the lapse. Send `answers` to the product's health declaration with the "
@@ -316,7 +324,7 @@ class PoliciesController(Controller):
         request: Request,
         number: str,
         data: ReinstateRequest,
-        idempotency_key: Annotated[str, Parameter(header="Idempotency-Key")],
+        idempotency_key: IdempotencyKey,
     ) -> ReinstatementOut:
         card = {"card_number": data.card_number, "expiry": data.expiry, "cvc": data.cvc}
         declaration, pay = await reinstatement.reinstate(
@@ -330,6 +338,7 @@ class PoliciesController(Controller):
 
     @get(
         "/{number:str}/surrender-value",
+        responses=problems(409),
         summary="What surrendering would pay today",
         description="The guaranteed cash value at the last policy anniversary (net premium reserve less the run-off "
         "surrender charge, from the product's cash value table); 409 `no_cash_value` for products without one.",
@@ -341,6 +350,7 @@ class PoliciesController(Controller):
 
     @post(
         "/{number:str}/surrender",
+        responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Surrender the policy (退保) for its cash value",
         description="After the free-look period, a policy in force ends and its guaranteed cash value is paid out "
@@ -353,6 +363,7 @@ class PoliciesController(Controller):
 
     @post(
         "/{number:str}/endorsements",
+        responses=problems(409),
         status_code=HTTP_201_CREATED,
         summary="Change a policy in force (保全): address, contact, bank account or beneficiaries",
         description="`kind` is address (`address`), contact (`mobile`, `email`), bank_account (`bank_account`) or "
@@ -372,6 +383,7 @@ class PoliciesController(Controller):
 
     @get(
         "/{number:str}/renewal",
+        responses=problems(409),
         summary="The renewal offer of a one-year policy",
         description="Made by the billing run 30 days before expiry, re-rated at the insured's age when the renewal "
         "starts. 409 `no_renewal_offer` before then (or when the product can no longer cover the insured), "
@@ -386,6 +398,7 @@ class PoliciesController(Controller):
 
     @post(
         "/{number:str}/renewal",
+        responses=problems(409),
         status_code=HTTP_201_CREATED,
         summary="Renew: accept the renewal offer",
         description="Guaranteed-renewable products: a new policy on the same terms awaits payment at once (it "
@@ -425,6 +438,7 @@ class PoliciesController(Controller):
 
     @get(
         "/{number:str}/documents/policy_schedule",
+        responses=problems(409),
         summary="Download the policy schedule (PDF)",
         description="409 `document_not_ready` while a worker is still rendering it, `document_failed` when the "
         "worker gave up (staff can render it again).",

@@ -14,7 +14,7 @@ from insure.applications import services as applications
 from insure.errors import Conflict, Forbidden, ValidationFailed
 from insure.i18n import gettext
 from insure.money import from_fen
-from insure.openapi import BEARER_SECURITY
+from insure.openapi import BEARER_SECURITY, problems
 from insure.policies import premiums, reinstatement
 from insure.text_input import Code, Reason, RequestBody
 from insure.web.guards import role
@@ -74,6 +74,7 @@ class ReinstatementReviewController(Controller):
 
     @post(
         "/{number:str}/decision",
+        responses=problems(403, 409),
         status_code=HTTP_200_OK,
         summary="Underwriter's decision on a referred reinstatement",
         description="`outcome`: accept (the policyholder may pay the arrears within 30 days) or decline (the policy "

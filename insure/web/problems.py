@@ -119,8 +119,15 @@ def http_handler(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     code, title = HTTP_CODES.get(status, ("http_error", N_("The request cannot be processed.")))
     if is_api(request.url.path) or request.url.path.startswith("/schema"):
-        return problem(request, status, code, gettext(title))
-    return _error_page(request, status, gettext(title))
+        response = problem(request, status, code, gettext(title))
+    else:
+        response = _error_page(request, status, gettext(title))
+    # the exception's own headers belong to the answer: 405's Allow (RFC 9110 §15.5.6), 429's RateLimit-*
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    response.headers.update(headers)
+    if status == 429 and "ratelimit-reset" in headers:  # seconds left in the window, in the header clients know
+        response.headers["retry-after"] = str(headers["ratelimit-reset"])
+    return response
 
 
 def _is_bad_characters(exc: Exception) -> bool:
