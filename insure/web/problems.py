@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
@@ -73,7 +73,25 @@ def domain_error_handler(request: Request, exc: DomainError) -> Response:
         return problem(request, exc.status, exc.code, gettext(exc.title), message, errors)
     if isinstance(exc, NotAuthenticated):
         return Redirect(f"/login?next={quote(request.url.path)}")
+    if isinstance(exc, ValidationFailed):  # a form refused before its page could show it again (input_limits)
+        return _refused_form_page(request, exc)
     return _error_page(request, exc.status, message)
+
+
+def _refused_form_page(request: Request, exc: ValidationFailed) -> Response:
+    """Each refused field with its message, and a way back to the form: the browser's Back keeps what was typed,
+    and the link leads to the page the form came from (same site only)."""
+    errors = [{"field": e.field, "message": gettext(e.message, **e.params)} for e in exc.errors]
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = request.url.path
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        back = referer.path + (f"?{referer.query}" if referer.query else "")
+    return Template(
+        "error.html",
+        context={"status": exc.status, "message": gettext(exc.title), "errors": errors, "back": back},
+        status_code=exc.status,
+        media_type=MediaType.HTML,
+    )
 
 
 _BACKTICKED = re.compile(r"`([^`]{1,64})`")

@@ -4,6 +4,7 @@ is stored (the class is covered by test_hostile_input.py; these are the reported
 
 from __future__ import annotations
 
+import html
 import secrets
 from datetime import date
 
@@ -76,6 +77,22 @@ def test_the_application_form_refuses_a_weight_longer_than_its_column(api):
         r = web.post(f"/quotes/{quote}/apply", data=form)
     assert r.status_code == 422
     assert "weight" in r.text.lower()
+
+
+def test_a_form_refused_for_its_characters_names_the_field_and_leads_back_to_the_form(api):
+    customer = register(api)
+    quote = _quote(api, customer, occupation_class=2).json()["id"]
+    before = db(Application.count())
+    with web_session(api, customer["email"]) as web:
+        form_url = f"/quotes/{quote}/apply"
+        token = csrf_token(web.get(form_url).text)
+        form = {"_csrf_token": token, "height_cm": "172", "weight_kg": "66", "address": "上海市\u202e徐汇区 88 号"}
+        r = web.post(form_url, data=form, headers={"Referer": f"{web.base_url}{form_url}"})
+    assert r.status_code == 422
+    page = html.unescape(r.text)
+    assert "address" in page and "This field contains characters that are not allowed." in page
+    assert f'href="{form_url}"' in r.text and "Back to the form" in page
+    assert db(Application.count()) == before
 
 
 def test_an_endorsement_email_longer_than_its_column_or_with_a_nul_is_refused(api):
