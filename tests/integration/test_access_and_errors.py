@@ -208,3 +208,12 @@ def test_buying_one_quote_twice_at_once_makes_one_policy(api):
         codes = sorted(pool.map(buy, range(5)))
     assert codes == [201, 409, 409, 409, 409]
     assert len(api.get("/policies", headers=auth(customer)).json()) == 1
+
+
+@pytest.mark.parametrize("path", ["/quotes/no-such-quote", "/products/%E2%80%AE", "/insurers/١٢٣", "/policies/P0"])
+def test_a_page_for_something_that_does_not_exist_is_a_readable_404(browser, path):
+    r = browser.get(path)
+    assert r.status_code in (404, 302, 303), r.text[:300]  # a page behind log-in sends a visitor to log in first
+    if r.status_code == 404:
+        assert r.headers["content-type"].startswith("text/html")
+        assert "Back to the home page" in r.text
