@@ -105,3 +105,10 @@ def premium_notice(instalment_id: int) -> None:
     from insure.policies import premiums
 
     run_counted(premiums.NOTICE_WORK, instalment_id, lambda: premiums.notify_due(instalment_id))
+
+
+@celery_app.task(name="policies.renewal_offer_notice")
+def renewal_offer_notice(quote_id: str) -> None:
+    from insure.policies import renewals
+
+    run_counted(renewals.OFFER_NOTICE_WORK, quote_id, lambda: renewals.notify_offer(quote_id))

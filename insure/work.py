@@ -44,6 +44,7 @@ KIND_LABELS: dict[str, str] = {
     "documents.render_illustration": N_("Benefit illustration PDF"),
     "policies.reinstatement_notice": N_("Reinstatement decision e-mail"),
     "policies.premium_notice": N_("Premium due e-mail"),
+    "policies.renewal_offer_notice": N_("Renewal offer e-mail"),
 }
 
 

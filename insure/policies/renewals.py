@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from insure import clock, mail
+from insure import clock, mail, outbox
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
@@ -19,6 +19,7 @@ from insure.tables_base import json_value
 from products import services as products
 
 OFFER_DAYS = 30
+OFFER_NOTICE_WORK = "policies.renewal_offer_notice"  # the e-mail of one renewal offer, by its quote id
 RENEWABLE_TYPES = ("medical", "personal_accident", "critical_illness")  # one-year cover; travel is one trip
 
 
@@ -65,22 +66,37 @@ async def make_offers() -> int:
             quote = await products.create_quote(data, holder, renewal_from=policy["expiry_date"] + timedelta(days=1))
         except ValidationFailed:  # e.g. the insured is past the oldest renewal age: no offer, the cover ends
             continue
-        await Policy.update({Policy.renewal_quote_id: quote["public_id"]}).where(Policy.id == policy["id"])
-        with use_locale(holder["locale"]):
-            mail.send(
-                holder["email"],
-                gettext("Renew policy %(number)s", number=policy["number"]),
-                gettext(
-                    "Dear %(name)s, policy %(number)s ends on %(date)s. Renewal for another year costs %(amount)s "
-                    "CNY (priced at the insured's new age). Renew it on the policy page.",
-                    name=holder["name"],
-                    number=policy["number"],
-                    date=policy["expiry_date"].isoformat(),
-                    amount=str(from_fen(quote["annual_premium_fen"])),
-                ),
-            )
+        async with transaction():  # the offer and its e-mail (counted work on a worker, OFFER_NOTICE_WORK) together
+            await Policy.update({Policy.renewal_quote_id: quote["public_id"]}).where(Policy.id == policy["id"])
+            await outbox.enqueue(OFFER_NOTICE_WORK, quote["public_id"])
         made += 1
     return made
+
+
+async def notify_offer(quote_id: str) -> bool | None:
+    """Worker: e-mail the policyholder the renewal offer made on this quote (one message per offer; an offer that
+    was replaced or taken up meanwhile is not sent). Counted work: a message that keeps failing is parked for
+    staff instead of being lost or retried for ever. A duplicate delivery of the task may send it twice, which
+    a reminder can afford."""
+    policy = await Policy.select().where(Policy.renewal_quote_id == quote_id).first()
+    if policy is None or policy["status"] != PolicyStatus.IN_FORCE:
+        return None
+    quote = await products.get_quote(quote_id)
+    holder = await User.select().where(User.id == policy["customer"]).first()
+    with use_locale(holder["locale"]):
+        mail.send(
+            holder["email"],
+            gettext("Renew policy %(number)s", number=policy["number"]),
+            gettext(
+                "Dear %(name)s, policy %(number)s ends on %(date)s. Renewal for another year costs %(amount)s "
+                "CNY (priced at the insured's new age). Renew it on the policy page.",
+                name=holder["name"],
+                number=policy["number"],
+                date=policy["expiry_date"].isoformat(),
+                amount=str(from_fen(quote["annual_premium_fen"])),
+            ),
+        )
+    return True
 
 
 async def check_not_renewed(number: str) -> None:

@@ -46,7 +46,7 @@ def test_a_guaranteed_renewable_medical_policy_is_offered_renewal_and_continues_
     billing_run()
     offer = api.get(f"/policies/{number}/renewal", headers=auth(customer)).json()
     assert offer["guaranteed_renewable"] is True and float(offer["annual_premium"]) > 0
-    assert delivered_subject(number)  # the offer went to the policyholder
+    assert wait_for(lambda: delivered_subject(number), bool, timeout=60)  # a worker e-mailed the offer
 
     # accepting needs no new health declaration; paying brings the renewal in force from the day after expiry
     r = api.post(f"/policies/{number}/renewal", headers=auth(customer))

@@ -4,7 +4,10 @@ staff, and is done by the real worker when an admin retries it. A document that 
 
 from __future__ import annotations
 
+import email
 from datetime import timedelta
+from email import policy as email_policy
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -20,6 +23,7 @@ from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
 from insure.work_rules import CRASHED, cap_for
 from products.tables import Quote
+from tests.conftest import RUN_DIR
 
 from .helpers import auth, buy_policy, csrf_token, db, register, wait_for, web_session
 
@@ -243,3 +247,48 @@ def test_unknown_or_hostile_work_is_404_and_an_unknown_kind_lists_nothing(api):
     assert api.post("/admin/attention/claims.assess/%00x/retry", headers=admin).status_code == 404
     assert api.post(f"/admin/attention/claims.assess/{'9' * 200}/retry", headers=admin).status_code == 404
     assert api.get("/admin/attention", params={"kind": "\u202e\x00"}, headers=admin).json() == []
+
+
+def _mails_about(number: str) -> int:
+    """How many e-mails (files under the stack's mail folder) name this policy in their subject."""
+    folder = Path(RUN_DIR, "mail")
+    return sum(
+        number in email.message_from_bytes(p.read_bytes(), policy=email_policy.default)["Subject"]
+        for p in folder.glob("*.eml")
+    )
+
+
+def test_a_renewal_offer_email_that_keeps_failing_is_parked_and_sent_when_staff_retry(api):
+    customer = register(api)
+    policy = buy_policy(api, customer)
+    number = policy["number"]
+    offer = api.post(
+        "/quotes",
+        json={
+            "product_code": "pa_basic",
+            "birth_date": customer["birth_date"],
+            "sum_insured": "300000",
+            "occupation_class": 2,
+        },
+        headers=auth(customer),
+    ).json()["id"]
+    sent_before = wait_for(lambda: _mails_about(number), lambda n: n >= 1, timeout=60)  # the schedule's e-mail
+    # the billing run made this renewal offer; the policyholder's address became unusable, so its e-mail fails
+    policy_id = db(Policy.select(Policy.id).where(Policy.number == number).first())["id"]
+    holder = db(Policy.select(Policy.customer).where(Policy.id == policy_id).first())["customer"]
+    db(User.update({User.email: "broken\n@example.com"}).where(User.id == holder))
+    db(Policy.update({Policy.renewal_quote_id: offer}).where(Policy.id == policy_id))
+
+    parked = _fail_until_parked("policies.renewal_offer_notice", offer)
+    assert "ValueError" in parked["last_error"]
+    _reconcile_leaves_it_alone("policies.renewal_offer_notice", offer)
+    assert _mails_about(number) == sent_before
+
+    admin = _token(api, "admin@insure.test")
+    listed = api.get("/admin/attention", headers={**admin, "Accept-Language": "en"}).json()
+    item = next(i for i in listed if (i["kind"], i["business_id"]) == ("policies.renewal_offer_notice", offer))
+    assert item["label"] == "Renewal offer e-mail"
+
+    db(User.update({User.email: customer["email"]}).where(User.id == holder))
+    assert api.post(item["retry_url"].removeprefix("/api/v1"), headers=admin).status_code == 200
+    assert wait_for(lambda: _mails_about(number), lambda n: n == sent_before + 1, timeout=60) == sent_before + 1
