@@ -212,12 +212,12 @@ def _check_api(response: httpx.Response, sent: str, must_refuse: bool) -> str | 
     return None
 
 
-def test_every_json_operation_refuses_hostile_values_without_a_server_error(world: dict[str, Any]) -> None:
+def test_every_json_operation_refuses_hostile_values_without_a_server_error(world: dict[str, Any], capsys) -> None:
     api: httpx.Client = world["api"]
     operations = json_operations(world)
     assert len(operations) >= 10, operations  # quotes, applications, claims, endorsements, payments, auth, admin
     problems: list[str] = []
-    tried = 0
+    tried = server_errors = 0
     for method, path, good in operations:
         url = world["base_url"] + _fill_path(path, world)
         headers = {**(world["admin"] if _staff(path) else auth(world["customer"]))}
@@ -232,11 +232,12 @@ def test_every_json_operation_refuses_hostile_values_without_a_server_error(worl
             url: str = url,
             path: str = path,
         ) -> None:
-            nonlocal tried, accepted
+            nonlocal tried, accepted, server_errors
             tried += 1
             key = {"Idempotency-Key": secrets.token_hex(8), "Content-Type": "application/json"}
             r = api.request(method, url, content=content, headers={**headers, **key})
             accepted += r.status_code < 400
+            server_errors += r.status_code >= 500
             problem = _check_api(r, f"{method} {path} {sent}", must_refuse)
             if problem:
                 problems.append(problem)
@@ -260,6 +261,11 @@ def test_every_json_operation_refuses_hostile_values_without_a_server_error(worl
         grown = {k: after[k] - before[k] for k in after if after[k] - before[k] > accepted}
         if grown:
             problems.append(f"{method} {path}: refused requests wrote rows {grown} ({accepted} accepted)")
+    with capsys.disabled():
+        print(
+            f"\nhostile input, API: {len(operations)} operations, {tried} requests, {server_errors} server errors, "
+            f"{len(problems)} problems"
+        )
     assert not problems, f"{len(problems)} of {tried} requests:\n" + "\n".join(problems[:40])
 
 
@@ -313,7 +319,7 @@ def _web(base_url: str, email: str, password: str) -> httpx.Client:
     return web
 
 
-def test_every_page_form_refuses_hostile_values_without_a_server_error(world: dict[str, Any]) -> None:
+def test_every_page_form_refuses_hostile_values_without_a_server_error(world: dict[str, Any], capsys) -> None:
     forms = page_forms()
     assert {"/signup", "/products/{code:str}/quote", "/quotes/{quote_id:str}/apply", "/staff/clock"} <= set(forms)
     names = form_field_names()
@@ -342,5 +348,7 @@ def test_every_page_form_refuses_hostile_values_without_a_server_error(world: di
     finally:
         customer.close()
         admin.close()
+    with capsys.disabled():
+        print(f"\nhostile input, page forms: {len(forms)} forms, {tried} requests, {len(problems)} problems")
     assert not problems, f"{len(problems)} of {tried} requests:\n" + "\n".join(problems[:40])
     assert counts() == before
