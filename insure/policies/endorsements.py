@@ -95,11 +95,15 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
                 at=clock.now(),
             )
         ).returning(*Endorsement.all_columns())
-    return rows[0]
+    return _decoded(rows[0])
+
+
+def _decoded(row: dict) -> dict:
+    """The change as stored, with its before/after maps decoded (JSON columns come back as text)."""
+    row["before"], row["after"] = json_value(row["before"]), json_value(row["after"])
+    return row
 
 
 async def history(policy_id: int) -> list[dict]:
     rows = await Endorsement.select().where(Endorsement.policy == policy_id).order_by(Endorsement.id)
-    for row in rows:
-        row["before"], row["after"] = json_value(row["before"]), json_value(row["after"])
-    return rows
+    return [_decoded(row) for row in rows]

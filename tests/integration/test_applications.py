@@ -301,6 +301,7 @@ def test_insuring_an_adult_spouse_needs_their_consent_also_to_change_beneficiari
     assert no.status_code == 422 and no.json()["errors"][0]["field"] == "insured_consent"
     yes = api.post(url, json={**heirs, "insured_consent": True}, headers=auth(holder))
     assert yes.status_code == 201, yes.text
+    assert isinstance(yes.json()["after"], dict) and isinstance(yes.json()["before"], dict)  # as the schema says
     assert [h["kind"] for h in api.get(url, headers=auth(holder)).json()] == ["beneficiaries"]
     # a new bank account is tokenised too, and the policy now pays out there
     new = api.post(url, json={"kind": "bank_account", "bank_account": "6217 0000 1111 2222 333"}, headers=auth(holder))
