@@ -9,8 +9,8 @@ import msgspec
 
 from insure.labels import label
 from insure.money import from_fen
-from insure.text_input import Amount, Code, DateText, RequestBody, bounded_int
-from products.catalog import Product
+from insure.text_input import Amount, Code, DateText, RequestBody, bounded_int, one_of
+from products.catalog import CHANNELS, FREQUENCIES, PRODUCT_TYPES, Product
 from products.illustration import Illustration
 from products.rating import PremiumBreakdown
 
@@ -200,7 +200,7 @@ class RiskFields(RequestBody, kw_only=True):
     occupation_class: OccupationClass = 1
     policy_term: Code | None = None
     premium_term: Code | None = None
-    frequency: Code = "annual"
+    frequency: one_of(FREQUENCIES) = "annual"  # type: ignore[valid-type]
     social_insurance: bool = True
     destination_zone: Code | None = None
     trip_days: TripDays | None = None
@@ -208,11 +208,11 @@ class RiskFields(RequestBody, kw_only=True):
 
 class QuoteRequest(RiskFields, kw_only=True):
     product_code: Code
-    channel: Code = "direct"
+    channel: one_of(CHANNELS) = "direct"  # type: ignore[valid-type]
 
 
 class CompareRequest(RiskFields, kw_only=True):
-    product_type: Code
+    product_type: one_of(PRODUCT_TYPES)  # type: ignore[valid-type]
 
 
 class BreakdownLine(msgspec.Struct):

@@ -9,11 +9,23 @@ from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from insure.applications import services
-from insure.applications.model import ApplicationStatus
+from insure.applications.model import BENEFICIARY_RELATIONS, RELATIONS, ApplicationStatus
 from insure.i18n import get_locale
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
-from insure.text_input import Address, Code, Digits, IdNumber, Name, PublicId, Reason, RequestBody, Short, bounded_int
+from insure.text_input import (
+    Address,
+    Code,
+    Digits,
+    IdNumber,
+    Name,
+    PublicId,
+    Reason,
+    RequestBody,
+    Short,
+    bounded_int,
+    one_of,
+)
 from insure.web.guards import role, signed_in
 
 # a positive decimal of up to 3 whole digits and 2 decimals (a weight in kg, a share in percent)
@@ -28,7 +40,7 @@ class InsuredIn(RequestBody):
 
 class BeneficiaryIn(RequestBody):
     name: Name
-    relation: Code
+    relation: one_of(BENEFICIARY_RELATIONS)  # type: ignore[valid-type]
     share: Decimal2  # percent, e.g. "33.33"
 
 
@@ -40,7 +52,7 @@ MAX_ANSWERS = 50
 class ApplicationFields(RequestBody, kw_only=True):
     """Everything an application says besides its quote (a renewal application's quote is the renewal offer)."""
 
-    relation: Code = "self"
+    relation: one_of(RELATIONS) = "self"  # type: ignore[valid-type]
     insured: InsuredIn | None = None
     height_cm: HeightCm = 0
     weight_kg: Decimal2 = ""  # kg, e.g. "66.5"
@@ -85,7 +97,7 @@ class ApplicationOut(msgspec.Struct):
 
 
 class DecisionRequest(RequestBody, kw_only=True):
-    outcome: Code
+    outcome: one_of(services.UNDERWRITER_DECISIONS)  # type: ignore[valid-type]
     reason: Reason
     loading: Short = ""
     exclusion_zh: Reason = ""

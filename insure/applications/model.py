@@ -44,6 +44,7 @@ START = {
 }
 
 RELATIONS = ("self", "spouse", "child", "parent")
+BENEFICIARY_RELATIONS = ("spouse", "child", "parent", "sibling", "other")  # to the insured
 ADULT = 18
 MARRIAGE_AGE = 20  # the lower statutory age (Civil Code art. 1047: 22 for men, 20 for women)
 
@@ -144,7 +145,7 @@ def parse_beneficiaries(raw: object, legal_heirs: bool) -> tuple[tuple[Beneficia
                     f"beneficiaries[{i}].name", "beneficiary_name_invalid", N_("Enter the beneficiary's full name.")
                 )
             )
-        if relation not in ("spouse", "child", "parent", "sibling", "other"):
+        if relation not in BENEFICIARY_RELATIONS:
             errors.append(
                 FieldError(
                     f"beneficiaries[{i}].relation",

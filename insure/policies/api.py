@@ -18,7 +18,7 @@ from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services as payments
 from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
 from insure.policies.model import PolicyStatus
-from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody, Short
+from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody, Short, one_of
 from insure.web.guards import signed_in
 from products import services as product_services
 
@@ -129,7 +129,7 @@ class SurrenderValueOut(msgspec.Struct):
 
 
 class EndorsementRequest(RequestBody, kw_only=True):
-    kind: Code
+    kind: one_of(endorsements.KINDS)  # type: ignore[valid-type]
     address: Address = ""
     mobile: Mobile = ""
     email: Email = ""

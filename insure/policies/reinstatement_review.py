@@ -16,7 +16,7 @@ from insure.i18n import gettext
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.policies import premiums, reinstatement
-from insure.text_input import Code, Reason, RequestBody
+from insure.text_input import Reason, RequestBody, one_of
 from insure.web.guards import role
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -37,7 +37,7 @@ class ReviewOut(msgspec.Struct):
 
 
 class ReinstatementDecision(RequestBody):
-    outcome: Code
+    outcome: one_of(reinstatement.DECISIONS)  # type: ignore[valid-type]
     reason: Reason
 
 
