@@ -76,15 +76,6 @@ class Settings:
         return self.var_dir / "broker"
 
 
-def _pool_size(env: dict[str, str], name: str, default: int, minimum: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4 or int(raw) < minimum:
-        raise SettingsError(f"{name} must be a whole number from {minimum} to 9999, got {raw!r}")
-    return int(raw)
-
-
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping (``os.environ`` by default)."""
     env = dict(os.environ if environ is None else environ)
@@ -96,8 +87,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     if not database_url.startswith(("sqlite://", "postgres://", "postgresql://")):
         raise SettingsError(f"DATABASE_URL must start with sqlite:// or postgres://, got {database_url!r}")
     # connections each process keeps to PostgreSQL (asyncpg pool): idle ones stay at the minimum
-    pool_min = _pool_size(env, "DB_POOL_MIN", 1, 0)
-    pool_max = _pool_size(env, "DB_POOL_MAX", 5, 1)
+    pool_min = _int(env, "DB_POOL_MIN", 1, minimum=0)
+    pool_max = _int(env, "DB_POOL_MAX", 5)
     if pool_min > pool_max:
         raise SettingsError(f"DB_POOL_MIN ({pool_min}) must not be larger than DB_POOL_MAX ({pool_max})")
     secret = env.get("SECRET_KEY", "")
@@ -143,12 +134,13 @@ def _trusted_proxies(env: dict[str, str]) -> tuple[str, ...]:
     return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
-def _int(env: dict[str, str], name: str, default: int) -> int:
+def _int(env: dict[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    """A whole-number setting of ASCII digits (at most 9 of them), at least ``minimum``; unset → the default."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(f"{name} must be a whole number of at least 1, got {raw!r}")
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < minimum:
+        raise SettingsError(f"{name} must be a whole number of at least {minimum}, got {raw!r}")
     return int(raw)
 
 
