@@ -34,12 +34,14 @@ def _broker_options() -> dict[str, Any]:
         return {"visibility_timeout": 3600, "socket_timeout": 5, "socket_connect_timeout": 3}
     folder = settings.broker_dir / "queue"
     processed = settings.broker_dir / "processed"
-    for path in (folder, processed):
+    control = settings.broker_dir / "control"  # exchange → queue bindings (kombu's default is ./control)
+    for path in (folder, processed, control):
         path.mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(folder),
         "data_folder_out": str(folder),
         "processed_folder": str(processed),
+        "control_folder": str(control),
         "store_processed": False,
         "polling_interval": 0.1,  # the directory is polled; 1 s (kombu's default) delays every workflow step
     }
