@@ -202,13 +202,10 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
 
 
 def completed_policy_years(policy: dict) -> int:
-    """Whole policy years since the cover started (anniversaries by calendar month)."""
+    """Whole policy years since the cover started, today: the one anniversary rule of ``billing``."""
     from insure.policies import billing
 
-    years = 0
-    while billing.add_months(policy["effective_date"], 12 * (years + 1)) <= clock.today():
-        years += 1
-    return years
+    return billing.completed_years(policy["effective_date"], clock.today())
 
 
 async def surrender_value(policy: dict) -> Decimal:
