@@ -433,3 +433,9 @@ def within_authority(decision_sum_insured: Decimal, authority: Authority) -> boo
 def rules_for(product: Product) -> UnderwritingRules:
     """The underwriting rules and questionnaire declared in the product version's file (`[underwriting]`)."""
     return product.underwriting
+
+
+def loaded_fen(premium_fen: int, loading: Decimal) -> int:
+    """A premium in fen with an underwriting loading applied (0.25 = 25 % extra), rounded half-up to the fen: the
+    one rule for a new application, an underwriter's loading and a guaranteed renewal on the terms agreed."""
+    return int((Decimal(premium_fen) * (1 + loading)).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -23,7 +23,7 @@ from insure.applications.model import (
 from insure.applications.tables import Application, ApplicationEvent
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from insure.money import from_fen, quantize, to_fen
+from insure.money import from_fen
 from insure.payments import services as payments
 from insure.policies import renewals
 from insure.policies import services as policies
@@ -172,9 +172,6 @@ async def submit(holder: dict, data: dict) -> dict:
         status = START[decision.outcome]
         loading = decision.total_loading
 
-        def loaded(fen: int) -> int:
-            return to_fen(quantize(from_fen(fen) * (1 + loading)))
-
         rows = await Application.insert(
             Application(
                 number=new_number("A"),
@@ -199,8 +196,10 @@ async def submit(holder: dict, data: dict) -> dict:
                 bank_account_token=await payments.vault_bank_account(account),
                 insured_consent_at=clock.now() if consented else None,
                 sum_insured_fen=quote["sum_insured_fen"],
-                annual_premium_fen=loaded(quote["annual_premium_fen"]),
-                premium_per_payment_fen=loaded(quote["premium_per_payment_fen"] or quote["annual_premium_fen"]),
+                annual_premium_fen=underwriting.loaded_fen(quote["annual_premium_fen"], loading),
+                premium_per_payment_fen=underwriting.loaded_fen(
+                    quote["premium_per_payment_fen"] or quote["annual_premium_fen"], loading
+                ),
                 loading=str(loading),
                 exclusions=[list(pair) for pair in decision.exclusions],
                 decision=_decision_json(decision),
@@ -325,9 +324,9 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         values: dict[str, object] = {"decided_at": clock.now()}
         if outcome == "load":
             values["loading"] = str(loading)
-            values["annual_premium_fen"] = to_fen(quantize(from_fen(quote["annual_premium_fen"]) * (1 + loading)))
+            values["annual_premium_fen"] = underwriting.loaded_fen(quote["annual_premium_fen"], loading)
             per = quote["premium_per_payment_fen"] or quote["annual_premium_fen"]
-            values["premium_per_payment_fen"] = to_fen(quantize(from_fen(per) * (1 + loading)))
+            values["premium_per_payment_fen"] = underwriting.loaded_fen(per, loading)
         if outcome == "exclude":
             values["exclusions"] = [*json_value(app["exclusions"]), list(exclusion)]
         actor = f"underwriter:{underwriter['id']}"

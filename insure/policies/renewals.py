@@ -12,11 +12,12 @@ from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
 from insure.i18n import gettext, use_locale
-from insure.money import from_fen, quantize, to_fen
+from insure.money import from_fen
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from products import services as products
+from products import underwriting
 
 OFFER_DAYS = 30
 OFFER_NOTICE_WORK = "policies.renewal_offer_notice"  # the e-mail of one renewal offer, by its quote id
@@ -141,7 +142,6 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
         app = await applications.submit(holder, {**data, "quote_id": quote["public_id"], "renewal_of": number})
         return {"application": app}
     loading = Decimal(policy["loading"] or "0")  # a guaranteed renewal keeps the terms agreed at underwriting
-    factor = 1 + loading
     terms = {
         "number": "",
         "renewal_of": number,
@@ -157,9 +157,9 @@ async def renew(holder: dict, number: str, data: dict) -> dict:
         "address": policy["address"],
         "bank_account_last4": policy["bank_account_last4"],
         "bank_account_token": policy["bank_account_token"],
-        "annual_premium_fen": to_fen(quantize(from_fen(quote["annual_premium_fen"]) * factor)),
-        "premium_per_payment_fen": to_fen(
-            quantize(from_fen(quote["premium_per_payment_fen"] or quote["annual_premium_fen"]) * factor)
+        "annual_premium_fen": underwriting.loaded_fen(quote["annual_premium_fen"], loading),
+        "premium_per_payment_fen": underwriting.loaded_fen(
+            quote["premium_per_payment_fen"] or quote["annual_premium_fen"], loading
         ),
     }
     async with transaction():

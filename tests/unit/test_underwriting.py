@@ -25,6 +25,7 @@ from products.underwriting import (
     bmi_band,
     decide,
     health_answers,
+    loaded_fen,
     occupation_class,
     rules_for,
     severity,
@@ -301,3 +302,11 @@ def test_the_outcome_is_never_milder_than_any_rule_that_fired(case):
     assert (decision.outcome == "accept") == (decision.fired == ())
     assert decision.needs_customer_acceptance == (decision.outcome in ("load", "exclude"))
     assert decision.plain_reason("en") and decision.plain_reason("zh_CN")
+
+
+def test_a_loading_is_applied_to_the_fen_and_rounded_half_up() -> None:
+    # given a 2,598.00 premium and a 25 % loading, then 3,247.50; half a fen rounds up, never to even
+    assert loaded_fen(259_800, Decimal("0.25")) == 324_750
+    assert loaded_fen(333, Decimal("0.5")) == 500  # 499.5 fen
+    assert loaded_fen(1, Decimal("0.5")) == 2  # 1.5 fen
+    assert loaded_fen(12_345, Decimal(0)) == 12_345
