@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from insure.money import quantize
 from products.catalog import Product
 
 FREQUENCIES = {"annual": 1, "semi_annual": 2, "quarterly": 4, "monthly": 12}
@@ -124,7 +125,7 @@ def check_sum_insured(product: Product, sum_insured: Decimal) -> Decimal:
         if sum_insured not in product.sum_insured_choices:
             choices = ", ".join(str(c) for c in product.sum_insured_choices)
             raise RatingError("sum_insured_not_offered", "sum_insured", f"Choose one of {choices}.", choices=choices)
-        return sum_insured.quantize(Decimal("0.01"))
+        return quantize(sum_insured)  # half-up to the fen, as all money
     lowest, highest, step = product.sum_insured_min, product.sum_insured_max, product.sum_insured_step
     if not lowest <= sum_insured <= highest:
         raise RatingError(
@@ -138,7 +139,7 @@ def check_sum_insured(product: Product, sum_insured: Decimal) -> Decimal:
         raise RatingError(
             "sum_insured_not_on_step", "sum_insured", f"The sum insured must be a multiple of {step}.", step=step
         )
-    return sum_insured.quantize(Decimal("0.01"))
+    return quantize(sum_insured)  # half-up to the fen, as all money
 
 
 def check_frequency(product: Product, frequency: str) -> int:
