@@ -11,9 +11,9 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from claims import services
 from claims.model import ClaimStatus
+from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
-from insure.payments.services import KEY_RE
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody

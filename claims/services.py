@@ -13,11 +13,11 @@ from claims.tables import Claim, ClaimEvent
 from insure import clock, outbox
 from insure.auth.tables import User
 from insure.db import for_update, transaction
-from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
+from insure.errors import N_, FieldError, NotFound, ValidationFailed
+from insure.idempotency import check_key, replay
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
-from insure.payments.services import check_key
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy
@@ -78,14 +78,7 @@ def _fingerprint(policy_number: str, data: dict[str, str]) -> str:
 
 async def _replay(request_key: str, fingerprint: str) -> dict | None:
     """The claim filed with this key, if the request is the same; 409 if the key came with another request."""
-    if not request_key:
-        return None
-    previous = await Claim.select().where(Claim.request_key == request_key).first()
-    if previous and previous["request_hash"] != fingerprint:
-        raise Conflict(
-            N_("This Idempotency-Key was already used for a different request."), code="idempotency_key_reused"
-        )
-    return previous
+    return await replay(Claim.request_key, Claim.request_hash, request_key, fingerprint)
 
 
 async def claim_for_key(claimant: dict, key: str) -> dict | None:

@@ -18,6 +18,7 @@ from datetime import timedelta
 from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from insure.idempotency import check_key, replay
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.ledger.entries import validate_entry
@@ -38,7 +39,6 @@ from insure.policies.tables import Policy
 from insure.settings import get_settings
 
 ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
-KEY_RE = re.compile(r"^[A-Za-z0-9_\-:.]{8,80}$")
 EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2})$")
 
 
@@ -62,13 +62,6 @@ def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
     if errors:
         raise ValidationFailed(errors)
     return number
-
-
-def check_key(key: str) -> None:
-    if not KEY_RE.match(key or ""):
-        raise ValidationFailed.one(
-            "idempotency_key", "idempotency_key_invalid", N_("Send an Idempotency-Key of 8 to 80 characters.")
-        )
 
 
 async def start(
@@ -105,13 +98,7 @@ async def start(
 
 async def _replay(scoped_key: str, fingerprint: str) -> dict | None:
     """The payment made with this key, if the request is the same; 409 if the key came with another request."""
-    previous = await Payment.select().where(Payment.idempotency_key == scoped_key).first()
-    if previous and previous["request_hash"] != fingerprint:
-        raise Conflict(
-            N_("This Idempotency-Key was already used for a different request."),
-            code="idempotency_key_reused",
-        )
-    return previous
+    return await replay(Payment.idempotency_key, Payment.request_hash, scoped_key, fingerprint)
 
 
 async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int | None]:

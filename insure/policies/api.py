@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from insure import clock
 from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationFields, BeneficiaryIn
+from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services as payments
@@ -22,8 +23,8 @@ from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody,
 from insure.web.guards import signed_in
 from products import services as product_services
 
-# the document states the rule payments.check_key applies (422 idempotency_key_invalid, naming the header)
-IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", schema_extra={"pattern": payments.KEY_RE.pattern})]
+# the document states the rule idempotency.check_key applies (422 idempotency_key_invalid, naming the header)
+IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", schema_extra={"pattern": KEY_RE.pattern})]
 
 
 class PolicyOut(msgspec.Struct):

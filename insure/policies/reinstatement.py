@@ -16,6 +16,7 @@ from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.i18n import gettext, use_locale
+from insure.idempotency import check_key, key_reused
 from insure.money import from_fen
 from insure.policies import premiums
 from insure.policies.model import new_number
@@ -132,15 +133,13 @@ async def reinstate(
     the same payment) instead of declaring again."""
     from insure.payments import services as payments
 
-    payments.check_key(key)
+    check_key(key)
     request_key = f"{user['id']}:{key}"
     declaration = _loaded(await Reinstatement.select().where(Reinstatement.request_key == request_key).first())
     if declaration is not None:
         policy = await Policy.select(Policy.id).where(Policy.number == number).first()
         if policy is None or policy["id"] != declaration["policy"]:
-            raise Conflict(
-                N_("This Idempotency-Key was already used for a different request."), code="idempotency_key_reused"
-            )
+            raise key_reused()
     if declaration is None and answers is not None:
         declaration = await declare(user, number, answers, request_key)
     if declaration is None:
