@@ -4,10 +4,7 @@ staff, and is done by the real worker when an admin retries it. A document that 
 
 from __future__ import annotations
 
-import email
 from datetime import timedelta
-from email import policy as email_policy
-from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -23,9 +20,9 @@ from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
 from insure.work_rules import CRASHED, cap_for
 from products.tables import Quote
-from tests.conftest import RUN_DIR
 
 from .helpers import auth, buy_policy, csrf_token, db, register, wait_for, web_session
+from .test_lifecycle import mail_subjects
 
 pytestmark = pytest.mark.integration
 
@@ -250,12 +247,7 @@ def test_unknown_or_hostile_work_is_404_and_an_unknown_kind_lists_nothing(api):
 
 
 def _mails_about(number: str) -> int:
-    """How many e-mails (files under the stack's mail folder) name this policy in their subject."""
-    folder = Path(RUN_DIR, "mail")
-    return sum(
-        number in email.message_from_bytes(p.read_bytes(), policy=email_policy.default)["Subject"]
-        for p in folder.glob("*.eml")
-    )
+    return sum(number in subject for subject in mail_subjects())
 
 
 def test_a_renewal_offer_email_that_keeps_failing_is_parked_and_sent_when_staff_retry(api):
