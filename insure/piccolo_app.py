@@ -10,6 +10,7 @@ from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
 from insure.outbox import OutboxMessage
 from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, SandboxCard, SandboxCharge
 from insure.policies.tables import Endorsement, Instalment, Policy, PolicyEvent, Reinstatement
+from insure.state_tables import StateEvent
 from insure.work import WorkAttempt, WorkAttemptEvent
 
 APP_CONFIG = AppConfig(
@@ -39,5 +40,6 @@ APP_CONFIG = AppConfig(
         ApplicationEvent,
         WorkAttempt,
         WorkAttemptEvent,
+        StateEvent,
     ],
 )

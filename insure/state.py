@@ -18,6 +18,7 @@ from piccolo.table import Table
 
 from insure import clock
 from insure.errors import N_, Conflict
+from insure.state_tables import StateEvent
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -99,14 +100,18 @@ async def transition(
     from_status: str,
     to_status: str,
     *,
-    event_table: type[Table],
-    event_owner: str,
+    event_table: type[Table] | None = None,
+    event_owner: str = "",
     actor: str,
     reason: str = "",
     values: dict[Any, Any] | None = None,
     machine: Lifecycle[Any] | None = None,
 ) -> None:
-    """Move one row from ``from_status`` to ``to_status`` (checked against ``machine`` when given) and record it."""
+    """Move one row from ``from_status`` to ``to_status`` (checked against ``machine`` when given) and record it
+    in ``event_table`` (its ``event_owner`` column naming the row) or, without one, in the shared ``StateEvent``
+    history under the machine's aggregate name."""
+    if event_table is None and machine is None:
+        raise TypeError("transition() needs an event_table or a machine")
     if machine is not None:
         machine.check(from_status, to_status)
     status_col = table._meta.get_column_by_name("status")
@@ -122,10 +127,15 @@ async def transition(
             code="status_changed",
             status=from_status,
         )
+    if event_table is None:
+        assert machine is not None
+        event_table, owner = StateEvent, {"aggregate": machine.aggregate, "record_id": row_id}
+    else:
+        owner = {event_owner: row_id}
     await event_table.insert(
         event_table(
             **{
-                event_owner: row_id,
+                **owner,
                 "from_status": from_status,
                 "to_status": to_status,
                 "actor": actor,

@@ -171,6 +171,11 @@ BY_SERVER = {
     "WorkAttemptEvent.to_status",
     "WorkAttemptEvent.actor",
     "WorkAttemptEvent.reason",
+    "StateEvent.aggregate",  # a Lifecycle's name, set in code
+    "StateEvent.from_status",
+    "StateEvent.to_status",
+    "StateEvent.actor",
+    "StateEvent.reason",  # cut to 255 by insure.state.transition
 }
 
 
