@@ -25,7 +25,6 @@ from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.money import from_fen
 from insure.payments import services as payments
-from insure.policies import renewals
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy, PolicyEvent
@@ -149,7 +148,7 @@ async def submit(holder: dict, data: dict) -> dict:
         await checks.lock_insured(insured["id_number"])
         if renewed:  # one renewal per policy: checked again under the lock of the policy renewed
             await for_update(Policy.select(Policy.id).where(Policy.id == renewed["id"])).first()
-            await renewals.check_not_renewed(renewed["number"])
+            await checks.check_not_renewed(renewed["number"])
         cap = await checks.minor_death_cover_problem(
             insured["id_number"], age, prod.type, sum_insured_fen, renewal_of=renewal_of
         )
