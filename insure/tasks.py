@@ -13,10 +13,19 @@ from insure import document_store, outbox, work
 from insure.payments import services as payments
 from insure.policies import schedule
 from insure.work import run_counted
-from insure.worker import celery_app, run
+from insure.worker import after_each_task, celery_app, run
 
 log = logging.getLogger(__name__)
 RENDER_TASKS = document_store.RENDER_TASKS
+
+
+@after_each_task
+async def relay_after_task() -> None:
+    """Publish the outbox rows a task wrote as soon as it ends (``worker.run`` awaits this after every task)."""
+    try:
+        await outbox.relay_pending()
+    except Exception:  # the beat relay publishes these rows later
+        logging.getLogger("insure.worker").warning("outbox relay after task failed", exc_info=True)
 
 
 @celery_app.task(name="outbox.relay")

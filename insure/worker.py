@@ -9,9 +9,8 @@ next through the outbox. Time-based work is found by database scans on the beat 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from celery import Celery
@@ -94,12 +93,16 @@ celery_app = make_celery()
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_pid: int | None = None
 _pool: PoolStarter | None = None
+# what runs after each task on the worker's loop (the outbox relay, registered by insure.tasks: the outbox
+# imports this module for the Celery app, so this module does not import the outbox)
+_after_task: list[Callable[[], Awaitable[None]]] = []
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a service coroutine on this worker process's own event loop (created on first use).
 
-    Afterwards the outbox rows that step wrote are published at once, so the next step of a workflow starts
+    Afterwards every hook registered with ``after_each_task`` runs on the same loop: ``insure.tasks`` registers
+    the outbox relay, so the rows that step wrote are published at once and the next step of a workflow starts
     without waiting for the beat relay (which stays the safety net if this publish fails).
     """
     global _loop, _loop_pid, _pool
@@ -117,14 +120,13 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
     _loop.run_until_complete(refresh(force=True))  # every step sees the same "today" as the web
     result = _loop.run_until_complete(coro)
-    _loop.run_until_complete(_relay_quietly())
+    for hook in _after_task:
+        _loop.run_until_complete(hook())
     return result
 
 
-async def _relay_quietly() -> None:
-    from insure.outbox import relay_pending
-
-    try:
-        await relay_pending()
-    except Exception:  # the beat relay publishes these rows later
-        logging.getLogger(__name__).warning("outbox relay after task failed", exc_info=True)
+def after_each_task(hook: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+    """Register a coroutine function that ``run`` awaits after every task (once; it must not raise)."""
+    if hook not in _after_task:
+        _after_task.append(hook)
+    return hook

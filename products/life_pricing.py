@@ -14,7 +14,7 @@ from decimal import Decimal
 from insure.money import quantize
 from products import actuarial
 from products.catalog import Product
-from products.rating import (
+from products.rating_model import (
     SEXES,
     Line,
     PremiumBreakdown,

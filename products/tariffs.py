@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from insure.money import quantize
 from products.catalog import Product, RateRow
-from products.rating import (
+from products.rating_model import (
     SEXES,
     ZONES,
     Line,

@@ -15,6 +15,7 @@ from insure.db import engine
 from insure.errors import N_, Conflict, FieldError, NotFound
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen
+from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import TextRefused, clean, parse_decimal, parse_int, refusal, take
@@ -249,3 +250,14 @@ async def check_cover_limits(app: dict, quote: dict, *, reviewed: bool) -> None:
             ),
             code="accumulated_cover_changed",
         )
+
+
+async def check_not_renewed(number: str) -> None:
+    """409 if a renewal of this policy exists (awaiting payment or in force) or is being underwritten; call it
+    again with the policy row locked where a renewal is created, so a double click cannot make two."""
+    taken = await Policy.exists().where((Policy.renewal_of == number) & (Policy.status != PolicyStatus.CANCELLED))
+    pending = await Application.exists().where(
+        (Application.renewal_of == number) & Application.status.is_in(["referred", "offered"])
+    )
+    if taken or pending:
+        raise Conflict(N_("This policy has already been renewed."), code="already_renewed")

@@ -4,6 +4,7 @@ revised terms must be accepted, and an accepted application becomes a policy awa
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from insure import clock
@@ -25,7 +26,6 @@ from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.money import from_fen
 from insure.payments import services as payments
-from insure.policies import renewals
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy, PolicyEvent
@@ -34,6 +34,7 @@ from insure.tables_base import json_value
 from insure.text_input import parse_decimal, take
 from products import services as products
 from products import underwriting
+from products.catalog import Product
 from products.rating import RatingError, entry_age
 
 
@@ -56,8 +57,41 @@ def _decision_json(decision: underwriting.Decision) -> dict:
     }
 
 
+@dataclass
+class _Request:
+    """An application's request, parsed and checked against its quote (``_parsed``)."""
+
+    insured: dict
+    height: int
+    weight: Decimal
+    answers: dict
+    beneficiaries: list
+    address: str
+    account: str
+    consented: bool
+    renewed: dict | None
+    renewal_of: str
+    age: int
+
+
 async def submit(holder: dict, data: dict) -> dict:
     """Validate everything, underwrite, and store the application (and its policy when accepted outright)."""
+    quote = await _quote_to_apply_on(holder, data)
+    prod = products.quoted_product(quote)
+    rules = underwriting.rules_for(prod)
+    request = await _parsed(holder, data, quote, prod, rules)
+    async with transaction():
+        # the limits on the insured's accumulated cover are counted and this application stored under the
+        # insured's lock: two applications in flight for one person cannot both pass a limit
+        applicant, decision = await _underwrite(request, quote, prod, rules)
+        app = await _record(holder, request, quote, prod, applicant, decision)
+        if app["status"] == ApplicationStatus.ACCEPTED:
+            app = await _create_policy(app, quote, f"user:{holder['id']}")
+    return _loaded(app)
+
+
+async def _quote_to_apply_on(holder: dict, data: dict) -> dict:
+    """The quote applied on: the customer's own (or anonymous) and still valid; a customer account only."""
     if holder["role"] != "customer" or not holder.get("id_number"):
         raise Forbidden(
             N_("Applications are made from a customer account with a verified ID number."),
@@ -68,8 +102,14 @@ async def submit(holder: dict, data: dict) -> dict:
         raise NotFound(N_("No such quote."), code="quote_not_found")
     if not products.quote_is_valid(quote):
         raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
-    prod = products.quoted_product(quote)
-    rules = underwriting.rules_for(prod)
+    return quote
+
+
+async def _parsed(
+    holder: dict, data: dict, quote: dict, prod: Product, rules: underwriting.UnderwritingRules
+) -> _Request:
+    """Every field of the request parsed and checked (the insured against the quote and the product); 422 with
+    every problem found."""
     errors: list[FieldError] = []
     insured = checks.insured(holder, data, errors)
     height, weight = checks.measurements(data, errors)
@@ -97,124 +137,158 @@ async def submit(holder: dict, data: dict) -> dict:
                 N_("Please confirm you have read the policy terms and the health declaration."),
             )
         )
-    risk = quote["risk"]
     renewed = await checks.renewed_policy(holder, data, quote)
+    consented, age = False, 0
     if insured:
-        if insured["birth"] != quote["birth_date"]:
-            errors.append(
-                FieldError(
-                    "insured.id_number",
-                    "insured_birth_date_mismatch",
-                    N_("The quote was priced for another birth date; please quote again for this person."),
-                )
-            )
-        if risk.get("sex") and risk["sex"] != insured["sex"]:
-            errors.append(
-                FieldError(
-                    "insured.id_number",
-                    "insured_sex_mismatch",
-                    N_("The quote was priced for the other sex; please quote again."),
-                )
-            )
-        errors += relation_problems(insured["relation"], holder.get("birth_date"), insured["birth"], clock.today())
-        if insured["relation"] not in prod.insurable_relations:
-            allowed = ", ".join(prod.insurable_relations)
-            errors.append(
-                FieldError(
-                    "insured.relation",
-                    "relation_not_offered",
-                    N_("This product can insure only: %(relations)s."),
-                    {"relations": allowed},
-                )
-            )
-        consented = ticked(data.get("insured_consent"))
-        errors += consent_problems(insured["relation"], insured["birth"], clock.today(), consented)
-        try:
-            # a renewal continues cover already held: renewal ages, not entry ages
-            age = entry_age(
-                products.for_renewal(prod) if data.get("renewal_of") else prod, insured["birth"], clock.today()
-            )
-        except RatingError as exc:
-            errors += products.rating_failure(prod, exc).errors
-            age = 0
+        consented, age = _check_insured(insured, holder, data, quote, prod, errors)
     if errors or insured is None:
         raise ValidationFailed(errors)
+    return _Request(
+        insured=insured,
+        height=height,
+        weight=weight,
+        answers=answers,
+        beneficiaries=beneficiaries,
+        address=address,
+        account=account,
+        consented=consented,
+        renewed=renewed,
+        renewal_of=take(data, "renewal_of", "public_id", []),
+        age=age,
+    )
 
-    renewal_of = take(data, "renewal_of", "public_id", [])
-    smoker = bool(risk.get("smoker"))
-    sum_insured_fen = quote["sum_insured_fen"]
-    async with transaction():
-        # the limits on the insured's accumulated cover are counted and this application stored under the
-        # insured's lock: two applications in flight for one person cannot both pass a limit
-        await checks.lock_insured(insured["id_number"])
-        if renewed:  # one renewal per policy: checked again under the lock of the policy renewed
-            await for_update(Policy.select(Policy.id).where(Policy.id == renewed["id"])).first()
-            await renewals.check_not_renewed(renewed["number"])
-        cap = await checks.minor_death_cover_problem(
-            insured["id_number"], age, prod.type, sum_insured_fen, renewal_of=renewal_of
-        )
-        if cap:
-            raise ValidationFailed(cap)
-        held, recent = await checks.exposure(insured["id_number"], prod.type, sum_insured_fen, renewal_of=renewal_of)
-        applicant = underwriting.Applicant(
-            age=age,
-            sex=insured["sex"],
-            height_cm=height,
-            weight_kg=weight,
-            occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
-            smoker=smoker,
-            answers=tuple(underwriting.Answer(code, yes) for code, yes in answers.items()),
-            sum_insured=from_fen(sum_insured_fen),
-            accumulated_sum_insured=held,
-            applications_last_30_days=recent,
-        )
-        decision = underwriting.decide(applicant, rules)
-        status = START[decision.outcome]
-        loading = decision.total_loading
 
-        rows = await Application.insert(
-            Application(
-                number=new_number("A"),
-                quote_id=quote["public_id"],
-                customer=holder["id"],
-                product_code=prod.code,
-                product_type=prod.type,
-                status=status,
-                relation=insured["relation"],
-                insured_name=insured["name"],
-                insured_id_number=insured["id_number"],
-                insured_birth_date=insured["birth"],
-                insured_sex=insured["sex"],
-                occupation_class=applicant.occupation_class,
-                height_cm=height,
-                weight_kg=str(weight),
-                smoker=str(smoker).lower(),
-                answers=answers,
-                beneficiaries=[{"name": b.name, "relation": b.relation, "share": str(b.share)} for b in beneficiaries],
-                address=address,
-                bank_account_last4=account[-4:],
-                bank_account_token=await payments.vault_bank_account(account),
-                insured_consent_at=clock.now() if consented else None,
-                sum_insured_fen=quote["sum_insured_fen"],
-                annual_premium_fen=underwriting.loaded_fen(quote["annual_premium_fen"], loading),
-                premium_per_payment_fen=underwriting.loaded_fen(
-                    quote["premium_per_payment_fen"] or quote["annual_premium_fen"], loading
-                ),
-                loading=str(loading),
-                exclusions=[list(pair) for pair in decision.exclusions],
-                decision=_decision_json(decision),
-                plain_reason_zh=decision.plain_reason("zh_CN"),
-                plain_reason_en=decision.plain_reason("en"),
-                renewal_of=renewal_of,
-                created_at=clock.now(),
-                decided_at=clock.now() if status != ApplicationStatus.REFERRED else None,
+def _check_insured(
+    insured: dict, holder: dict, data: dict, quote: dict, prod: Product, errors: list[FieldError]
+) -> tuple[bool, int]:
+    """The insured against the quote (birth date, sex), the policyholder (relation, consent) and the product's
+    ages; problems are added to ``errors``. Returns (the insured consented, age)."""
+    risk = quote["risk"]
+    if insured["birth"] != quote["birth_date"]:
+        errors.append(
+            FieldError(
+                "insured.id_number",
+                "insured_birth_date_mismatch",
+                N_("The quote was priced for another birth date; please quote again for this person."),
             )
-        ).returning(*Application.all_columns())
-        app = rows[0]
-        await _event(app["id"], "", status, f"user:{holder['id']}", f"automated underwriting: {decision.outcome}")
-        if status == ApplicationStatus.ACCEPTED:
-            app = await _create_policy(app, quote, f"user:{holder['id']}")
-    return _loaded(app)
+        )
+    if risk.get("sex") and risk["sex"] != insured["sex"]:
+        errors.append(
+            FieldError(
+                "insured.id_number",
+                "insured_sex_mismatch",
+                N_("The quote was priced for the other sex; please quote again."),
+            )
+        )
+    errors += relation_problems(insured["relation"], holder.get("birth_date"), insured["birth"], clock.today())
+    if insured["relation"] not in prod.insurable_relations:
+        allowed = ", ".join(prod.insurable_relations)
+        errors.append(
+            FieldError(
+                "insured.relation",
+                "relation_not_offered",
+                N_("This product can insure only: %(relations)s."),
+                {"relations": allowed},
+            )
+        )
+    consented = ticked(data.get("insured_consent"))
+    errors += consent_problems(insured["relation"], insured["birth"], clock.today(), consented)
+    try:
+        # a renewal continues cover already held: renewal ages, not entry ages
+        age = entry_age(products.for_renewal(prod) if data.get("renewal_of") else prod, insured["birth"], clock.today())
+    except RatingError as exc:
+        errors += products.rating_failure(prod, exc).errors
+        age = 0
+    return consented, age
+
+
+async def _underwrite(
+    request: _Request, quote: dict, prod: Product, rules: underwriting.UnderwritingRules
+) -> tuple[underwriting.Applicant, underwriting.Decision]:
+    """Inside the transaction, under the insured's lock: the renewal taken once, the caps and the accumulated
+    cover counted, and the automated underwriting decision."""
+    insured, renewal_of = request.insured, request.renewal_of
+    sum_insured_fen = quote["sum_insured_fen"]
+    await checks.lock_insured(insured["id_number"])
+    if request.renewed:  # one renewal per policy: checked again under the lock of the policy renewed
+        await for_update(Policy.select(Policy.id).where(Policy.id == request.renewed["id"])).first()
+        await checks.check_not_renewed(request.renewed["number"])
+    cap = await checks.minor_death_cover_problem(
+        insured["id_number"], request.age, prod.type, sum_insured_fen, renewal_of=renewal_of
+    )
+    if cap:
+        raise ValidationFailed(cap)
+    held, recent = await checks.exposure(insured["id_number"], prod.type, sum_insured_fen, renewal_of=renewal_of)
+    applicant = underwriting.Applicant(
+        age=request.age,
+        sex=insured["sex"],
+        height_cm=request.height,
+        weight_kg=request.weight,
+        occupation_class=quote["occupation_class"] if 1 <= (quote["occupation_class"] or 0) <= 6 else 1,
+        smoker=bool(quote["risk"].get("smoker")),
+        answers=tuple(underwriting.Answer(code, yes) for code, yes in request.answers.items()),
+        sum_insured=from_fen(sum_insured_fen),
+        accumulated_sum_insured=held,
+        applications_last_30_days=recent,
+    )
+    return applicant, underwriting.decide(applicant, rules)
+
+
+async def _record(
+    holder: dict,
+    request: _Request,
+    quote: dict,
+    prod: Product,
+    applicant: underwriting.Applicant,
+    decision: underwriting.Decision,
+) -> dict:
+    """Store the application as underwriting decided (its bank account vaulted at the gateway) and its event."""
+    status = START[decision.outcome]
+    loading = decision.total_loading
+    insured, account = request.insured, request.account
+    rows = await Application.insert(
+        Application(
+            number=new_number("A"),
+            quote_id=quote["public_id"],
+            customer=holder["id"],
+            product_code=prod.code,
+            product_type=prod.type,
+            status=status,
+            relation=insured["relation"],
+            insured_name=insured["name"],
+            insured_id_number=insured["id_number"],
+            insured_birth_date=insured["birth"],
+            insured_sex=insured["sex"],
+            occupation_class=applicant.occupation_class,
+            height_cm=request.height,
+            weight_kg=str(request.weight),
+            smoker=str(applicant.smoker).lower(),
+            answers=request.answers,
+            beneficiaries=[
+                {"name": b.name, "relation": b.relation, "share": str(b.share)} for b in request.beneficiaries
+            ],
+            address=request.address,
+            bank_account_last4=account[-4:],
+            bank_account_token=await payments.vault_bank_account(account),
+            insured_consent_at=clock.now() if request.consented else None,
+            sum_insured_fen=quote["sum_insured_fen"],
+            annual_premium_fen=underwriting.loaded_fen(quote["annual_premium_fen"], loading),
+            premium_per_payment_fen=underwriting.loaded_fen(
+                quote["premium_per_payment_fen"] or quote["annual_premium_fen"], loading
+            ),
+            loading=str(loading),
+            exclusions=[list(pair) for pair in decision.exclusions],
+            decision=_decision_json(decision),
+            plain_reason_zh=decision.plain_reason("zh_CN"),
+            plain_reason_en=decision.plain_reason("en"),
+            renewal_of=request.renewal_of,
+            created_at=clock.now(),
+            decided_at=clock.now() if status != ApplicationStatus.REFERRED else None,
+        )
+    ).returning(*Application.all_columns())
+    app = rows[0]
+    await _event(app["id"], "", status, f"user:{holder['id']}", f"automated underwriting: {decision.outcome}")
+    return app
 
 
 async def _event(app_id: int, old: str, new: str, actor: str, reason: str) -> None:

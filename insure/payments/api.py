@@ -9,11 +9,32 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
+from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services
-from insure.policies.api import PaymentOut, payment_out
-from insure.policies.tables import Policy
 from insure.web.guards import signed_in
+
+
+class PaymentOut(msgspec.Struct):
+    id: str
+    policy_number: str
+    status: str
+    amount: str
+    currency: str
+    card_last4: str
+    failure_code: str | None
+
+
+def payment_out(pay: dict, policy_number: str) -> PaymentOut:
+    return PaymentOut(
+        id=pay["gateway_ref"],
+        policy_number=policy_number,
+        status=pay["status"],
+        amount=str(from_fen(pay["amount_fen"])),
+        currency=pay["currency"],
+        card_last4=pay["card_last4"],
+        failure_code=pay["failure_code"],
+    )
 
 
 class NotificationAck(msgspec.Struct):
@@ -28,8 +49,7 @@ class PaymentsController(Controller):
     @get("/{payment_id:str}", guards=[signed_in], security=BEARER_SECURITY, summary="One payment's status")
     async def get_payment(self, request: Request, payment_id: str) -> PaymentOut:
         pay = await services.get_for(request.scope["user"], payment_id)  # type: ignore[arg-type]
-        policy = await Policy.select(Policy.number).where(Policy.id == pay["policy"]).first()
-        return payment_out(pay, policy["number"])
+        return payment_out(pay, await services.policy_number_of(pay))
 
     @post(
         "/sandbox/notifications",

@@ -1,28 +1,27 @@
-"""Paying a policy through the sandbox gateway, with Stripe-style idempotency keys.
+"""The payment gateway (the built-in sandbox by default): charges, refunds, payouts, webhook verification.
 
-Flow: ``start`` records a pending payment and the gateway's charge, and queues the gateway's asynchronous
+Flow: the policies package works out what a policy owes (``insure.policies.paying``) and calls
+``charge_card``, which records a pending payment and the gateway's charge and queues the gateway's asynchronous
 answer. The worker task ``payments.sandbox_settle`` plays the gateway: it signs a notification and delivers
 it to ``apply_notification`` — the same function the public webhook route calls — which verifies the
-signature, settles the payment, posts the premium to the ledger and issues the policy, all in one
-transaction. Replaying the notification changes nothing.
+signature, settles the payment, posts the premium to the ledger and publishes ``PaymentSettled`` (the policies
+package issues the policy, marks the instalment paid or reinstates), all in one transaction. Replaying the
+notification changes nothing. This package imports no service of policies, applications or claims.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
-from datetime import timedelta
 
-from insure import clock, outbox
+from insure import clock, events, outbox
 from insure.db import for_update, transaction
-from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from insure.idempotency import check_key, replay
+from insure.errors import N_, FieldError, Forbidden, NotFound, ValidationFailed
+from insure.events import PaymentSettled
+from insure.idempotency import replay
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.ledger.entries import validate_entry
-from insure.money import to_fen
 from insure.payments.sandbox import (
     CardRejected,
     Notification,
@@ -33,16 +32,16 @@ from insure.payments.sandbox import (
     verify,
 )
 from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, SandboxCard, SandboxCharge
-from insure.policies import services as policies
-from insure.policies.model import PolicyStatus
-from insure.policies.tables import Policy
+from insure.policies.model import PolicyStatus  # auto_collect only (see there)
+from insure.policies.tables import Instalment, Policy  # auto_collect only (see there)
 from insure.settings import get_settings
 
 ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
 EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2})$")
 
 
-def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
+def validate_card(card_number: str, expiry: str, cvc: str) -> str:
+    """The card number (digits only) if the card's details are well-formed; 422 naming each field at fault."""
     errors: list[FieldError] = []
     number = ""
     try:
@@ -64,127 +63,71 @@ def _validate_card(card_number: str, expiry: str, cvc: str) -> str:
     return number
 
 
-async def start(
-    payer: dict, policy_number: str, card_number: str, expiry: str, cvc: str, key: str, purpose: str = "premium"
-) -> dict:
-    """Charge what the policy owes once per idempotency key; the same key and request return the first payment.
-
-    `premium`: the first premium of a new policy, or the next instalment of one in force; `reinstatement`: the
-    arrears (premiums with interest) of a lapsed policy. The amount is always worked out here, never sent."""
-    check_key(key)
-    policy = await policies.get_for(payer, policy_number)
-    scoped_key = f"{payer['id']}:{key}"
-    # Keyed (HMAC), so the stored fingerprint cannot be brute-forced back into a card number (PCI DSS 3.5).
-    digits = re.sub(r"\D", "", card_number)
-    fingerprint = hmac.new(
-        get_settings().secret_key.encode(),
-        f"{policy_number}|{digits}|{expiry.replace(' ', '')}|{purpose}".encode(),
-        hashlib.sha256,
-    ).hexdigest()
-    previous = await _replay(scoped_key, fingerprint)
-    if previous:
-        return previous
-    number = _validate_card(card_number, expiry, cvc)
-    try:
-        return await _charge(policy, payer["id"], number, scoped_key, fingerprint, purpose)
-    except Exception:
-        # Two requests with the same key raced: the loser's INSERT hit the unique key. The fingerprint decides
-        # first: another body is a reused key (409), the same body is a replay of the first answer.
-        previous = await _replay(scoped_key, fingerprint)
-        if previous:
-            return previous
-        raise
-
-
-async def _replay(scoped_key: str, fingerprint: str) -> dict | None:
+async def replay_payment(scoped_key: str, fingerprint: str) -> dict | None:
     """The payment made with this key, if the request is the same; 409 if the key came with another request."""
     return await replay(Payment.idempotency_key, Payment.request_hash, scoped_key, fingerprint)
 
 
-async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int | None]:
-    """(purpose, amount, interest part, instalment id) for the policy as it is now, or 409 saying why not."""
-    from insure.policies import premiums
-
-    if policy["status"] == PolicyStatus.LAPSED and purpose != "reinstatement":
-        raise Conflict(N_("This policy has lapsed; reinstate it to pay the arrears."), code="use_reinstatement")
-    pending = await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == "pending"))
-    if pending:
-        raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
-    if purpose == "reinstatement":
-        premiums.check_reinstatable(policy)
-        owed = await premiums.arrears(policy)
-        return "reinstatement", to_fen(owed.total), to_fen(owed.interest), None
-    if policy["status"] == PolicyStatus.PENDING_PAYMENT:
-        from products import services as products
-
-        if not products.quote_is_valid(await products.get_quote(policy["quote_id"])):
-            raise Conflict(N_("This quote has expired; please get a new quote."), code="quote_expired")
-        return "first_premium", policy["premium_fen"], 0, None
-    nxt = await premiums.next_unpaid(policy["id"]) if policy["status"] == PolicyStatus.IN_FORCE else None
-    if nxt is None or nxt["due_date"] > clock.today() + timedelta(days=premiums.NOTICE_DAYS):
-        raise Conflict(N_("This policy is already paid."), code="already_paid")
-    return "instalment", nxt["amount_fen"], 0, nxt["id"]
+async def payment_in_progress(policy_id: int) -> bool:
+    """A charge for this policy is waiting for the gateway's answer."""
+    return await Payment.exists().where((Payment.policy == policy_id) & (Payment.status == "pending"))
 
 
-async def _charge(
-    policy: dict, payer_id: int, number: str, scoped_key: str, fingerprint: str, purpose: str = "premium"
+async def charge_card(
+    *,
+    policy_id: int,
+    payer_id: int,
+    number: str,
+    amount_fen: int,
+    purpose: str,
+    interest_fen: int,
+    instalment_id: int | None,
+    scoped_key: str,
+    fingerprint: str,
 ) -> dict:
-    from insure.applications import checks as cover_limits
-
-    async with transaction():
-        if purpose == "reinstatement":  # the insured's lock before the policy's row lock, as applications take it
-            await cover_limits.lock_insured(policy["insured_id_number"])
-        policy = await for_update(Policy.select().where(Policy.id == policy["id"])).first()
-        # a request with the same key may have committed while this one waited for the policy's lock: its key
-        # and fingerprint answer before "a payment is in progress" does
-        previous = await _replay(scoped_key, fingerprint)
-        if previous:
-            return previous
-        what, amount_fen, interest_fen, instalment_id = await _what_is_owed(policy, purpose)
-        if what == "reinstatement":  # reinstating brings the cover back: the limits on the insured's life hold
-            for problem in await cover_limits.reinstatement_problem(policy):
-                raise Conflict(problem.message, code=problem.code, **problem.params)
-        gateway_ref = "ch_" + secrets.token_hex(12)
-        token = "card_" + secrets.token_hex(12)  # the gateway keeps the card; Insure keeps only this token
-        await SandboxCard.insert(
-            SandboxCard(
-                token=token, last4=number[-4:], recurring_outcome=recurring_outcome(number), created_at=clock.now()
-            )
+    """Inside the caller's transaction: hand the card to the gateway (Insure keeps its token), record the charge
+    and the pending payment, and queue the gateway's asynchronous answer."""
+    gateway_ref = "ch_" + secrets.token_hex(12)
+    token = "card_" + secrets.token_hex(12)  # the gateway keeps the card; Insure keeps only this token
+    await SandboxCard.insert(
+        SandboxCard(token=token, last4=number[-4:], recurring_outcome=recurring_outcome(number), created_at=clock.now())
+    )
+    await SandboxCharge.insert(
+        SandboxCharge(
+            gateway_ref=gateway_ref,
+            amount_fen=amount_fen,
+            outcome=sandbox_outcome(number),
+            created_at=clock.now(),
         )
-        await SandboxCharge.insert(
-            SandboxCharge(
-                gateway_ref=gateway_ref,
-                amount_fen=amount_fen,
-                outcome=sandbox_outcome(number),
-                created_at=clock.now(),
-            )
+    )
+    rows = await Payment.insert(
+        Payment(
+            policy=policy_id,
+            payer=payer_id,
+            amount_fen=amount_fen,
+            purpose=purpose,
+            interest_fen=interest_fen,
+            instalment_id=instalment_id,
+            status="pending",
+            gateway_ref=gateway_ref,
+            card_last4=number[-4:],
+            card_token=token,
+            idempotency_key=scoped_key,
+            request_hash=fingerprint,
+            created_at=clock.now(),
         )
-        rows = await Payment.insert(
-            Payment(
-                policy=policy["id"],
-                payer=payer_id,
-                amount_fen=amount_fen,
-                purpose=what,
-                interest_fen=interest_fen,
-                instalment_id=instalment_id,
-                status="pending",
-                gateway_ref=gateway_ref,
-                card_last4=number[-4:],
-                card_token=token,
-                idempotency_key=scoped_key,
-                request_hash=fingerprint,
-                created_at=clock.now(),
-            )
-        ).returning(*Payment.all_columns())
-        await outbox.enqueue("payments.sandbox_settle", gateway_ref)
+    ).returning(*Payment.all_columns())
+    await outbox.enqueue("payments.sandbox_settle", gateway_ref)
     return rows[0]
 
 
 async def auto_collect(instalment_id: int) -> bool:
     """Collect a premium that has fallen due from the card saved at the last payment (one attempt a day); the
-    gateway answers asynchronously like any charge. Returns whether a charge was started."""
-    from insure.policies.tables import Instalment
+    gateway answers asynchronously like any charge. Returns whether a charge was started.
 
+    Still here because ``premiums.scan`` calls it as ``payments.auto_collect``; it reads the policy and
+    instalment tables only (no policies service, so no import cycle). It belongs in ``insure.policies.paying``
+    once the collection batch job replaces the scan."""
     async with transaction():
         owner = await Instalment.select(Instalment.policy).where(Instalment.id == instalment_id).first()
         if owner is None:
@@ -287,9 +230,8 @@ async def apply_notification(body: bytes, signature: str) -> dict:
 
 
 async def _book(payment: dict, note: Notification) -> None:
-    """A confirmed payment: post it to the ledger and do what it paid for (issue, instalment, reinstatement)."""
-    from insure.policies import premiums
-
+    """A confirmed payment: post it to the ledger and announce it (``PaymentSettled``), so that what it paid for
+    happens (issue, instalment, reinstatement)."""
     interest = payment["interest_fen"]
     lines = validate_entry(
         (
@@ -305,12 +247,17 @@ async def _book(payment: dict, note: Notification) -> None:
         payment["id"],
         lines,
     )
-    if payment["purpose"] == "first_premium":
-        await policies.issue(payment["policy"], actor="gateway:sandbox", payment_id=payment["id"])
-    elif payment["purpose"] == "instalment":
-        await premiums.mark_paid([payment["instalment_id"]], payment["id"])
-    elif payment["purpose"] == "reinstatement":
-        await premiums.reinstate(payment["policy"], payment["id"], actor="gateway:sandbox")
+    # what it paid for (issue the policy, mark the instalment paid, reinstate) is the policies package's
+    # business: its handler runs here, in this transaction
+    await events.publish(
+        PaymentSettled(
+            payment_id=payment["id"],
+            policy_id=payment["policy"],
+            purpose=payment["purpose"],
+            instalment_id=payment["instalment_id"],
+            amount_fen=note.amount_fen,
+        )
+    )
 
 
 async def get_for(user: dict, gateway_ref: str) -> dict:
@@ -318,6 +265,12 @@ async def get_for(user: dict, gateway_ref: str) -> dict:
     if payment is None or (payment["payer"] != user["id"] and user["role"] != "admin"):
         raise NotFound(N_("No such payment."), code="payment_not_found")
     return payment
+
+
+async def policy_number_of(payment: dict) -> str:
+    """The number of the policy a payment was for (through the payment's own reference to it)."""
+    row = await Payment.select(Payment.policy.number.as_alias("number")).where(Payment.id == payment["id"]).first()
+    return row["number"]
 
 
 async def for_policy(policy_id: int) -> list[dict]:

@@ -17,7 +17,8 @@ from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.payments import services as payments
-from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
+from insure.payments.api import PaymentOut, payment_out
+from insure.policies import billing, endorsements, paying, premiums, reinstatement, renewals, schedule, services
 from insure.policies.model import PolicyStatus
 from insure.text_input import Address, Code, Digits, Email, Mobile, RequestBody, Short, one_of
 from insure.web.guards import signed_in
@@ -51,16 +52,6 @@ class PayRequest(RequestBody):
     card_number: Digits
     expiry: Short
     cvc: Short
-
-
-class PaymentOut(msgspec.Struct):
-    id: str
-    policy_number: str
-    status: str
-    amount: str
-    currency: str
-    card_last4: str
-    failure_code: str | None
 
 
 class InstalmentOut(msgspec.Struct):
@@ -205,18 +196,6 @@ def policy_out(p: dict) -> PolicyOut:
     )
 
 
-def payment_out(pay: dict, policy_number: str) -> PaymentOut:
-    return PaymentOut(
-        id=pay["gateway_ref"],
-        policy_number=policy_number,
-        status=pay["status"],
-        amount=str(from_fen(pay["amount_fen"])),
-        currency=pay["currency"],
-        card_last4=pay["card_last4"],
-        failure_code=pay["failure_code"],
-    )
-
-
 class PoliciesController(Controller):
     path = "/api/v1/policies"
     tags = ["policies"]
@@ -250,7 +229,7 @@ class PoliciesController(Controller):
         idempotency_key: IdempotencyKey,
     ) -> PaymentOut:
         user = request.scope["user"]
-        pay = await payments.start(user, number, data.card_number, data.expiry, data.cvc, idempotency_key)  # type: ignore[arg-type]
+        pay = await paying.start(user, number, data.card_number, data.expiry, data.cvc, idempotency_key)  # type: ignore[arg-type]
         return payment_out(pay, number)
 
     @get("/{number:str}/payments", summary="Payments made for a policy")

@@ -14,7 +14,7 @@ from insure import clock
 from insure.errors import Conflict, DomainError, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
-from insure.policies import endorsements, premiums, reinstatement, renewals, schedule, services
+from insure.policies import endorsements, paying, premiums, reinstatement, renewals, schedule, services
 from insure.web.guards import signed_in
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -129,7 +129,7 @@ class PolicyPages(Controller):
         user = request.scope["user"]
         fields = {k: str(v) for k, v in data.items()}
         try:
-            await payments.start(
+            await paying.start(
                 user,  # type: ignore[arg-type]
                 number,
                 fields.get("card_number", ""),

@@ -6,18 +6,19 @@ due within NOTICE_DAYS, and lapse for a premium still unpaid when the grace peri
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from insure import clock, mail, work
+from insure import clock, events, mail, work
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict
+from insure.events import PolicyReinstated
 from insure.i18n import gettext, use_locale
 from insure.money import from_fen, quantize, to_fen
 from insure.policies import billing
-from insure.policies.model import FREQUENCY_BY_PAYMENTS, PolicyStatus
+from insure.policies.instalments import void_remaining
+from insure.policies.model import PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
 from insure.state import transition
 from products import services as products
@@ -26,34 +27,6 @@ from products.catalog import Product
 NOTICE_DAYS = 15
 NOTICE_WORK = "policies.premium_notice"  # the kind of work of one due notice (insure.work)
 REINSTATEMENT_INTEREST = Decimal("0.05")  # a year, simple, on each unpaid premium from its due date
-
-
-async def create_schedule(policy: dict, first_payment_id: int) -> None:
-    """At issue: every instalment of the premium term; the first is the payment that issued the policy."""
-    frequency = FREQUENCY_BY_PAYMENTS[policy["payments_per_year"]]
-    plan = billing.schedule(
-        policy["effective_date"], frequency, policy["premium_term_years"], from_fen(policy["premium_fen"])
-    )
-    single = len(plan) == 1 and policy["policy_term_years"] != 1 and policy["expiry_date"] is not None
-    if single:  # a single premium pays for the whole period of cover, not for its first year
-        plan = (replace(plan[0], period_end=policy["expiry_date"]),)
-    rows = [
-        Instalment(
-            inst_key=f"{policy['id']}:{i.number}",
-            policy=policy["id"],
-            number=i.number,
-            due_date=i.due_date,
-            period_start=i.period_start,
-            period_end=i.period_end,
-            amount_fen=to_fen(i.amount),
-            status="paid" if i.number == 1 else "due",
-            payment_id=first_payment_id if i.number == 1 else None,
-            paid_at=clock.now() if i.number == 1 else None,
-        )
-        for i in plan
-    ]
-    for start in range(0, len(rows), 200):  # chunked: bind-parameter limits
-        await Instalment.insert(*rows[start : start + 200])
 
 
 async def schedule_of(policy_id: int) -> list[dict]:
@@ -74,13 +47,6 @@ async def unpaid_until(policy_id: int, day: object) -> list[dict]:
         await Instalment.select()
         .where((Instalment.policy == policy_id) & (Instalment.status == "due") & (Instalment.due_date <= day))
         .order_by(Instalment.number)
-    )
-
-
-async def void_remaining(policy_id: int) -> None:
-    """When a policy ends (cancelled, surrendered, matured, expired) nothing more falls due on it."""
-    await Instalment.update({Instalment.status: "void"}).where(
-        (Instalment.policy == policy_id) & (Instalment.status == "due")
     )
 
 
@@ -134,6 +100,7 @@ async def reinstate(policy_id: int, payment_id: int, actor: str) -> None:
         reason="reinstated: arrears and interest paid",
         values={Policy.lapsed_on: None},
     )
+    await events.publish(PolicyReinstated(policy_id))
 
 
 async def scan() -> dict[str, int]:

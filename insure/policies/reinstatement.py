@@ -131,7 +131,7 @@ async def reinstate(
 
     The Idempotency-Key covers both steps: a retry of the same request answers with the same declaration (and
     the same payment) instead of declaring again."""
-    from insure.payments import services as payments
+    from insure.policies import paying
 
     check_key(key)
     request_key = f"{user['id']}:{key}"
@@ -147,7 +147,7 @@ async def reinstate(
     elif declaration["status"] != ACCEPTED:
         return declaration, None  # referred (or since declined): nothing to charge
     number_, expiry, cvc = (card.get(k, "") for k in ("card_number", "expiry", "cvc"))
-    payment = await payments.start(user, number, number_, expiry, cvc, key, purpose="reinstatement")
+    payment = await paying.start(user, number, number_, expiry, cvc, key, purpose="reinstatement")
     return declaration, payment
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from insure import clock, mail, outbox
+from insure.applications.checks import check_not_renewed
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
@@ -98,19 +99,6 @@ async def notify_offer(quote_id: str) -> bool | None:
             ),
         )
     return True
-
-
-async def check_not_renewed(number: str) -> None:
-    """409 if a renewal of this policy exists (awaiting payment or in force) or is being underwritten; call it
-    again with the policy row locked where a renewal is created, so a double click cannot make two."""
-    from insure.applications.tables import Application
-
-    taken = await Policy.exists().where((Policy.renewal_of == number) & (Policy.status != PolicyStatus.CANCELLED))
-    pending = await Application.exists().where(
-        (Application.renewal_of == number) & Application.status.is_in(["referred", "offered"])
-    )
-    if taken or pending:
-        raise Conflict(N_("This policy has already been renewed."), code="already_renewed")
 
 
 async def offer_for(policy: dict) -> dict:

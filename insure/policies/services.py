@@ -8,7 +8,9 @@ from decimal import Decimal
 from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound
+from insure.events import PolicyCancelled, PolicyCancelling, PolicyIssued, publish
 from insure.money import from_fen, to_fen
+from insure.policies import instalments
 from insure.policies.model import PolicyStatus, cover_period, new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
@@ -102,10 +104,9 @@ async def issue(policy_id: int, actor: str, payment_id: int) -> None:
         reason="premium received",
         values={Policy.effective_date: effective, Policy.expiry_date: expiry, Policy.issued_at: clock.now()},
     )
-    from insure.policies import premiums
-
-    await premiums.create_schedule(await Policy.select().where(Policy.id == policy_id).first(), payment_id)
+    await instalments.create_schedule(await Policy.select().where(Policy.id == policy_id).first(), payment_id)
     await outbox.enqueue("documents.render_policy_schedule", policy_id)
+    await publish(PolicyIssued(policy_id))
 
 
 def can_view(user: dict, policy: dict) -> bool:
@@ -169,13 +170,7 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             raise Conflict(
                 N_("The free-look period has ended or does not apply to this policy."), code="free_look_over"
             )
-        from claims.tables import Claim
-        from insure.policies import premiums
-
-        if await Claim.exists().where(Claim.policy == policy["id"]):
-            raise Conflict(
-                N_("A policy with a claim cannot be cancelled for a full refund; please contact us."), code="has_claims"
-            )
+        await publish(PolicyCancelling(policy["id"]))  # claims refuses a policy with a claim (has_claims)
         history = await payments.for_policy(policy["id"])
         if any(p["status"] == "pending" for p in history):
             raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
@@ -191,13 +186,14 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             reason="free-look cancellation: void from the start",
             values={Policy.ended_at: clock.now()},
         )
-        await premiums.void_remaining(policy["id"])
+        await instalments.void_remaining(policy["id"])
         charge = prod.free_look_charge  # the product's small cost, kept once per policy
         for payment in paid:
             refund = billing.refund_on_free_look(from_fen(payment["amount_fen"]), charge)
             charge -= from_fen(payment["amount_fen"]) - refund
             if refund > 0:
                 await payments.start_refund(payment, to_fen(refund), "free_look")
+        await publish(PolicyCancelled(policy["id"], reason="free_look"))
     return await Policy.select().where(Policy.id == policy["id"]).first()
 
 
@@ -246,9 +242,7 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             reason=f"surrendered for a cash value of {value}",
             values={Policy.ended_at: clock.now()},
         )
-        from insure.policies import premiums
-
-        await premiums.void_remaining(policy["id"])
+        await instalments.void_remaining(policy["id"])
         from insure.payments import services as payments
 
         await payments.start_payout(policy, to_fen(value), "surrender")
