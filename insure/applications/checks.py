@@ -15,6 +15,8 @@ from insure.db import engine
 from insure.errors import N_, Conflict, FieldError, NotFound
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen
+from insure.payments.model import PaymentStatus
+from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import TextRefused, clean, parse_decimal, parse_int, refusal, take
@@ -67,7 +69,7 @@ async def cover_on_life(
     # a lapsed policy whose arrears are being charged is being reinstated: its cover is on its way back
     reinstating = await Payment.select(Payment.policy).where(
         (Payment.purpose == "reinstatement")
-        & (Payment.status == "pending")
+        & (Payment.status == PaymentStatus.PENDING)
         & (Payment.policy.insured_id_number == insured_id)
     )
     reinstated = [r["policy"] for r in reinstating]
@@ -177,7 +179,7 @@ async def renewed_policy(holder: dict, data: dict, quote: dict) -> dict | None:
     if not number:
         return None
     policy = await Policy.select().where((Policy.number == number) & (Policy.customer == holder["id"])).first()
-    if policy is None or policy["renewal_quote_id"] != quote["public_id"] or policy["status"] != "in_force":
+    if policy is None or policy["renewal_quote_id"] != quote["public_id"] or policy["status"] != PolicyStatus.IN_FORCE:
         raise Conflict(N_("This is not the renewal offer of that policy."), code="not_renewal_offer")
     return policy
 

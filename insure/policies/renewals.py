@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from insure import clock, mail, outbox
+from insure.applications.model import ApplicationStatus
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
@@ -107,7 +108,8 @@ async def check_not_renewed(number: str) -> None:
 
     taken = await Policy.exists().where((Policy.renewal_of == number) & (Policy.status != PolicyStatus.CANCELLED))
     pending = await Application.exists().where(
-        (Application.renewal_of == number) & Application.status.is_in(["referred", "offered"])
+        (Application.renewal_of == number)
+        & Application.status.is_in([ApplicationStatus.REFERRED, ApplicationStatus.OFFERED])
     )
     if taken or pending:
         raise Conflict(N_("This policy has already been renewed."), code="already_renewed")

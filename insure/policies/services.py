@@ -9,7 +9,8 @@ from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound
 from insure.money import from_fen, to_fen
-from insure.policies.model import PolicyStatus, cover_period, new_number
+from insure.payments.model import PaymentStatus
+from insure.policies.model import POLICY, PolicyStatus, cover_period, new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
 from products import services as products
@@ -96,6 +97,7 @@ async def issue(policy_id: int, actor: str, payment_id: int) -> None:
         policy_id,
         PolicyStatus.PENDING_PAYMENT,
         PolicyStatus.IN_FORCE,
+        machine=POLICY,
         event_table=PolicyEvent,
         event_owner="policy",
         actor=actor,
@@ -177,14 +179,15 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
                 N_("A policy with a claim cannot be cancelled for a full refund; please contact us."), code="has_claims"
             )
         history = await payments.for_policy(policy["id"])
-        if any(p["status"] == "pending" for p in history):
+        if any(p["status"] == PaymentStatus.PENDING for p in history):
             raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
-        paid = [p for p in history if p["status"] == "succeeded"]
+        paid = [p for p in history if p["status"] == PaymentStatus.SUCCEEDED]
         await transition(
             Policy,
             policy["id"],
             PolicyStatus.IN_FORCE,
             PolicyStatus.CANCELLED,
+            machine=POLICY,
             event_table=PolicyEvent,
             event_owner="policy",
             actor=f"user:{user['id']}",
@@ -240,6 +243,7 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             policy["id"],
             PolicyStatus.IN_FORCE,
             PolicyStatus.SURRENDERED,
+            machine=POLICY,
             event_table=PolicyEvent,
             event_owner="policy",
             actor=f"user:{user['id']}",
