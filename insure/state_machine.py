@@ -63,11 +63,6 @@ class Lifecycle(Generic[S]):
         if not self.allows(current, target):
             raise IllegalTransition(self.aggregate, current, target, self.refusal, self.labels)
 
-    def check_initial(self, status: str) -> None:
-        """Raise IllegalTransition unless a new record may start in ``status``."""
-        if self.states(status) not in self.initial:
-            raise IllegalTransition(self.aggregate, "", status, self.refusal, self.labels)
-
     @property
     def terminal(self) -> frozenset[S]:
         return frozenset(s for s, nxt in self.transitions.items() if not nxt)

@@ -124,6 +124,33 @@ def test_the_claim_check_refuses_exactly_the_moves_the_table_does_not_list(curre
             check_transition(current, target)
 
 
+def test_a_refused_move_is_answered_409_illegal_transition_naming_the_status():
+    from litestar import Litestar, get
+    from litestar.testing import TestClient
+
+    from insure.web.problems import EXCEPTION_HANDLERS
+
+    @get("/api/v1/claim-move")
+    async def claim_move() -> None:
+        CLAIM.check(ClaimStatus.PAID, ClaimStatus.APPROVED)
+
+    @get("/api/v1/application-move")
+    async def application_move() -> None:
+        APPLICATION.check(ApplicationStatus.WITHDRAWN, ApplicationStatus.ACCEPTED)
+
+    app = Litestar([claim_move, application_move], exception_handlers=EXCEPTION_HANDLERS)
+    with TestClient(app) as client:
+        claim = client.get("/api/v1/claim-move")
+        application = client.get("/api/v1/application-move")
+    assert claim.status_code == application.status_code == 409
+    assert claim.json()["code"] == application.json()["code"] == "illegal_transition"
+    assert claim.json()["type"] == "urn:insure:problem:illegal_transition"
+    # the claim's status by its label, as before; the application's as stored, as before
+    labelled = ("This is not possible while the claim is Paid.", "赔案当前状态为“已赔付”，无法执行此操作。")
+    assert claim.json()["detail"] in labelled
+    assert "withdrawn" in application.json()["detail"]
+
+
 def test_a_lifecycle_declared_elsewhere_is_registered():
     from enum import StrEnum
 
