@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from insure.errors import N_
+from insure.state_machine import lifecycle
+
 
 class ClaimStatus(StrEnum):
     """Where a claim is in its life cycle; the values are stored in the database and shown in the API."""
@@ -30,22 +33,17 @@ TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.PAID: frozenset(),
 }
 
-TERMINAL = frozenset({ClaimStatus.DENIED, ClaimStatus.PAID})
+CLAIM = lifecycle(
+    "claim",
+    ClaimStatus,
+    TRANSITIONS,
+    {ClaimStatus.SUBMITTED},
+    refusal=N_("This is not possible while the claim is %(status)s."),
+)
 
-
-class IllegalTransition(Exception):
-    """A move the claim's life cycle does not allow; reported to the user, never a server error."""
-
-    code = "illegal_transition"
-
-    def __init__(self, current: ClaimStatus, target: ClaimStatus) -> None:
-        self.current = current
-        self.target = target
-        super().__init__(f"a claim cannot move from {current.value} to {target.value}")
+TERMINAL = CLAIM.terminal
 
 
 def check_transition(current: ClaimStatus, target: ClaimStatus) -> None:
-    """Raise IllegalTransition unless `target` may follow `current`."""
-    current, target = ClaimStatus(current), ClaimStatus(target)
-    if target not in TRANSITIONS[current]:
-        raise IllegalTransition(current, target)
+    """Raise IllegalTransition (insure.state_machine) unless `target` may follow `current`."""
+    CLAIM.check(ClaimStatus(current), ClaimStatus(target))

@@ -8,8 +8,10 @@ from pathlib import Path
 
 from insure import clock, filestore
 from insure.documents import html_to_pdf
+from insure.documents_model import DOCUMENT, DocumentStatus
 from insure.documents_tables import Document
 from insure.errors import N_, Conflict
+from insure.state import transition
 
 log = logging.getLogger(__name__)
 RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
@@ -19,7 +21,7 @@ FAILED = "failed"  # reported, never stored: the rendering is parked as needs_at
 async def find(doc_key: str) -> dict | None:
     """The document row; a pending one whose rendering is parked (needs attention) reads as ``failed``."""
     doc = await Document.select().where(Document.doc_key == doc_key).first()
-    if doc is not None and doc["status"] == "pending" and doc["kind"] in RENDER_TASKS:
+    if doc is not None and doc["status"] == DocumentStatus.PENDING and doc["kind"] in RENDER_TASKS:
         from insure import work
 
         parked = await work.find(RENDER_TASKS[doc["kind"]], doc["owner_id"])
@@ -30,7 +32,7 @@ async def find(doc_key: str) -> dict | None:
 
 async def is_ready(doc_key: str) -> bool:
     doc = await Document.select(Document.status).where(Document.doc_key == doc_key).first()
-    return doc is not None and doc["status"] == "ready"
+    return doc is not None and doc["status"] == DocumentStatus.READY
 
 
 async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, relative: str, html: str) -> None:
@@ -42,9 +44,22 @@ async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, 
     pdf = html_to_pdf(html)
     path = filestore.save(relative, pdf)
     if existing:
-        await Document.update({Document.status: "ready", Document.path: path, Document.ready_at: clock.now()}).where(
-            Document.id == existing["id"]
-        )
+        from insure.db import transaction
+
+        try:
+            async with transaction():  # the guarded move and its event row
+                await transition(
+                    Document,
+                    existing["id"],
+                    existing["status"],
+                    DocumentStatus.READY,
+                    machine=DOCUMENT,
+                    actor="system:documents",
+                    reason=f"{kind} rendered",
+                    values={Document.path: path, Document.ready_at: clock.now()},
+                )
+        except Conflict:  # a concurrent rendering stored it first (ready meanwhile): that one stands
+            return
     else:
         await Document.insert(
             Document(
@@ -52,7 +67,7 @@ async def store_pdf(*, doc_key: str, kind: str, owner_type: str, owner_id: int, 
                 kind=kind,
                 owner_type=owner_type,
                 owner_id=owner_id,
-                status="ready",
+                status=DocumentStatus.READY,
                 path=path,
                 ready_at=clock.now(),
             )
@@ -67,7 +82,13 @@ async def request(doc_key: str, kind: str, owner_type: str, owner_id: int, task:
     try:
         async with transaction():
             await Document.insert(
-                Document(doc_key=doc_key, kind=kind, owner_type=owner_type, owner_id=owner_id, status="pending")
+                Document(
+                    doc_key=doc_key,
+                    kind=kind,
+                    owner_type=owner_type,
+                    owner_id=owner_id,
+                    status=DocumentStatus.PENDING,
+                )
             )
             await outbox.enqueue(task, owner_id)
     except Exception:
@@ -82,7 +103,7 @@ async def ready_path(doc_key: str) -> Path:
             N_("We could not prepare this document yet; our staff can see this and will send it to you."),
             code="document_failed",
         )
-    if doc is None or doc["status"] != "ready":
+    if doc is None or doc["status"] != DocumentStatus.READY:
         raise Conflict(N_("The document is still being prepared; try again in a moment."), code="document_not_ready")
     return filestore.path_of(doc["path"])
 
@@ -90,6 +111,6 @@ async def ready_path(doc_key: str) -> Path:
 async def stuck_pending(older_than: timedelta = timedelta(minutes=2)) -> list[tuple[str, int]]:
     """Documents requested a while ago and still not rendered (lost message, crashed worker)."""
     rows = await Document.select(Document.kind, Document.owner_id).where(
-        (Document.status == "pending") & (Document.created_at < clock.now() - older_than)
+        (Document.status == DocumentStatus.PENDING) & (Document.created_at < clock.now() - older_than)
     )
     return [(r["kind"], r["owner_id"]) for r in rows]

@@ -1,97 +1,82 @@
 """One state-machine mechanism for every aggregate with a lifecycle.
 
-A ``Lifecycle`` is a status enum plus its TRANSITIONS table (pure: no framework, unit tested as a graph).
-``transition`` saves a move: it checks the table (an illegal move raises ``IllegalTransition``, a 409 with the
-stable code ``illegal_transition``), then runs ``UPDATE … SET status = <to> WHERE id = … AND status = <from>``
-and writes the event row. Two workers (or two clicks) racing for the same move cannot both win: the loser's
-UPDATE matches no row and gets ``Conflict`` (``status_changed``).
+A ``Lifecycle`` is a status enum plus its TRANSITIONS table (pure, in ``insure.state_machine``: no framework, unit
+tested as a graph); each aggregate's model module declares one. ``transition`` saves a move: it checks the table
+(an illegal move raises ``IllegalTransition``, a 409 with the stable code ``illegal_transition``), then runs
+``UPDATE … SET status = <to> WHERE id = … AND status = <from>`` and writes the event row. Two workers (or two
+clicks) racing for the same move cannot both win: the loser's UPDATE matches no row and gets ``StatusChanged``
+(a ``Conflict``, code ``status_changed``). ``transition_many`` is the same for a set of rows moving together
+(every due instalment of a policy voided when it ends).
+
+Without an explicit ``machine``, the lifecycle registered under the table's name is checked (when one is).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from piccolo.table import Table
 
 from insure import clock
-from insure.errors import N_, Conflict
+from insure.errors import Conflict
+from insure.state_machine import LIFECYCLES, IllegalTransition, Lifecycle, lifecycle
 from insure.state_tables import StateEvent
 
-S = TypeVar("S", bound=StrEnum)
+__all__ = [
+    "LIFECYCLES",
+    "IllegalTransition",
+    "Lifecycle",
+    "StatusChanged",
+    "lifecycle",
+    "machine_for",
+    "transition",
+    "transition_many",
+]
+
+CHUNK = 200  # rows per INSERT of event rows (bind-parameter limits)
 
 
-class IllegalTransition(Conflict):
-    """A move the aggregate's lifecycle does not allow; reported to the user (409), never a server error."""
+class StatusChanged(Conflict):
+    """The row left ``from_status`` meanwhile (another worker or click won the race): nothing was changed."""
 
-    code = "illegal_transition"
+    code = "status_changed"
 
-    def __init__(self, aggregate: str, current: str, target: str) -> None:
-        self.aggregate = aggregate
-        self.current = current
-        self.target = target
-        super().__init__(
-            N_("This %(aggregate)s cannot move from %(current)s to %(target)s."),
-            aggregate=aggregate,
-            current=str(current),
-            target=str(target),
-        )
+    def __init__(self, status: str) -> None:
+        super().__init__("This record changed meanwhile; it is no longer %(status)s.", status=str(status))
 
 
-@dataclass(frozen=True)
-class Lifecycle(Generic[S]):
-    """The allowed moves of one kind of record: ``transitions[s]`` is the set of statuses that may follow ``s``."""
-
-    aggregate: str
-    states: type[S]
-    transitions: Mapping[S, frozenset[S]]
-    initial: frozenset[S]
-
-    def allows(self, current: str, target: str) -> bool:
-        return self.states(target) in self.transitions[self.states(current)]
-
-    def check(self, current: str, target: str) -> None:
-        """Raise IllegalTransition unless ``target`` may follow ``current``."""
-        if not self.allows(current, target):
-            raise IllegalTransition(self.aggregate, current, target)
-
-    @property
-    def terminal(self) -> frozenset[S]:
-        return frozenset(s for s, nxt in self.transitions.items() if not nxt)
-
-    def reachable(self) -> set[S]:
-        seen: set[S] = set(self.initial)
-        todo: list[S] = list(self.initial)
-        while todo:
-            for nxt in self.transitions[todo.pop()]:
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        return seen
-
-    def problems(self) -> list[str]:
-        """What is wrong with the table as a graph (empty when sound): every state listed, every state reachable
-        from a starting one, no move to itself, and at least one final state reachable."""
-        out: list[str] = []
-        listed = set(self.transitions)
-        for missing in set(self.states) - listed:
-            out.append(f"{self.aggregate}: {missing} has no row in TRANSITIONS")
-        for state, nxt in self.transitions.items():
-            if state in nxt:
-                out.append(f"{self.aggregate}: {state} moves to itself")
-        for unreachable in set(self.states) - self.reachable():
-            out.append(f"{self.aggregate}: {unreachable} cannot be reached from {sorted(self.initial)}")
-        if not self.terminal:
-            out.append(f"{self.aggregate}: no final state")
-        return out
+def machine_for(table: type[Table], machine: Lifecycle[Any] | None = None) -> Lifecycle[Any] | None:
+    """The lifecycle a move of ``table``'s rows is checked against: the one given, else the one registered
+    under the table's name."""
+    return machine if machine is not None else LIFECYCLES.get(table._meta.tablename)
 
 
-def lifecycle(
-    aggregate: str, states: type[S], transitions: Mapping[S, Iterable[S]], initial: Iterable[S]
-) -> Lifecycle[S]:
-    return Lifecycle(aggregate, states, {s: frozenset(n) for s, n in transitions.items()}, frozenset(initial))
+def _event_rows(
+    row_ids: list[int],
+    from_status: str,
+    to_status: str,
+    *,
+    event_table: type[Table] | None,
+    event_owner: str,
+    machine: Lifecycle[Any] | None,
+    actor: str,
+    reason: str,
+) -> list[Table]:
+    if event_table is None:
+        if machine is None:
+            raise TypeError("transition() needs an event_table or a machine")
+        table, owner = StateEvent, lambda row_id: {"aggregate": machine.aggregate, "record_id": row_id}
+    else:
+        table, owner = event_table, lambda row_id: {event_owner: row_id}
+    at = clock.now()
+    common = {
+        "from_status": str(from_status),
+        "to_status": str(to_status),
+        "actor": actor,
+        "reason": reason[:255],
+        "at": at,
+    }
+    return [table(**owner(row_id), **common) for row_id in row_ids]
 
 
 async def transition(
@@ -107,13 +92,14 @@ async def transition(
     values: dict[Any, Any] | None = None,
     machine: Lifecycle[Any] | None = None,
 ) -> None:
-    """Move one row from ``from_status`` to ``to_status`` (checked against ``machine`` when given) and record it
-    in ``event_table`` (its ``event_owner`` column naming the row) or, without one, in the shared ``StateEvent``
-    history under the machine's aggregate name."""
-    if event_table is None and machine is None:
+    """Move one row from ``from_status`` to ``to_status`` (checked against ``machine``, or the lifecycle registered
+    for the table) and record it in ``event_table`` (its ``event_owner`` column naming the row) or, without one, in
+    the shared ``StateEvent`` history under the machine's aggregate name."""
+    checked = machine_for(table, machine)
+    if event_table is None and checked is None:
         raise TypeError("transition() needs an event_table or a machine")
-    if machine is not None:
-        machine.check(from_status, to_status)
+    if checked is not None:
+        checked.check(from_status, to_status)
     status_col = table._meta.get_column_by_name("status")
     changes: dict[Any, Any] = {status_col: to_status, **(values or {})}
     updated = (
@@ -122,25 +108,50 @@ async def transition(
         .returning(table._meta.primary_key)
     )
     if not updated:
-        raise Conflict(
-            "This record changed meanwhile; it is no longer %(status)s.",
-            code="status_changed",
-            status=from_status,
-        )
-    if event_table is None:
-        assert machine is not None
-        event_table, owner = StateEvent, {"aggregate": machine.aggregate, "record_id": row_id}
-    else:
-        owner = {event_owner: row_id}
-    await event_table.insert(
-        event_table(
-            **{
-                **owner,
-                "from_status": from_status,
-                "to_status": to_status,
-                "actor": actor,
-                "reason": reason[:255],
-                "at": clock.now(),
-            }
-        )
+        raise StatusChanged(from_status)
+    rows = _event_rows(
+        [row_id],
+        from_status,
+        to_status,
+        event_table=event_table,
+        event_owner=event_owner,
+        machine=checked,
+        actor=actor,
+        reason=reason,
     )
+    await rows[0].__class__.insert(*rows)
+
+
+async def transition_many(
+    table: type[Table],
+    where: Any,
+    from_status: str,
+    to_status: str,
+    *,
+    machine: Lifecycle[Any],
+    actor: str,
+    reason: str = "",
+    values: dict[Any, Any] | None = None,
+) -> list[int]:
+    """Move every row matching ``where`` that is still ``from_status`` (one guarded, set-based UPDATE), writing an
+    event row for each one moved; the ids moved are returned (rows no longer ``from_status`` are left alone,
+    so running it again changes nothing)."""
+    machine.check(from_status, to_status)
+    status_col = table._meta.get_column_by_name("status")
+    changes: dict[Any, Any] = {status_col: to_status, **(values or {})}
+    moved = await table.update(changes).where(where & (status_col == from_status)).returning(table._meta.primary_key)
+    pk = table._meta.primary_key._meta.name
+    ids = [row[pk] for row in moved]
+    rows = _event_rows(
+        ids,
+        from_status,
+        to_status,
+        event_table=None,
+        event_owner="",
+        machine=machine,
+        actor=actor,
+        reason=reason,
+    )
+    for start in range(0, len(rows), CHUNK):
+        await StateEvent.insert(*rows[start : start + CHUNK])
+    return ids

@@ -15,6 +15,7 @@ from insure.db import engine
 from insure.errors import N_, Conflict, FieldError, NotFound
 from insure.identity import InvalidResidentId, parse_resident_id
 from insure.money import from_fen
+from insure.payments.model import PaymentStatus
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
@@ -68,7 +69,7 @@ async def cover_on_life(
     # a lapsed policy whose arrears are being charged is being reinstated: its cover is on its way back
     reinstating = await Payment.select(Payment.policy).where(
         (Payment.purpose == "reinstatement")
-        & (Payment.status == "pending")
+        & (Payment.status == PaymentStatus.PENDING)
         & (Payment.policy.insured_id_number == insured_id)
     )
     reinstated = [r["policy"] for r in reinstating]
@@ -178,7 +179,7 @@ async def renewed_policy(holder: dict, data: dict, quote: dict) -> dict | None:
     if not number:
         return None
     policy = await Policy.select().where((Policy.number == number) & (Policy.customer == holder["id"])).first()
-    if policy is None or policy["renewal_quote_id"] != quote["public_id"] or policy["status"] != "in_force":
+    if policy is None or policy["renewal_quote_id"] != quote["public_id"] or policy["status"] != PolicyStatus.IN_FORCE:
         raise Conflict(N_("This is not the renewal offer of that policy."), code="not_renewal_offer")
     return policy
 
@@ -257,7 +258,8 @@ async def check_not_renewed(number: str) -> None:
     again with the policy row locked where a renewal is created, so a double click cannot make two."""
     taken = await Policy.exists().where((Policy.renewal_of == number) & (Policy.status != PolicyStatus.CANCELLED))
     pending = await Application.exists().where(
-        (Application.renewal_of == number) & Application.status.is_in(["referred", "offered"])
+        (Application.renewal_of == number)
+        & Application.status.is_in(OPEN)
     )
     if taken or pending:
         raise Conflict(N_("This policy has already been renewed."), code="already_renewed")

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from insure.errors import N_, FieldError, Forbidden
 from insure.money import from_fen
+from insure.state_machine import lifecycle
 from insure.text_input import TextRefused, clean, parse_decimal, refusal
 from products import underwriting
 
@@ -42,6 +43,15 @@ START = {
     "postpone": ApplicationStatus.POSTPONED,
     "decline": ApplicationStatus.DECLINED,
 }
+
+APPLICATION = lifecycle(
+    "application",
+    ApplicationStatus,
+    TRANSITIONS,
+    set(START.values()),
+    refusal=N_("This application is %(status)s; that is no longer possible."),
+    labels=None,  # as before: the stored status in the message
+)
 
 RELATIONS = ("self", "spouse", "child", "parent")
 BENEFICIARY_RELATIONS = ("spouse", "child", "parent", "sibling", "other")  # to the insured

@@ -10,8 +10,8 @@ from decimal import Decimal
 from insure import clock
 from insure.applications import checks
 from insure.applications.model import (
+    APPLICATION,
     START,
-    TRANSITIONS,
     ApplicationStatus,
     answer_problems,
     check_may_decide,
@@ -27,7 +27,7 @@ from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, Validat
 from insure.money import from_fen
 from insure.payments import services as payments
 from insure.policies import services as policies
-from insure.policies.model import new_number
+from insure.policies.model import POLICY, PolicyStatus, new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
 from insure.tables_base import json_value
@@ -307,12 +307,6 @@ async def _create_policy(app: dict, quote: dict, actor: str) -> dict:
 
 
 async def _move(app: dict, target: ApplicationStatus, actor: str, reason: str, **values: object) -> None:
-    if target not in TRANSITIONS[ApplicationStatus(app["status"])]:
-        raise Conflict(
-            N_("This application is %(status)s; that is no longer possible."),
-            code="illegal_transition",
-            status=app["status"],
-        )
     cols = {getattr(Application, k): v for k, v in values.items()}
     await transition(
         Application,
@@ -324,6 +318,7 @@ async def _move(app: dict, target: ApplicationStatus, actor: str, reason: str, *
         actor=actor,
         reason=reason,
         values=cols,
+        machine=APPLICATION,  # an illegal move: IllegalTransition, 409 illegal_transition, as before
     )
 
 
@@ -467,7 +462,9 @@ async def expire_stale() -> int:
         async with transaction():
             await _move(app, ApplicationStatus.WITHDRAWN, "system:expiry", "revised terms not accepted in time")
         ended += 1
-    unpaid = await Policy.select(Policy.id, Policy.quote_id).where(Policy.status == "pending_payment").limit(500)
+    unpaid = (
+        await Policy.select(Policy.id, Policy.quote_id).where(Policy.status == PolicyStatus.PENDING_PAYMENT).limit(500)
+    )
     gone = await expired([p["quote_id"] for p in unpaid])
     for policy in (p for p in unpaid if p["quote_id"] in gone):
         async with transaction():
@@ -475,13 +472,14 @@ async def expire_stale() -> int:
                 await transition(
                     Policy,
                     policy["id"],
-                    "pending_payment",
-                    "cancelled",
+                    PolicyStatus.PENDING_PAYMENT,
+                    PolicyStatus.CANCELLED,
                     event_table=PolicyEvent,
                     event_owner="policy",
                     actor="system:expiry",
                     reason="not paid while the quote was valid",
                     values={Policy.ended_at: now},
+                    machine=POLICY,
                 )
             except Conflict:  # paid meanwhile
                 continue

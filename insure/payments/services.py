@@ -22,6 +22,7 @@ from insure.idempotency import replay
 from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.ledger.entries import validate_entry
+from insure.payments.model import PAYMENT, REFUND, PaymentStatus, RefundStatus
 from insure.payments.sandbox import (
     CardRejected,
     Notification,
@@ -35,6 +36,7 @@ from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, 
 from insure.policies.model import PolicyStatus  # auto_collect only (see there)
 from insure.policies.tables import Instalment, Policy  # auto_collect only (see there)
 from insure.settings import get_settings
+from insure.state import StatusChanged, transition
 
 ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
 EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2})$")
@@ -212,19 +214,23 @@ async def apply_notification(body: bytes, signature: str) -> dict:
         payment = await Payment.select().where(Payment.gateway_ref == note.gateway_ref).first()
         if payment is None or payment["id"] != note.payment_id or payment["amount_fen"] != note.amount_fen:
             raise NotFound(N_("No such payment."), code="payment_not_found")
-        if payment["status"] != "pending":
+        if payment["status"] != PaymentStatus.PENDING:
             return payment
-        values = {
-            Payment.status: note.status,
-            Payment.settled_at: clock.now(),
-            Payment.failure_code: note.failure_code,
-        }
-        updated = (
-            await Payment.update(values)
-            .where((Payment.id == payment["id"]) & (Payment.status == "pending"))
-            .returning(Payment.id)
-        )
-        if updated and note.status == "succeeded":
+        try:
+            await transition(
+                Payment,
+                payment["id"],
+                PaymentStatus.PENDING,
+                note.status,
+                machine=PAYMENT,
+                actor="gateway:sandbox",
+                reason=note.failure_code or "",
+                values={Payment.settled_at: clock.now(), Payment.failure_code: note.failure_code},
+            )
+            updated = True
+        except StatusChanged:  # a concurrent delivery of the same notification settled it first
+            updated = False
+        if updated and note.status == PaymentStatus.SUCCEEDED:
             await _book(payment, note)
     return await Payment.select().where(Payment.id == payment["id"]).first()
 
@@ -296,7 +302,7 @@ async def start_refund(payment: dict, amount_fen: int, reason: str) -> dict:
             payment=payment["id"],
             amount_fen=amount_fen,
             reason=reason,
-            status="pending",
+            status=RefundStatus.PENDING,
             gateway_ref="re_" + secrets.token_hex(12),
             created_at=clock.now(),
         )
@@ -309,7 +315,7 @@ async def settle_refund(refund_id: int) -> None:
     """The sandbox gateway confirms a refund: mark it and post Dr premium refunds / Cr cash, once."""
     async with transaction():
         refund = await for_update(Refund.select().where(Refund.id == refund_id)).first()
-        if refund is None or refund["status"] != "pending":
+        if refund is None or refund["status"] != RefundStatus.PENDING:
             return
         await ledger.post(
             f"refund:{refund_id}",
@@ -318,8 +324,15 @@ async def settle_refund(refund_id: int) -> None:
             refund_id,
             entries.transfer(entries.PREMIUM_REFUNDS, entries.CASH_SANDBOX, refund["amount_fen"]),
         )
-        await Refund.update({Refund.status: "succeeded", Refund.settled_at: clock.now()}).where(
-            (Refund.id == refund_id) & (Refund.status == "pending")
+        await transition(
+            Refund,
+            refund_id,
+            RefundStatus.PENDING,
+            RefundStatus.SUCCEEDED,
+            machine=REFUND,
+            actor="gateway:sandbox",
+            reason=refund["reason"],
+            values={Refund.settled_at: clock.now()},
         )
 
 

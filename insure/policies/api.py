@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 
 from insure import clock
 from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationFields, BeneficiaryIn
+from insure.documents_model import DocumentStatus
 from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
@@ -413,7 +414,8 @@ class PoliciesController(Controller):
     async def documents(self, request: Request, number: str) -> list[DocumentOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         doc = await schedule.schedule_for(policy)
-        status = doc["status"] if doc else ("pending" if policy["status"] != "pending_payment" else "not_issued")
+        issued = policy["status"] != PolicyStatus.PENDING_PAYMENT
+        status = doc["status"] if doc else (DocumentStatus.PENDING if issued else "not_issued")
         return [DocumentOut(schedule.KIND, status, f"/api/v1/policies/{number}/documents/{schedule.KIND}")]
 
     @get(

@@ -9,8 +9,9 @@ from dataclasses import replace
 from insure import clock
 from insure.money import from_fen, to_fen
 from insure.policies import billing
-from insure.policies.model import FREQUENCY_BY_PAYMENTS
+from insure.policies.model import FREQUENCY_BY_PAYMENTS, INSTALMENT, InstalmentStatus
 from insure.policies.tables import Instalment
+from insure.state import transition_many
 
 
 async def create_schedule(policy: dict, first_payment_id: int) -> None:
@@ -31,7 +32,7 @@ async def create_schedule(policy: dict, first_payment_id: int) -> None:
             period_start=i.period_start,
             period_end=i.period_end,
             amount_fen=to_fen(i.amount),
-            status="paid" if i.number == 1 else "due",
+            status=InstalmentStatus.PAID if i.number == 1 else InstalmentStatus.DUE,
             payment_id=first_payment_id if i.number == 1 else None,
             paid_at=clock.now() if i.number == 1 else None,
         )
@@ -41,8 +42,17 @@ async def create_schedule(policy: dict, first_payment_id: int) -> None:
         await Instalment.insert(*rows[start : start + 200])
 
 
-async def void_remaining(policy_id: int) -> None:
-    """When a policy ends (cancelled, surrendered, matured, expired) nothing more falls due on it."""
-    await Instalment.update({Instalment.status: "void"}).where(
-        (Instalment.policy == policy_id) & (Instalment.status == "due")
+async def void_remaining(policy_id: int, actor: str = "system:policy_ended") -> None:
+    """When a policy ends (cancelled, surrendered, matured, expired) nothing more falls due on it.
+
+    Called under the policy's row lock, in the transaction that ends it: every due instalment moves at once, by
+    one guarded set-based UPDATE (``WHERE status = 'due'``) with an event row each (``state.transition_many``)."""
+    await transition_many(
+        Instalment,
+        Instalment.policy == policy_id,
+        InstalmentStatus.DUE,
+        InstalmentStatus.VOID,
+        machine=INSTALMENT,
+        actor=actor,
+        reason="the policy ended",
     )

@@ -1,4 +1,4 @@
-"""Policy status machine and numbering (pure)."""
+"""Policy, instalment and reinstatement lifecycles, and policy numbering (pure)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import secrets
 from datetime import date, timedelta
 from enum import StrEnum
 
+from insure.errors import N_
 from insure.policies.billing import policy_anniversary
+from insure.state_machine import lifecycle
 
 
 class PolicyStatus(StrEnum):
@@ -36,6 +38,63 @@ TRANSITIONS: dict[PolicyStatus, frozenset[PolicyStatus]] = {
     PolicyStatus.SURRENDERED: frozenset(),
     PolicyStatus.CANCELLED: frozenset(),
 }
+
+POLICY = lifecycle(
+    "policy",
+    PolicyStatus,
+    TRANSITIONS,
+    {PolicyStatus.PENDING_PAYMENT},
+    refusal=N_("This is not possible while the policy is %(status)s."),
+)
+
+
+class InstalmentStatus(StrEnum):
+    """One premium of the schedule: the first is paid when the policy is issued, the others fall due."""
+
+    DUE = "due"
+    PAID = "paid"
+    VOID = "void"  # the policy ended (cancelled, surrendered, matured, expired) before it fell due or was paid
+
+
+INSTALMENT_TRANSITIONS: dict[InstalmentStatus, frozenset[InstalmentStatus]] = {
+    InstalmentStatus.DUE: frozenset({InstalmentStatus.PAID, InstalmentStatus.VOID}),
+    InstalmentStatus.PAID: frozenset(),
+    InstalmentStatus.VOID: frozenset(),
+}
+
+INSTALMENT = lifecycle(
+    "instalment",
+    InstalmentStatus,
+    INSTALMENT_TRANSITIONS,
+    {InstalmentStatus.DUE, InstalmentStatus.PAID},
+    refusal=N_("This is not possible while the instalment is %(status)s."),
+    labels="instalment_status",
+)
+
+
+class ReinstatementStatus(StrEnum):
+    """A health declaration to reinstate a lapsed policy: clean answers are accepted at once, a "yes" is referred
+    to an underwriter, who accepts or declines."""
+
+    ACCEPTED = "accepted"
+    REFERRED = "referred"
+    DECLINED = "declined"
+
+
+REINSTATEMENT_TRANSITIONS: dict[ReinstatementStatus, frozenset[ReinstatementStatus]] = {
+    ReinstatementStatus.REFERRED: frozenset({ReinstatementStatus.ACCEPTED, ReinstatementStatus.DECLINED}),
+    ReinstatementStatus.ACCEPTED: frozenset(),
+    ReinstatementStatus.DECLINED: frozenset(),
+}
+
+REINSTATEMENT = lifecycle(
+    "reinstatement",
+    ReinstatementStatus,
+    REINSTATEMENT_TRANSITIONS,
+    {ReinstatementStatus.ACCEPTED, ReinstatementStatus.REFERRED},
+    refusal=N_("This is not possible while the reinstatement request is %(status)s."),
+    labels="reinstatement_status",
+)
 
 FREQUENCY_BY_PAYMENTS = {1: "annual", 2: "semi_annual", 4: "quarterly", 12: "monthly"}
 

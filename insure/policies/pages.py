@@ -15,6 +15,7 @@ from insure.errors import Conflict, DomainError, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
 from insure.policies import endorsements, paying, premiums, reinstatement, renewals, schedule, services
+from insure.policies.model import PolicyStatus
 from insure.web.guards import signed_in
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -31,9 +32,9 @@ async def _policy_context(user: dict, number: str) -> dict[str, Any]:
     return {
         "policy": policy,
         "next_due": next_due,
-        "payable_now": policy["status"] == "pending_payment"
+        "payable_now": policy["status"] == PolicyStatus.PENDING_PAYMENT
         or (
-            policy["status"] == "in_force"
+            policy["status"] == PolicyStatus.IN_FORCE
             and next_due is not None
             and next_due["due_date"] <= clock.today() + timedelta(days=premiums.NOTICE_DAYS)
         ),
@@ -69,17 +70,17 @@ async def _detail_context(user: dict, number: str) -> dict[str, Any]:
     ctx["refunds"] = await payments.refunds_for(policy["id"])
     ctx["can_surrender"] = (
         ctx["product"].pricing.method == "life_equivalence"
-        and policy["status"] == "in_force"
+        and policy["status"] == PolicyStatus.IN_FORCE
         and not services.in_free_look(policy)
     )
     ctx["reinstate_problem"] = ""
-    if policy["status"] == "lapsed":
+    if policy["status"] == PolicyStatus.LAPSED:
         try:
             premiums.check_reinstatable(policy)
         except Conflict as exc:
             ctx["reinstate_problem"] = gettext(exc.message, **exc.params)
     ctx["renewal"] = None
-    if policy["status"] == "in_force" and policy["renewal_quote_id"]:
+    if policy["status"] == PolicyStatus.IN_FORCE and policy["renewal_quote_id"]:
         try:
             quote = await renewals.offer_for(policy)
             starts = policy["expiry_date"] + timedelta(days=1)

@@ -18,9 +18,9 @@ from insure.i18n import gettext, use_locale
 from insure.money import from_fen, quantize, to_fen
 from insure.policies import billing
 from insure.policies.instalments import void_remaining
-from insure.policies.model import PolicyStatus
+from insure.policies.model import INSTALMENT, POLICY, InstalmentStatus, PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
-from insure.state import transition
+from insure.state import transition, transition_many
 from products import services as products
 from products.catalog import Product
 
@@ -36,7 +36,7 @@ async def schedule_of(policy_id: int) -> list[dict]:
 async def next_unpaid(policy_id: int) -> dict | None:
     return (
         await Instalment.select()
-        .where((Instalment.policy == policy_id) & (Instalment.status == "due"))
+        .where((Instalment.policy == policy_id) & (Instalment.status == InstalmentStatus.DUE))
         .order_by(Instalment.number)
         .first()
     )
@@ -45,15 +45,30 @@ async def next_unpaid(policy_id: int) -> dict | None:
 async def unpaid_until(policy_id: int, day: object) -> list[dict]:
     return (
         await Instalment.select()
-        .where((Instalment.policy == policy_id) & (Instalment.status == "due") & (Instalment.due_date <= day))
+        .where(
+            (Instalment.policy == policy_id)
+            & (Instalment.status == InstalmentStatus.DUE)
+            & (Instalment.due_date <= day)
+        )
         .order_by(Instalment.number)
     )
 
 
 async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
-    await Instalment.update(
-        {Instalment.status: "paid", Instalment.payment_id: payment_id, Instalment.paid_at: clock.now()}
-    ).where(Instalment.id.is_in(instalment_ids) & (Instalment.status == "due"))
+    """The instalments a payment (or, without one, the maturity benefit) paid: a guarded set-based move from due
+    to paid with an event row each (``state.transition_many``); one already paid is left as it is."""
+    if not instalment_ids:
+        return
+    await transition_many(
+        Instalment,
+        Instalment.id.is_in(instalment_ids),
+        InstalmentStatus.DUE,
+        InstalmentStatus.PAID,
+        machine=INSTALMENT,
+        actor=f"payment:{payment_id}" if payment_id else "system:maturity_offset",
+        reason="premium received",
+        values={Instalment.payment_id: payment_id, Instalment.paid_at: clock.now()},
+    )
 
 
 def _as_billing(row: dict) -> billing.Instalment:
@@ -99,6 +114,7 @@ async def reinstate(policy_id: int, payment_id: int, actor: str) -> None:
         actor=actor,
         reason="reinstated: arrears and interest paid",
         values={Policy.lapsed_on: None},
+        machine=POLICY,
     )
     await events.publish(PolicyReinstated(policy_id))
 
@@ -263,7 +279,11 @@ async def notify_due(instalment_id: int) -> bool | None:
     """Worker (a staff retry of a parked notice): send the due notice of one instalment unless already sent."""
     row = (
         await Instalment.select(Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen)
-        .where((Instalment.id == instalment_id) & (Instalment.status == "due") & Instalment.notified_at.is_null())
+        .where(
+            (Instalment.id == instalment_id)
+            & (Instalment.status == InstalmentStatus.DUE)
+            & Instalment.notified_at.is_null()
+        )
         .first()
     )
     if row is None:

@@ -19,14 +19,15 @@ from insure.i18n import gettext, use_locale
 from insure.idempotency import check_key, key_reused
 from insure.money import from_fen
 from insure.policies import premiums
-from insure.policies.model import new_number
+from insure.policies.model import REINSTATEMENT, ReinstatementStatus, new_number
 from insure.policies.tables import Policy, Reinstatement
+from insure.state import transition
 from insure.tables_base import json_value
 from products import services as products
 from products import underwriting
 
 VALID_DAYS = 30  # an accepted declaration must be paid on within this many days, or declared again
-ACCEPTED, REFERRED, DECLINED = "accepted", "referred", "declined"
+ACCEPTED, REFERRED, DECLINED = ReinstatementStatus.ACCEPTED, ReinstatementStatus.REFERRED, ReinstatementStatus.DECLINED
 DECISIONS = {"accept": ACCEPTED, "decline": DECLINED}
 
 
@@ -199,14 +200,20 @@ async def decide(underwriter: dict, number: str, data: dict) -> dict:
         check_may_decide(underwriter, policy["customer"], from_fen(policy["sum_insured_fen"]), own)
         if outcome == "accept":  # a decline stays possible after the window closed, so no request is left open
             premiums.check_reinstatable(policy)
-        await Reinstatement.update(
-            {
-                Reinstatement.status: DECISIONS[outcome],
+        await transition(
+            Reinstatement,
+            row["id"],
+            REFERRED,
+            DECISIONS[outcome],
+            machine=REINSTATEMENT,
+            actor=f"underwriter:{underwriter['id']}",
+            reason=reason,
+            values={
                 Reinstatement.decided_by: f"underwriter:{underwriter['id']}",
                 Reinstatement.decided_at: clock.now(),
                 Reinstatement.reason: reason,
-            }
-        ).where((Reinstatement.id == row["id"]) & (Reinstatement.status == REFERRED))
+            },
+        )
         await outbox.enqueue("policies.reinstatement_notice", row["id"])
     return _loaded(await Reinstatement.select().where(Reinstatement.id == row["id"]).first())  # type: ignore[return-value]
 

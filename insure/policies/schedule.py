@@ -8,6 +8,7 @@ from pathlib import Path
 from insure import clock, document_store, i18n, mail
 from insure.auth.tables import User
 from insure.money import from_fen
+from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from insure.settings import get_settings
 from insure.tables_base import json_value
@@ -49,7 +50,7 @@ async def _deliver(policy_id: int) -> None:
 
 async def _render(policy_id: int) -> None:
     policy = await Policy.select().where(Policy.id == policy_id).first()
-    if policy is None or policy["status"] == "pending_payment":
+    if policy is None or policy["status"] == PolicyStatus.PENDING_PAYMENT:
         return
     holder = (
         await User.select(User.name, User.email, User.mobile, User.locale).where(User.id == policy["customer"]).first()

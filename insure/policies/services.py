@@ -10,8 +10,9 @@ from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound
 from insure.events import PolicyCancelled, PolicyCancelling, PolicyIssued, publish
 from insure.money import from_fen, to_fen
+from insure.payments.model import PaymentStatus
 from insure.policies import instalments
-from insure.policies.model import PolicyStatus, cover_period, new_number
+from insure.policies.model import POLICY, PolicyStatus, cover_period, new_number
 from insure.policies.tables import Policy, PolicyEvent
 from insure.state import transition
 from products import services as products
@@ -98,6 +99,7 @@ async def issue(policy_id: int, actor: str, payment_id: int) -> None:
         policy_id,
         PolicyStatus.PENDING_PAYMENT,
         PolicyStatus.IN_FORCE,
+        machine=POLICY,
         event_table=PolicyEvent,
         event_owner="policy",
         actor=actor,
@@ -172,14 +174,15 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
             )
         await publish(PolicyCancelling(policy["id"]))  # claims refuses a policy with a claim (has_claims)
         history = await payments.for_policy(policy["id"])
-        if any(p["status"] == "pending" for p in history):
+        if any(p["status"] == PaymentStatus.PENDING for p in history):
             raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
-        paid = [p for p in history if p["status"] == "succeeded"]
+        paid = [p for p in history if p["status"] == PaymentStatus.SUCCEEDED]
         await transition(
             Policy,
             policy["id"],
             PolicyStatus.IN_FORCE,
             PolicyStatus.CANCELLED,
+            machine=POLICY,
             event_table=PolicyEvent,
             event_owner="policy",
             actor=f"user:{user['id']}",
@@ -236,6 +239,7 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             policy["id"],
             PolicyStatus.IN_FORCE,
             PolicyStatus.SURRENDERED,
+            machine=POLICY,
             event_table=PolicyEvent,
             event_owner="policy",
             actor=f"user:{user['id']}",

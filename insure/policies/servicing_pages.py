@@ -16,6 +16,7 @@ from insure.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from insure.i18n import gettext
 from insure.payments import services as payments
 from insure.policies import endorsements, renewals, services
+from insure.policies.model import PolicyStatus
 from insure.web.guards import signed_in
 from insure.web.pages import Form, form_again, page
 from products import services as products
@@ -58,7 +59,7 @@ def endorsement_fields(form: dict[str, str]) -> dict[str, Any]:
 async def _surrender_context(user: dict, number: str) -> dict[str, Any]:
     policy = await _owned(user, number)
     ctx: dict[str, Any] = {"policy": policy, "product": products.quoted_product(policy), "value": None}
-    if policy["status"] == "in_force" and services.in_free_look(policy):
+    if policy["status"] == PolicyStatus.IN_FORCE and services.in_free_look(policy):
         ctx["problem"] = gettext("You are in the free-look period: cancel instead, for a full refund.")
         return ctx
     try:

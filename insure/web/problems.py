@@ -12,10 +12,10 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from claims.model import IllegalTransition
 from insure.errors import N_, Conflict, DomainError, NotAuthenticated, ValidationFailed
 from insure.i18n import gettext
 from insure.labels import label
+from insure.state_machine import IllegalTransition
 from insure.web.context import is_api
 
 log = logging.getLogger(__name__)
@@ -169,12 +169,10 @@ def internal_handler(request: Request, exc: Exception) -> Response:
 
 
 def illegal_transition_handler(request: Request, exc: IllegalTransition) -> Response:
-    """A state-machine refusal is the user's conflict with the record's state, never a server error."""
-    conflict = Conflict(
-        N_("This is not possible while the claim is %(status)s."),
-        code=exc.code,
-        status=label("status", str(exc.current)),
-    )
+    """A state-machine refusal is the user's conflict with the record's state, never a server error: the
+    lifecycle's own message, naming the current status by its label."""
+    status = label(exc.labels, str(exc.current)) if exc.labels else str(exc.current)
+    conflict = Conflict(exc.message, code=exc.code, status=status)
     return domain_error_handler(request, conflict)
 
 

@@ -4,7 +4,8 @@ import itertools
 
 import pytest
 
-from claims.model import TERMINAL, TRANSITIONS, ClaimStatus, IllegalTransition, check_transition
+from claims.model import TERMINAL, TRANSITIONS, ClaimStatus, check_transition
+from insure.state import IllegalTransition
 
 S = ClaimStatus
 
