@@ -286,9 +286,12 @@ async def run_now(name: str) -> dict[str, Any]:
     job, day, owner = get(name), clock.today(), _owner()
     run, resumed = await _take(job, day, 0, owner)
     while run is None:
-        last = await BatchRun.select(BatchRun.pass_no).where(
-            (BatchRun.job == name) & (BatchRun.business_day == day)
-        ).order_by(BatchRun.pass_no, ascending=False).first()
+        last = (
+            await BatchRun.select(BatchRun.pass_no)
+            .where((BatchRun.job == name) & (BatchRun.business_day == day))
+            .order_by(BatchRun.pass_no, ascending=False)
+            .first()
+        )
         run = await _create(job, day, (last["pass_no"] if last else 0) + 1, owner)
     return await _process(job, run, resumed)
 

@@ -408,7 +408,11 @@ async def _quote_expired(quote_id: str, now: object) -> bool:
 async def expire_offer(app_id: int) -> bool:
     """Revised terms not accepted while their quote was valid: the application is withdrawn."""
     app = await Application.select().where(Application.id == app_id).first()
-    if app is None or app["status"] != ApplicationStatus.OFFERED or not await _quote_expired(app["quote_id"], clock.now()):
+    if (
+        app is None
+        or app["status"] != ApplicationStatus.OFFERED
+        or not await _quote_expired(app["quote_id"], clock.now())
+    ):
         return False
     async with transaction():
         await _move(app, ApplicationStatus.WITHDRAWN, "system:expiry", "revised terms not accepted in time")

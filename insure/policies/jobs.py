@@ -113,9 +113,7 @@ async def end_of_term(policy_id: int, day: date) -> str | None:
             return None
         if await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == "pending")):
             return None  # a premium is being collected: settle with the gateway's answer, on the next run
-        benefit_fen = (
-            await premiums._offset_unpaid(policy, premiums.maturity_benefit(prod, policy)) if endowment else 0
-        )
+        benefit_fen = await premiums._offset_unpaid(policy, premiums.maturity_benefit(prod, policy)) if endowment else 0
         await transition(
             Policy,
             policy["id"],
@@ -158,10 +156,10 @@ batch.register(
     )
 )
 batch.register(
-    batch.Job(
-        "offer_renewals", N_("Renewal offers"), _renewal_candidates, _offer_renewal, "expire_unpaid_policies"
-    )
+    batch.Job("offer_renewals", N_("Renewal offers"), _renewal_candidates, _offer_renewal, "expire_unpaid_policies")
 )
 batch.register(
-    batch.Job("end_of_term", N_("Maturity and expiry at the end of cover"), _ended_candidates, end_of_term, "offer_renewals")
+    batch.Job(
+        "end_of_term", N_("Maturity and expiry at the end of cover"), _ended_candidates, end_of_term, "offer_renewals"
+    )
 )
