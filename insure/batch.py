@@ -158,18 +158,20 @@ async def _create(job: Job, day: date, pass_no: int, owner: str) -> dict | None:
                 updated_at=now,
             )
         )
-    except Exception:  # unique run_key: a concurrent runner created it
+    except Exception:  # unique run_key: a concurrent runner created it (anything else is raised again)
+        if await _find(job.name, day, pass_no) is None:
+            raise
         return None
     return await _find(job.name, day, pass_no)
 
 
 async def _take(job: Job, day: date, pass_no: int, owner: str) -> tuple[dict | None, bool]:
     """Hold this run if it is free: (run, resumed). (None, _) when it is done or another runner holds it."""
-    await BatchRun.update({BatchRun.status: RunStatus.SUPERSEDED, BatchRun.updated_at: _now()}).where(
-        (BatchRun.job == job.name) & (BatchRun.business_day < day) & (BatchRun.status == RunStatus.RUNNING)
-    )
     run = await _find(job.name, day, pass_no)
     if run is None:
+        await BatchRun.update({BatchRun.status: RunStatus.SUPERSEDED, BatchRun.updated_at: _now()}).where(
+            (BatchRun.job == job.name) & (BatchRun.business_day < day) & (BatchRun.status == RunStatus.RUNNING)
+        )
         return await _create(job, day, pass_no, owner), False
     if run["status"] != RunStatus.RUNNING or run["updated_at"] > _now() - LEASE:
         return None, False  # finished, or held by a live runner
@@ -197,8 +199,7 @@ async def _one(job: Job, row_id: int, day: date, known: str | None, counted: boo
     million-row run cannot afford); a failure starts counting it, and a row with a record, or any row of a
     chunk being resumed after a crash, runs as a counted attempt. Raises what the row raised."""
     if counted or known in (WorkStatus.FAILED, WorkStatus.RUNNING):
-        result = await work.attempt(job.kind, row_id, lambda: job.row(row_id, day))
-        return None if result is None else result
+        return await work.attempt(job.kind, row_id, lambda: job.row(row_id, day))  # None when parked meanwhile
     try:
         return await job.row(row_id, day)
     except Exception as exc:

@@ -375,18 +375,9 @@ async def events(app_id: int) -> list[dict]:
     return await ApplicationEvent.select().where(ApplicationEvent.application == app_id).order_by(ApplicationEvent.id)
 
 
-async def expire_stale() -> int:
-    """Revised terms never accepted and policies never paid lapse with their quote (30 days), so they stop
-    counting towards the insured's accumulated sum insured. Every one at once; the billing jobs
-    ``expire_stale_applications`` and ``expire_unpaid_policies`` do the same in chunks."""
-    offered = await stale_offer_candidates().limit(500)
-    unpaid = await unpaid_policy_candidates().limit(500)
-    ended = 0
-    for app in offered:
-        ended += await expire_offer(app["id"])
-    for policy in unpaid:
-        ended += await expire_unpaid(policy["id"])
-    return ended
+# Revised terms never accepted and policies never paid lapse with their quote (30 days), so they stop counting
+# towards the insured's accumulated sum insured: the billing jobs expire_stale_applications and
+# expire_unpaid_policies (insure.policies.jobs), one row at a time.
 
 
 def stale_offer_candidates() -> Any:

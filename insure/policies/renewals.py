@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from insure import clock, mail, outbox
+from insure import mail, outbox
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
@@ -46,18 +46,10 @@ def offer_candidates(day: date) -> Any:
     )
 
 
-async def make_offers() -> int:
-    """Every renewal offer due today at once (the billing job ``offer_renewals`` does this in chunks)."""
-    made = 0
-    for row in await offer_candidates(clock.today()):
-        made += await make_offer(row["id"], clock.today())
-    return made
-
-
 async def make_offer(policy_id: int, day: date) -> bool:
-    """Billing run, one policy: a one-year policy ending within 30 days gets its renewal priced and the
-    policyholder told (the e-mail through the outbox); an offer that expired untaken is replaced by a fresh one
-    while the policy is still in force. Returns whether an offer was made."""
+    """Billing job ``offer_renewals``, one policy: a one-year policy ending within 30 days gets its renewal priced
+    and the policyholder told (the e-mail through the outbox); an offer that expired untaken is replaced by a
+    fresh one while the policy is still in force. Returns whether an offer was made."""
     policy = await Policy.select().where(Policy.id == policy_id).first()
     if (
         policy is None
