@@ -1,6 +1,6 @@
-"""Administration over the API: the demo clock (move time forward to watch time-driven work happen) and the
-background work parked as needs_attention after its cap of attempts (list it, retry it once the cause is
-fixed). The older failed-documents routes are views of that same list."""
+"""Administration over the API: the demo clock (move time forward to watch time-driven work happen), the
+progress of the batch jobs, and the background work parked as needs_attention after its cap of attempts (list
+it, retry it once the cause is fixed). The older failed-documents routes are views of that same list."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.status_codes import HTTP_200_OK
 
-from insure import clock, clock_store, document_store, work
+from insure import batch, clock, clock_store, document_store, work
 from insure.errors import N_, Conflict, NotFound, ValidationFailed
 from insure.i18n import gettext
 from insure.openapi import BEARER_SECURITY, problems
@@ -77,6 +77,42 @@ def document_out(row: dict) -> FailedDocumentOut:
     )
 
 
+class BatchRunOut(msgspec.Struct):
+    job: str
+    label: str
+    business_day: str
+    pass_no: int
+    status: str
+    last_id: int
+    seen: int
+    done: int
+    skipped: int
+    failed: int
+    outcomes: dict[str, int]
+    started_at: str
+    updated_at: str
+    finished_at: str | None
+
+
+def batch_run_out(row: dict) -> BatchRunOut:
+    return BatchRunOut(
+        job=row["job"],
+        label=gettext(row["label"]),
+        business_day=row["business_day"].isoformat(),
+        pass_no=row["pass_no"],
+        status=row["status"],
+        last_id=row["last_id"],
+        seen=row["seen"],
+        done=row["done"],
+        skipped=row["skipped"],
+        failed=row["failed"],
+        outcomes=row["outcomes"],
+        started_at=row["started_at"].isoformat(),
+        updated_at=row["updated_at"].isoformat(),
+        finished_at=row["finished_at"].isoformat() if row["finished_at"] else None,
+    )
+
+
 ClockDays = bounded_int(1, 3650)
 
 
@@ -136,6 +172,21 @@ class AdminController(Controller):
     )
     async def attention(self, kind: str | None = None) -> list[AttentionOut]:
         return [attention_out(r) for r in await work.needing_attention((kind,) if kind else ())]
+
+    @get(
+        "/batches",
+        summary="Progress of the batch jobs",
+        description="The time-based jobs (due notices, lapse after grace, collection from saved cards, expiry of "
+        "stale offers and unpaid policies, renewal offers, maturity and expiry), each run once a business day in "
+        "chunks by id: the latest runs of each job, newest first, with the rows seen, done, skipped and failed, "
+        "the last id of the last committed chunk (an interrupted run resumes after it), `status` (`running`, "
+        "`done`, or `superseded` when the next day's run took over) and wall-clock times. `pass_no` 0 is the "
+        'day\'s scheduled run; 1, 2, … are extra passes started by a "run now". `job` filters by job name (an '
+        "unknown name lists nothing). A row that failed is counted here and in `GET /api/v1/admin/attention` "
+        "(kind `batch.<job>.row`). Admins only.",
+    )
+    async def batches(self, job: str | None = None) -> list[BatchRunOut]:
+        return [batch_run_out(r) for r in await batch.recent_runs(job)]
 
     @post(
         "/attention/{kind:str}/{business_id:str}/retry",

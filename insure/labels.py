@@ -35,6 +35,11 @@ LABELS: dict[str, dict[str, str]] = {
         "surrender": N_("Surrender value"),
         "maturity": N_("Maturity benefit"),
     },
+    "batch_status": {  # insure.batch runs
+        "running": N_("Running"),
+        "done": N_("Done"),
+        "superseded": N_("Superseded by the next day's run"),
+    },
     "reinstatement_status": {
         "accepted": N_("Accepted"),
         "referred": N_("With an underwriter"),

@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from insure.applications.tables import Application, ApplicationEvent
 from insure.auth.tables import ApiToken, User
+from insure.batch_tables import BatchRun
 from insure.clock_store import ClockSetting
 from insure.documents_tables import Document
 from insure.ledger.tables import JournalEntry, JournalLine, LedgerAccount
@@ -41,5 +42,6 @@ APP_CONFIG = AppConfig(
         WorkAttempt,
         WorkAttemptEvent,
         StateEvent,
+        BatchRun,
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from insure import clock, clock_store, work
+from insure import batch, clock, clock_store, work
 from insure.admin_api import move_clock
 from insure.auth.tables import User
 from insure.errors import DomainError
@@ -39,6 +39,13 @@ class StaffPages(Controller):
     async def attention(self) -> Template:
         """Background work parked as needs_attention, each with a retry button (admins)."""
         return await _attention_page()
+
+    @get("/staff/batches", guards=[role("admin")])
+    async def batches(self) -> Template:
+        """The batch jobs' latest runs, job by job, with their progress (admins)."""
+        runs = await batch.recent_runs()
+        groups = [(job, [r for r in runs if r["job"] == job.name]) for job in batch.jobs()]
+        return page("staff/batches.html", groups=groups)
 
     @post("/staff/attention/{kind:str}/{business_id:str}/retry", guards=[role("admin")])
     async def retry_work(self, request: Request, kind: str, business_id: str) -> Redirect | Template:

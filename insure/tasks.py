@@ -1,4 +1,4 @@
-"""Thin, idempotent platform tasks: outbox relay, reconciler, payments and documents.
+"""Thin, idempotent platform tasks: outbox relay, reconciler, payments, documents and the batch jobs.
 
 Every task that does business work runs it through ``run_counted``: each attempt is counted per business id,
 and after the kind's cap the item is parked as needs_attention (``insure.work``) for staff to retry.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from insure import document_store, outbox, work
+from insure import batch, document_store, outbox, work
 from insure.payments import services as payments
 from insure.policies import schedule
 from insure.work import run_counted
@@ -92,9 +92,30 @@ def sandbox_refund(refund_id: int) -> None:
 
 @celery_app.task(name="policies.billing_scan")
 def billing_scan() -> dict[str, int]:
+    """Every billing job at once (no longer on the beat schedule: each job has its own task, below); kept for
+    messages queued before the upgrade and for an operator's "run everything now"."""
     from insure.policies import premiums
 
     return run(premiums.scan())
+
+
+def _register_batch_tasks() -> None:
+    """Two thin tasks per batch job (insure.batch): ``batch.<job>`` on the beat schedule starts, resumes or
+    skips the day's run; ``batch.<job>.row`` does one row again as counted work (the reconciler after a failure,
+    or a staff retry of a parked row)."""
+    for job in batch.jobs():
+
+        def run_job(name: str = job.name) -> dict:
+            return run(batch.run_scheduled(name))
+
+        def redo_row(row_id: int, name: str = job.name, kind: str = job.kind) -> None:
+            run_counted(kind, row_id, lambda: batch.redo_row(name, row_id))
+
+        celery_app.task(name=job.task)(run_job)
+        celery_app.task(name=job.kind)(redo_row)
+
+
+_register_batch_tasks()
 
 
 @celery_app.task(name="payments.sandbox_payout")

@@ -45,6 +45,14 @@ KIND_LABELS: dict[str, str] = {
     "policies.reinstatement_notice": N_("Reinstatement decision e-mail"),
     "policies.premium_notice": N_("Premium due e-mail"),
     "policies.renewal_offer_notice": N_("Renewal offer e-mail"),
+    # one row of a billing job (insure.batch, insure.policies.jobs) that failed: its business id is the row's id
+    "batch.notify_due.row": N_("Queueing a premium due notice"),
+    "batch.lapse.row": N_("Lapse of a policy after grace"),
+    "batch.collect.row": N_("Collection of a premium from the saved card"),
+    "batch.expire_stale_applications.row": N_("Withdrawal of revised terms not accepted"),
+    "batch.expire_unpaid_policies.row": N_("Cancellation of a policy not paid"),
+    "batch.offer_renewals.row": N_("Renewal offer"),
+    "batch.end_of_term.row": N_("Maturity or expiry of a policy"),
 }
 
 

@@ -81,8 +81,22 @@ def make_celery() -> Celery:
         beat_schedule={
             "relay-outbox": {"task": "outbox.relay", "schedule": 2.0, "options": {"expires": 10}},
             "reconcile-stuck-work": {"task": "outbox.reconcile", "schedule": 60.0, "options": {"expires": 120}},
-            # due notices and lapses; frequent so a moved demo clock shows its effect within a minute
-            "billing-scan": {"task": "policies.billing_scan", "schedule": 60.0, "options": {"expires": 120}},
+            # the billing jobs (insure.policies.jobs), each its own batch run a business day: frequent so a moved
+            # demo clock shows its effect within a minute, and an interrupted run resumes; once a day's run is done
+            # the task does nothing until the next business day. Each waits for the one before it (and starts
+            # the next when it finishes), so they run in this order.
+            **{
+                f"batch-{job}": {"task": f"batch.{job}", "schedule": 60.0, "options": {"expires": 120}}
+                for job in (
+                    "notify_due",
+                    "lapse",
+                    "collect",
+                    "expire_stale_applications",
+                    "expire_unpaid_policies",
+                    "offer_renewals",
+                    "end_of_term",
+                )
+            },
         },
     )
     return app

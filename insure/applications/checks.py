@@ -257,9 +257,6 @@ async def check_not_renewed(number: str) -> None:
     """409 if a renewal of this policy exists (awaiting payment or in force) or is being underwritten; call it
     again with the policy row locked where a renewal is created, so a double click cannot make two."""
     taken = await Policy.exists().where((Policy.renewal_of == number) & (Policy.status != PolicyStatus.CANCELLED))
-    pending = await Application.exists().where(
-        (Application.renewal_of == number)
-        & Application.status.is_in(OPEN)
-    )
+    pending = await Application.exists().where((Application.renewal_of == number) & Application.status.is_in(OPEN))
     if taken or pending:
         raise Conflict(N_("This policy has already been renewed."), code="already_renewed")

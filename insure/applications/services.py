@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from insure import clock
 from insure.applications import checks
@@ -443,45 +444,63 @@ async def events(app_id: int) -> list[dict]:
     return await ApplicationEvent.select().where(ApplicationEvent.application == app_id).order_by(ApplicationEvent.id)
 
 
-async def expire_stale() -> int:
-    """Beat: revised terms never accepted and policies never paid lapse with their quote (30 days), so they stop
-    counting towards the insured's accumulated sum insured."""
+# Revised terms never accepted and policies never paid lapse with their quote (30 days), so they stop counting
+# towards the insured's accumulated sum insured: the billing jobs expire_stale_applications and
+# expire_unpaid_policies (insure.policies.jobs), one row at a time.
+
+
+def stale_offer_candidates() -> Any:
+    """Applications offered revised terms (a query of their ids)."""
+    return Application.select(Application.id).where(Application.status == ApplicationStatus.OFFERED)
+
+
+def unpaid_policy_candidates() -> Any:
+    """Policies awaiting their first payment (a query of their ids)."""
+    return Policy.select(Policy.id).where(Policy.status == PolicyStatus.PENDING_PAYMENT)
+
+
+async def _quote_expired(quote_id: str, now: object) -> bool:
     from products.tables import Quote
 
-    now, ended = clock.now(), 0
+    return await Quote.exists().where((Quote.public_id == quote_id) & (Quote.valid_until < now))
 
-    async def expired(quote_ids: list[str]) -> set[str]:
-        if not quote_ids:
-            return set()
-        rows = await Quote.select(Quote.public_id).where(Quote.public_id.is_in(quote_ids) & (Quote.valid_until < now))
-        return {r["public_id"] for r in rows}
 
-    offered = await Application.select().where(Application.status == ApplicationStatus.OFFERED).limit(500)
-    gone = await expired([a["quote_id"] for a in offered])
-    for app in (a for a in offered if a["quote_id"] in gone):
-        async with transaction():
-            await _move(app, ApplicationStatus.WITHDRAWN, "system:expiry", "revised terms not accepted in time")
-        ended += 1
-    unpaid = (
-        await Policy.select(Policy.id, Policy.quote_id).where(Policy.status == PolicyStatus.PENDING_PAYMENT).limit(500)
-    )
-    gone = await expired([p["quote_id"] for p in unpaid])
-    for policy in (p for p in unpaid if p["quote_id"] in gone):
-        async with transaction():
-            try:
-                await transition(
-                    Policy,
-                    policy["id"],
-                    PolicyStatus.PENDING_PAYMENT,
-                    PolicyStatus.CANCELLED,
-                    event_table=PolicyEvent,
-                    event_owner="policy",
-                    actor="system:expiry",
-                    reason="not paid while the quote was valid",
-                    values={Policy.ended_at: now},
-                    machine=POLICY,
-                )
-            except Conflict:  # paid meanwhile
-                continue
-        ended += 1
-    return ended
+async def expire_offer(app_id: int) -> bool:
+    """Revised terms not accepted while their quote was valid: the application is withdrawn."""
+    app = await Application.select().where(Application.id == app_id).first()
+    if (
+        app is None
+        or app["status"] != ApplicationStatus.OFFERED
+        or not await _quote_expired(app["quote_id"], clock.now())
+    ):
+        return False
+    async with transaction():
+        await _move(app, ApplicationStatus.WITHDRAWN, "system:expiry", "revised terms not accepted in time")
+    return True
+
+
+async def expire_unpaid(policy_id: int) -> bool:
+    """A policy not paid while its quote was valid is cancelled."""
+    now = clock.now()
+    policy = await Policy.select(Policy.id, Policy.quote_id, Policy.status).where(Policy.id == policy_id).first()
+    if policy is None or policy["status"] != PolicyStatus.PENDING_PAYMENT:
+        return False
+    if not await _quote_expired(policy["quote_id"], now):
+        return False
+    async with transaction():
+        try:
+            await transition(
+                Policy,
+                policy["id"],
+                PolicyStatus.PENDING_PAYMENT,
+                PolicyStatus.CANCELLED,
+                event_table=PolicyEvent,
+                event_owner="policy",
+                actor="system:expiry",
+                reason="not paid while the quote was valid",
+                values={Policy.ended_at: now},
+                machine=POLICY,
+            )
+        except Conflict:  # paid meanwhile
+            return False
+    return True

@@ -1,23 +1,23 @@
 """The premium schedule of a policy in force: instalments, due notices, grace, lapse and reinstatement.
 
-Time-driven work is found by the beat scan (`scan`), never by Celery ETA: due notices for premiums falling
-due within NOTICE_DAYS, and lapse for a premium still unpaid when the grace period has ended.
+Time-driven work is found by the billing jobs (``insure.policies.jobs``, each a beat-scheduled batch run), never by
+Celery ETA: due notices for premiums falling due within NOTICE_DAYS (queued here, sent by a worker), and lapse for
+a premium still unpaid when the grace period has ended.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from insure import clock, events, mail, work
+from insure import clock, events, mail, outbox
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict
-from insure.events import PolicyReinstated
+from insure.events import PolicyLapsed, PolicyReinstated
 from insure.i18n import gettext, use_locale
 from insure.money import from_fen, quantize, to_fen
 from insure.policies import billing
-from insure.policies.instalments import void_remaining
 from insure.policies.model import INSTALMENT, POLICY, InstalmentStatus, PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
 from insure.state import transition, transition_many
@@ -119,88 +119,90 @@ async def reinstate(policy_id: int, payment_id: int, actor: str) -> None:
     await events.publish(PolicyReinstated(policy_id))
 
 
-async def scan() -> dict[str, int]:
-    """The daily billing run (beat): due notices, then lapse at the end of grace. Safe to run again."""
-    today = clock.today()
-    notices = 0
-    upcoming = (
-        await Instalment.select(Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen)
-        .where(
-            (Instalment.status == "due")
-            & Instalment.notified_at.is_null()
-            & (Instalment.due_date <= today + timedelta(days=NOTICE_DAYS))
-            & (Instalment.policy.status == PolicyStatus.IN_FORCE)
+async def queue_notice(instalment_id: int, day: date) -> bool:
+    """Billing run (job ``notify_due``), one instalment: queue its due notice once, through the outbox, in the
+    same transaction that marks it queued; the e-mail is counted work of a worker (NOTICE_WORK, ``notify_due``)."""
+    async with transaction():
+        policy = (
+            await Instalment.select(Instalment.policy.status.as_alias("status"))
+            .where(Instalment.id == instalment_id)
+            .first()
         )
-        .order_by(Instalment.due_date)
-        .limit(500)
-    )
-    for row in upcoming:  # each notice is counted work of its own: one that keeps failing is parked, not the scan
-        try:
-            sent = await work.attempt(NOTICE_WORK, row["id"], lambda row=row: _notify(row))
-        except Exception:  # counted and logged by work.attempt; the next scan tries it again, up to the cap
-            continue
-        notices += sent is not None
-    lapsed = 0
-    overdue = (
-        await Instalment.select(Instalment.policy, Instalment.due_date)
+        if policy is None or policy["status"] != PolicyStatus.IN_FORCE:
+            return False
+        won = (
+            await Instalment.update({Instalment.notice_queued_at: clock.now()})
+            .where(
+                (Instalment.id == instalment_id)
+                & (Instalment.status == InstalmentStatus.DUE)
+                & Instalment.notified_at.is_null()
+                & Instalment.notice_queued_at.is_null()
+                & (Instalment.due_date <= day + timedelta(days=NOTICE_DAYS))
+            )
+            .returning(Instalment.id)
+        )
+        if won:
+            await outbox.enqueue(NOTICE_WORK, instalment_id)
+    return bool(won)
+
+
+async def lapse_if_overdue(policy_id: int, day: date) -> bool:
+    """Billing run (job ``lapse``), one policy in force: it lapses when its earliest unpaid premium is still
+    unpaid after the product's grace period."""
+    first = (
+        await Instalment.select(Instalment.due_date)
         .where(
-            (Instalment.status == "due")
-            & (Instalment.due_date < today)
-            & (Instalment.policy.status == PolicyStatus.IN_FORCE)
+            (Instalment.policy == policy_id) & (Instalment.status == InstalmentStatus.DUE) & (Instalment.due_date < day)
         )
         .order_by(Instalment.due_date)  # the earliest unpaid premium decides the lapse date
+        .first()
     )
-    seen: set[int] = set()
-    for row in overdue:
-        if row["policy"] in seen:  # the earliest unpaid premium of each policy decides; skip the later ones
-            continue
-        seen.add(row["policy"])
-        policy = await Policy.select().where(Policy.id == row["policy"]).first()
-        grace = products.quoted_product(policy).grace_period_days
-        if billing.is_lapsed(row["due_date"], grace, today):
-            async with transaction():
-                locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
-                if locked["status"] == PolicyStatus.IN_FORCE:
-                    await transition(
-                        Policy,
-                        policy["id"],
-                        PolicyStatus.IN_FORCE,
-                        PolicyStatus.LAPSED,
-                        event_table=PolicyEvent,
-                        event_owner="policy",
-                        actor="system:billing",
-                        reason=f"premium due {row['due_date'].isoformat()} unpaid after {grace} days of grace",
-                        values={Policy.lapsed_on: billing.lapses_on(row["due_date"], grace)},
-                    )
-                    lapsed += 1
-    # collect only what is still in force: a policy that lapsed in this run is not charged
-    from insure.payments import services as payments
-
-    collected = 0
-    for row in (
-        await Instalment.select(Instalment.id)
-        .where(
-            (Instalment.status == "due")
-            & (Instalment.due_date <= today)
-            & (Instalment.policy.status == PolicyStatus.IN_FORCE)
+    policy = await Policy.select().where(Policy.id == policy_id).first()
+    if first is None or policy is None or policy["status"] != PolicyStatus.IN_FORCE:
+        return False
+    grace = products.quoted_product(policy).grace_period_days
+    if not billing.is_lapsed(first["due_date"], grace, day):
+        return False
+    async with transaction():
+        locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
+        if locked["status"] != PolicyStatus.IN_FORCE:
+            return False
+        await transition(
+            Policy,
+            policy["id"],
+            PolicyStatus.IN_FORCE,
+            PolicyStatus.LAPSED,
+            event_table=PolicyEvent,
+            event_owner="policy",
+            actor="system:billing",
+            reason=f"premium due {first['due_date'].isoformat()} unpaid after {grace} days of grace",
+            values={Policy.lapsed_on: billing.lapses_on(first["due_date"], grace)},
+            machine=POLICY,
         )
-        .order_by(Instalment.due_date)
-        .limit(500)
-    ):
-        collected += await payments.auto_collect(row["id"])
-    from insure.applications import services as applications
-    from insure.policies import renewals
+        await events.publish(PolicyLapsed(policy["id"]))
+    return True
 
-    stale = await applications.expire_stale()
 
-    offers = await renewals.make_offers()
+async def scan() -> dict[str, int]:
+    """Every billing job now, in order (``insure.batch.run_all_due``; each is also its own beat task): due
+    notices, lapse at the end of grace, collection from the saved card, stale offers, renewal offers, end of
+    cover. Safe to run again: each row is idempotent."""
+    from insure import batch
+
+    runs = await batch.run_all_due()
+
+    def done(name: str) -> int:
+        return runs[name]["done"] if name in runs else 0
+
+    ended = runs.get("end_of_term", {}).get("outcomes", {})
     return {
-        "notices": notices,
-        "collections": collected,
-        "lapsed": lapsed,
-        "renewal_offers": offers,
-        "expired_offers": stale,
-        **await _end_of_term(today),
+        "notices": done("notify_due"),
+        "collections": done("collect"),
+        "lapsed": done("lapse"),
+        "renewal_offers": done("offer_renewals"),
+        "expired_offers": done("expire_stale_applications") + done("expire_unpaid_policies"),
+        "matured": ended.get("matured", 0),
+        "expired": ended.get("expired", 0),
     }
 
 
@@ -235,46 +237,6 @@ async def _offset_unpaid(policy: dict, benefit_fen: int) -> int:
     return benefit_fen - owed
 
 
-async def _end_of_term(today: object) -> dict[str, int]:
-    """Policies whose cover ended yesterday or before: an endowment matures (its maturity benefit is paid),
-    other cover simply expires."""
-
-    from insure.payments import services as payments
-    from insure.payments.tables import Payment
-
-    ended = await Policy.select().where((Policy.status == PolicyStatus.IN_FORCE) & (Policy.expiry_date < today))
-    matured = expired = 0
-    for policy in ended:
-        prod = products.quoted_product(policy)
-        endowment = prod.type.endswith("endowment")
-        target = PolicyStatus.MATURED if endowment else PolicyStatus.EXPIRED
-        async with transaction():
-            locked = await for_update(Policy.select(Policy.status).where(Policy.id == policy["id"])).first()
-            if locked["status"] != PolicyStatus.IN_FORCE:
-                continue
-            if await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == "pending")):
-                continue  # a premium is being collected: settle with the gateway's answer, on the next run
-            benefit_fen = await _offset_unpaid(policy, maturity_benefit(prod, policy)) if endowment else 0
-            await transition(
-                Policy,
-                policy["id"],
-                PolicyStatus.IN_FORCE,
-                target,
-                event_table=PolicyEvent,
-                event_owner="policy",
-                actor="system:billing",
-                reason="end of the period of cover",
-                values={Policy.ended_at: clock.now()},
-            )
-            await void_remaining(policy["id"])
-            if endowment:
-                await payments.start_payout(policy, benefit_fen, "maturity")
-                matured += 1
-            else:
-                expired += 1
-    return {"matured": matured, "expired": expired}
-
-
 async def notify_due(instalment_id: int) -> bool | None:
     """Worker (a staff retry of a parked notice): send the due notice of one instalment unless already sent."""
     row = (
@@ -292,6 +254,7 @@ async def notify_due(instalment_id: int) -> bool | None:
 
 
 async def _notify(row: dict) -> bool:
+    """The due notice itself, on a worker (task ``policies.premium_notice``, queued by ``queue_notice``)."""
     policy = await Policy.select(Policy.number, Policy.customer).where(Policy.id == row["policy"]).first()
     holder = await User.select(User.email, User.name, User.locale).where(User.id == policy["customer"]).first()
     with use_locale(holder["locale"]):

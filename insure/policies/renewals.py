@@ -4,10 +4,11 @@ health; the others need a new application (health declaration, underwriting), wh
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from insure import clock, mail, outbox
+from insure import mail, outbox
 from insure.applications.checks import check_not_renewed
 from insure.auth.tables import User
 from insure.db import for_update, transaction
@@ -36,43 +37,52 @@ async def _needs_offer(policy: dict) -> bool:
     return not products.quote_is_valid(await products.get_quote(policy["renewal_quote_id"]))
 
 
-async def make_offers() -> int:
-    """Beat: for each one-year policy ending within 30 days, price its renewal and tell the policyholder; an
-    offer that expired untaken is replaced by a fresh one while the policy is still in force."""
-    today = clock.today()
-    due = await Policy.select().where(
+def offer_candidates(day: date) -> Any:
+    """One-year policies in force whose cover ends within OFFER_DAYS of ``day`` (a query of their ids)."""
+    return Policy.select(Policy.id).where(
         (Policy.status == PolicyStatus.IN_FORCE)
         & (Policy.policy_term_years == 1)
-        & (Policy.expiry_date <= today + timedelta(days=OFFER_DAYS))
-        & (Policy.expiry_date >= today)
+        & (Policy.expiry_date <= day + timedelta(days=OFFER_DAYS))
+        & (Policy.expiry_date >= day)
     )
-    made = 0
-    for policy in due:
-        try:
-            prod = products.product(policy["product_code"])
-        except NotFound:  # withdrawn from sale: no renewal offer
-            continue
-        if prod.type not in RENEWABLE_TYPES or not await _needs_offer(policy):
-            continue
-        original = await products.get_quote(policy["quote_id"])
-        holder = await User.select().where(User.id == policy["customer"]).first()
-        data = {
-            "product_code": prod.code,
-            "channel": policy["channel"] if policy["channel"] in prod.channels else prod.channels[0],
-            "birth_date": policy["insured_birth_date"].isoformat(),
-            "sum_insured": str(from_fen(policy["sum_insured_fen"])),
-            "occupation_class": policy["occupation_class"],
-            **{k: v for k, v in original["risk"].items() if v is not None and k not in ("policy_term", "premium_term")},
-        }
-        try:  # rated at the insured's age on the day the renewed cover starts, within the renewal ages
-            quote = await products.create_quote(data, holder, renewal_from=policy["expiry_date"] + timedelta(days=1))
-        except ValidationFailed:  # e.g. the insured is past the oldest renewal age: no offer, the cover ends
-            continue
-        async with transaction():  # the offer and its e-mail (counted work on a worker, OFFER_NOTICE_WORK) together
-            await Policy.update({Policy.renewal_quote_id: quote["public_id"]}).where(Policy.id == policy["id"])
-            await outbox.enqueue(OFFER_NOTICE_WORK, quote["public_id"])
-        made += 1
-    return made
+
+
+async def make_offer(policy_id: int, day: date) -> bool:
+    """Billing job ``offer_renewals``, one policy: a one-year policy ending within 30 days gets its renewal priced
+    and the policyholder told (the e-mail through the outbox); an offer that expired untaken is replaced by a
+    fresh one while the policy is still in force. Returns whether an offer was made."""
+    policy = await Policy.select().where(Policy.id == policy_id).first()
+    if (
+        policy is None
+        or policy["status"] != PolicyStatus.IN_FORCE
+        or policy["policy_term_years"] != 1
+        or not day <= policy["expiry_date"] <= day + timedelta(days=OFFER_DAYS)
+    ):
+        return False
+    try:
+        prod = products.product(policy["product_code"])
+    except NotFound:  # withdrawn from sale: no renewal offer
+        return False
+    if prod.type not in RENEWABLE_TYPES or not await _needs_offer(policy):
+        return False
+    original = await products.get_quote(policy["quote_id"])
+    holder = await User.select().where(User.id == policy["customer"]).first()
+    data = {
+        "product_code": prod.code,
+        "channel": policy["channel"] if policy["channel"] in prod.channels else prod.channels[0],
+        "birth_date": policy["insured_birth_date"].isoformat(),
+        "sum_insured": str(from_fen(policy["sum_insured_fen"])),
+        "occupation_class": policy["occupation_class"],
+        **{k: v for k, v in original["risk"].items() if v is not None and k not in ("policy_term", "premium_term")},
+    }
+    try:  # rated at the insured's age on the day the renewed cover starts, within the renewal ages
+        quote = await products.create_quote(data, holder, renewal_from=policy["expiry_date"] + timedelta(days=1))
+    except ValidationFailed:  # e.g. the insured is past the oldest renewal age: no offer, the cover ends
+        return False
+    async with transaction():  # the offer and its e-mail (counted work on a worker, OFFER_NOTICE_WORK) together
+        await Policy.update({Policy.renewal_quote_id: quote["public_id"]}).where(Policy.id == policy["id"])
+        await outbox.enqueue(OFFER_NOTICE_WORK, quote["public_id"])
+    return True
 
 
 async def notify_offer(quote_id: str) -> bool | None:

@@ -72,6 +72,7 @@ class Instalment(Table):
     status = Varchar(length=12, default="due", index=True)  # due | paid
     payment_id = Integer(null=True, default=None)
     notified_at = Timestamptz(null=True, default=None)  # the due notice went out
+    notice_queued_at = Timestamptz(null=True, default=None)  # the billing run queued its due notice (outbox)
     paid_at = Timestamptz(null=True, default=None)
 
 

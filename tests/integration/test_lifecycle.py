@@ -173,7 +173,8 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
         lambda p: p["status"] != "pending",
     )
     assert (declined["status"], declined["failure_code"]) == ("failed", "card_declined")
-    assert delivered_subject(schedule[1]["due_date"], policy["number"])  # in the customer's language
+    # in the customer's language, e-mailed by a worker (the billing run queues it through the outbox)
+    assert wait_for(lambda: delivered_subject(schedule[1]["due_date"], policy["number"]), bool, timeout=60)
     # still in force during the 60 days of grace …
     travel(api, 55)
     billing_run()

@@ -176,6 +176,10 @@ BY_SERVER = {
     "StateEvent.to_status",
     "StateEvent.actor",
     "StateEvent.reason",  # cut to 255 by insure.state.transition
+    "BatchRun.run_key",  # "<job>:<business day>:<pass>", a registered job's name (set in code)
+    "BatchRun.job",
+    "BatchRun.status",
+    "BatchRun.owner",  # "runner:<12 hex digits>"
 }
 
 
