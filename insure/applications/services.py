@@ -24,7 +24,7 @@ from insure.applications.tables import Application, ApplicationEvent
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.money import from_fen
-from insure.payments import services as payments
+from insure.payments import payouts
 from insure.policies import renewals
 from insure.policies import services as policies
 from insure.policies.model import new_number
@@ -193,7 +193,7 @@ async def submit(holder: dict, data: dict) -> dict:
                 beneficiaries=[{"name": b.name, "relation": b.relation, "share": str(b.share)} for b in beneficiaries],
                 address=address,
                 bank_account_last4=account[-4:],
-                bank_account_token=await payments.vault_bank_account(account),
+                bank_account_token=await payouts.vault_bank_account(account),
                 insured_consent_at=clock.now() if consented else None,
                 sum_insured_fen=quote["sum_insured_fen"],
                 annual_premium_fen=underwriting.loaded_fen(quote["annual_premium_fen"], loading),

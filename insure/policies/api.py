@@ -16,6 +16,7 @@ from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationF
 from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
+from insure.payments import payouts
 from insure.payments import services as payments
 from insure.policies import billing, endorsements, premiums, reinstatement, renewals, schedule, services
 from insure.policies.model import PolicyStatus
@@ -414,12 +415,12 @@ class PoliciesController(Controller):
         app = result["application"]
         return RenewalResult(app.get("policy_number") or None, app["number"], app["status"])
 
-    @get("/{number:str}/payouts", summary="Payouts to the policyholder (surrender value, maturity benefit)")
+    @get("/{number:str}/payouts", summary="Payouts to the policyholder (claim benefits, surrender value, maturity benefit)")
     async def payouts(self, request: Request, number: str) -> list[RefundOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         return [
             RefundOut(r["gateway_ref"], str(from_fen(r["amount_fen"])), r["reason"], r["status"])
-            for r in await payments.payouts_for(policy["id"])
+            for r in await payouts.payouts_for(policy["id"])
         ]
 
     @get("/{number:str}/refunds", summary="Refunds on a policy")
