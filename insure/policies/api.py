@@ -415,7 +415,10 @@ class PoliciesController(Controller):
         app = result["application"]
         return RenewalResult(app.get("policy_number") or None, app["number"], app["status"])
 
-    @get("/{number:str}/payouts", summary="Payouts to the policyholder (claim benefits, surrender value, maturity benefit)")
+    @get(
+        "/{number:str}/payouts",
+        summary="Payouts to the policyholder (claim benefits, surrender value, maturity benefit)",
+    )
     async def payouts(self, request: Request, number: str) -> list[RefundOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         return [
