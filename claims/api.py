@@ -15,6 +15,7 @@ from claims.model import ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
+from insure.payments.payout_model import PayoutStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
@@ -57,7 +58,7 @@ class PayoutOut(msgspec.Struct):
     ``on_hold`` (no bank account on the policy: add one with a `bank_account` change to the policy),
     ``failed`` (the bank returned it: give another account), ``succeeded`` (confirmed; the claim is paid)."""
 
-    status: str
+    status: PayoutStatus
     amount: str
     account_last4: str  # the account it goes to ("" while none is known)
     started_at: str  # when the payment step started the payout

@@ -19,7 +19,7 @@ import pytest
 from claims import services as claims
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimEvent
-from insure import clock, events
+from insure import clock, events, tasks
 from insure.auth.tables import User
 from insure.db import transaction
 from insure.ledger import entries
@@ -299,6 +299,16 @@ def test_a_claim_is_paid_only_when_its_payout_is_confirmed_and_only_once(in_db, 
         assert payout["account_last4"] == ACCOUNT[-4:] and payout["sent_at"] is not None
         claim = await Claim.select().where(Claim.id == claim_id).first()
         assert claim["status"] == "approved" and claim["paid_at"] is None  # sent is not paid
+        # unconfirmed for too long: the reconciler asks the gateway again (and does not start a second payout)
+        long_ago = clock.now() - timedelta(hours=1)
+        await Claim.update({Claim.updated_at: long_ago}).where(Claim.id == claim_id)
+        await Payout.update({Payout.created_at: long_ago}).where(Payout.id == payout["id"])
+        await StateEvent.update({StateEvent.at: long_ago}).where(
+            (StateEvent.aggregate == "payout") & (StateEvent.record_id == payout["id"])
+        )
+        assert (payout_gateway().confirmation_task, payout["id"]) in await claims.stuck()
+        assert ("claims.pay", claim_id) not in await claims.stuck()
+        assert (payout_gateway().confirmation_task, payout["id"]) in await tasks.stuck_work()
 
         await payouts.settle_payout(payout["id"])
         await payouts.settle_payout(payout["id"])
