@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -71,7 +71,7 @@ def in_db(migrated: None) -> Callable[[Callable[[], Awaitable[Any]]], None]:
 
 
 @pytest.fixture()
-def confirmed() -> list[events.PayoutConfirmed]:
+def confirmed() -> Iterator[list[events.PayoutConfirmed]]:
     """Every PayoutConfirmed published while the test runs."""
     seen: list[events.PayoutConfirmed] = []
 
