@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -14,6 +15,7 @@ from claims.model import ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
+from insure.payments.payout_model import PayoutStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
@@ -51,6 +53,19 @@ class EventOut(msgspec.Struct):
     reason: str
 
 
+class PayoutOut(msgspec.Struct):
+    """Where the claim's money is. ``status``: ``pending`` (sent, waiting for the bank's confirmation),
+    ``on_hold`` (no bank account on the policy: add one with a `bank_account` change to the policy),
+    ``failed`` (the bank returned it: give another account), ``succeeded`` (confirmed; the claim is paid)."""
+
+    status: PayoutStatus
+    amount: str
+    account_last4: str  # the account it goes to ("" while none is known)
+    started_at: str  # when the payment step started the payout
+    sent_at: str | None  # when it was (last) sent to the gateway; null while held
+    settled_at: str | None  # when the gateway confirmed (succeeded) or returned (failed) it
+
+
 class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
@@ -65,6 +80,26 @@ class ClaimOut(msgspec.Struct):
     assessment: list[RuleOut]
     calculation: list[CalculationStep]
     events: list[EventOut]
+    # null until the payment step starts the payout; the claim is `paid` only once the gateway confirmed it
+    payout: PayoutOut | None = None
+    paid_at: str | None = None
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def payout_out(payout: dict | None) -> PayoutOut | None:
+    if payout is None:
+        return None
+    return PayoutOut(
+        status=payout["status"],
+        amount=str(from_fen(payout["amount_fen"])),
+        account_last4=payout["account_last4"],
+        started_at=payout["created_at"].isoformat(),
+        sent_at=_iso(payout["sent_at"]),
+        settled_at=_iso(payout["settled_at"]),
+    )
 
 
 def rules_of(claim: dict) -> list[RuleOut]:
@@ -90,6 +125,8 @@ async def claim_out(claim: dict) -> ClaimOut:
             EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), e["reason"])
             for e in await services.events(claim["id"])
         ],
+        payout=payout_out(await services.payout_of(claim["id"])),
+        paid_at=_iso(claim["paid_at"]),
     )
 
 
@@ -107,8 +144,9 @@ class ClaimsController(Controller):
         description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "
         "Answers `submitted` at once; a worker then computes the benefit (deductible, co-insurance, limit), "
         "checks the policy was in force on the loss date and "
-        "the amount is within the sum insured and the straight-through limit, and either pays it (`paid`) or refers "
-        "it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}. "
+        "the amount is within the sum insured and the straight-through limit, and either approves it and sends the "
+        "benefit to the bank account on the policy (`approved`, with `payout`; `paid` once the bank confirmed the "
+        "transfer) or refers it to an adjuster (`referred`). Follow it with GET /api/v1/claims/{number}. "
         "Send an `Idempotency-Key` header (8 to 80 characters: letters, digits, `_-:.`) so that a retry cannot file "
         "twice: the same key with the same request answers with the first claim and files nothing; the same key "
         "with a different request is rejected (409 `idempotency_key_reused`).",

@@ -12,7 +12,6 @@ from claims import services
 from claims.api import rules_of
 from insure import clock
 from insure.errors import Conflict, ValidationFailed
-from insure.payments import services as payments
 from insure.policies import services as policies
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
@@ -25,14 +24,13 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
     claim = await services.get_for(user, number)
     policy = await Policy.select().where(Policy.id == claim["policy"]).first()
     prod = products.quoted_product(policy)
-    paid_with = [p for p in await payments.for_policy(policy["id"]) if p["status"] == "succeeded"]
     return {
         "claim": claim,
         "policy": policy,
         "coverage": next((c for c in prod.coverages if c.code == claim["coverage_code"]), None),
         "rules": rules_of(claim),
         "calculation": json_value(claim["calculation"]) or [],
-        "payee_last4": paid_with[0]["card_last4"] if paid_with else None,
+        "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
         "events": await services.events(claim["id"]),
     }
 

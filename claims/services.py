@@ -15,9 +15,10 @@ from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.idempotency import check_key, replay
-from insure.ledger import entries
-from insure.ledger import services as ledger
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
+from insure.payments import payouts
+from insure.payments.payout_model import payout_key
+from insure.payments.tables import Payout
 from insure.policies import services as policies
 from insure.policies.model import new_number
 from insure.policies.tables import Policy
@@ -31,6 +32,7 @@ STUCK_AFTER = timedelta(minutes=2)
 # Insurance Law art. 23: decide within 30 days of a complete claim (the filing date until documents arrive).
 DECISION_WINDOW = timedelta(days=30)
 SYSTEM = "system:claims-workflow"
+CLAIM_PAYOUT = "claim"  # the payout purpose of a claim benefit (booked to claims paid)
 
 
 def _parse_claim(
@@ -230,19 +232,37 @@ async def _least_loaded_adjuster() -> int | None:
 
 
 async def pay(claim_id: int) -> None:
-    """Worker step: post the claim payment to the ledger and mark the claim paid. Idempotent."""
+    """Worker step: send the approved benefit through the one payout path (key ``claim:<id>``) to the bank
+    account on the policy. The claim stays approved ("payment sent") until the gateway confirms the transfer;
+    then ``PayoutConfirmed`` moves it to paid (``mark_paid``). Without an account the payout is held until the
+    policyholder gives one. Idempotent: a payout is made once per key."""
     async with transaction():
         claim = await for_update(Claim.select().where(Claim.id == claim_id)).first()
         if claim is None or claim["status"] != ClaimStatus.APPROVED:
             return
-        await ledger.post(
-            f"claim:payment:{claim_id}",
-            f"claim {claim['number']} paid",
-            "claim",
-            claim_id,
-            entries.transfer(entries.CLAIMS_PAID, entries.CASH_SANDBOX, claim["approved_fen"]),
+        policy = await Policy.select().where(Policy.id == claim["policy"]).first()
+        await payouts.start_payout(
+            policy, claim["approved_fen"], CLAIM_PAYOUT, key=claim_payout_key(claim_id), actor=SYSTEM
         )
-        await _move(claim_id, ClaimStatus.APPROVED, ClaimStatus.PAID, "benefit paid", paid_at=clock.now())
+
+
+def claim_payout_key(claim_id: int) -> str:
+    return payout_key(CLAIM_PAYOUT, claim_id)
+
+
+async def payout_of(claim_id: int) -> dict | None:
+    """The payout of the claim's benefit, once the payment step has started it."""
+    return await payouts.with_dates(await payouts.payout_for_key(claim_payout_key(claim_id)))
+
+
+async def mark_paid(claim_id: int, payout_id: int) -> None:
+    """The gateway confirmed the claim's payout: approved -> paid, once (a repeat finds it paid)."""
+    claim = await for_update(Claim.select().where(Claim.id == claim_id)).first()
+    if claim is None or claim["status"] != ClaimStatus.APPROVED:
+        return
+    await _move(
+        claim_id, ClaimStatus.APPROVED, ClaimStatus.PAID, f"benefit paid (payout #{payout_id})", paid_at=clock.now()
+    )
 
 
 def can_view(user: dict, claim: dict) -> bool:
@@ -284,10 +304,24 @@ async def events(claim_id: int) -> list[dict]:
 
 
 async def stuck() -> list[tuple[str, int]]:
-    """Claims whose automated step has not finished in time: (task, claim id) to enqueue again."""
+    """Claims whose automated step has not finished in time: (task, id) to enqueue again. An approved claim
+    without a payout gets its payment step again; one whose payout was sent but not confirmed in time gets the
+    gateway's confirmation asked again; a held or returned payout waits for the policyholder's bank account."""
     cutoff = clock.now() - STUCK_AFTER
     rows = await Claim.select(Claim.id, Claim.status).where(
         Claim.status.is_in([ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, ClaimStatus.APPROVED])
         & (Claim.updated_at < cutoff)
     )
-    return [("claims.pay" if r["status"] == ClaimStatus.APPROVED else "claims.assess", r["id"]) for r in rows]
+    found: list[tuple[str, int]] = [("claims.assess", r["id"]) for r in rows if r["status"] != ClaimStatus.APPROVED]
+    approved = [r["id"] for r in rows if r["status"] == ClaimStatus.APPROVED]
+    if approved:
+        keys = {claim_payout_key(i): i for i in approved}
+        sent = {p["payout_key"]: p for p in await Payout.select().where(Payout.payout_key.is_in(list(keys)))}
+        late = set(await payouts.stuck_payouts()) if sent else set()
+        for key, claim_id in keys.items():
+            payout = sent.get(key)
+            if payout is None:
+                found.append(("claims.pay", claim_id))
+            elif payout["id"] in late:
+                found.append((payouts.payout_gateway().confirmation_task, payout["id"]))
+    return found

@@ -34,6 +34,7 @@ LABELS: dict[str, dict[str, str]] = {
         "free_look": N_("Free-look refund"),
         "surrender": N_("Surrender value"),
         "maturity": N_("Maturity benefit"),
+        "claim": N_("Claim benefit"),
     },
     "batch_status": {  # insure.batch runs
         "running": N_("Running"),

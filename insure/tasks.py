@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from insure import batch, document_store, outbox, work
+from insure.payments import payouts
 from insure.payments import services as payments
 from insure.policies import schedule
 from insure.work import run_counted
@@ -47,6 +48,7 @@ async def stuck_work() -> list[tuple[str, object]]:
 
     found: list[tuple[str, object]] = list(await claims.stuck())
     found += [("payments.sandbox_settle", ref) for ref in await payments.stuck_charges()]
+    found += [(payouts.payout_gateway().confirmation_task, pid) for pid in await payouts.stuck_payouts()]
     found += [("documents.render_policy_schedule", pid) for pid in await schedule.missing_schedules()]
     pending = await document_store.stuck_pending()
     found += [(RENDER_TASKS[kind], owner) for kind, owner in pending if kind in RENDER_TASKS]
@@ -120,7 +122,7 @@ _register_batch_tasks()
 
 @celery_app.task(name="payments.sandbox_payout")
 def sandbox_payout(payout_id: int) -> None:
-    run_counted("payments.sandbox_payout", payout_id, lambda: payments.settle_payout(payout_id))
+    run_counted("payments.sandbox_payout", payout_id, lambda: payouts.settle_payout(payout_id))
 
 
 @celery_app.task(name="policies.reinstatement_notice")

@@ -26,7 +26,7 @@ from insure.applications.tables import Application, ApplicationEvent
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from insure.money import from_fen
-from insure.payments import services as payments
+from insure.payments import payouts
 from insure.policies import services as policies
 from insure.policies.model import POLICY, PolicyStatus, new_number
 from insure.policies.tables import Policy, PolicyEvent
@@ -270,7 +270,7 @@ async def _record(
             ],
             address=request.address,
             bank_account_last4=account[-4:],
-            bank_account_token=await payments.vault_bank_account(account),
+            bank_account_token=await payouts.vault_bank_account(account),
             insured_consent_at=clock.now() if request.consented else None,
             sum_insured_fen=quote["sum_insured_fen"],
             annual_premium_fen=underwriting.loaded_fen(quote["annual_premium_fen"], loading),

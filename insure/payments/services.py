@@ -32,13 +32,12 @@ from insure.payments.sandbox import (
     sign,
     verify,
 )
-from insure.payments.tables import Payment, Payout, Refund, SandboxBankAccount, SandboxCard, SandboxCharge
+from insure.payments.tables import Payment, Refund, SandboxCard, SandboxCharge
 from insure.policies.model import PolicyStatus  # auto_collect only (see there)
 from insure.policies.tables import Instalment, Policy  # auto_collect only (see there)
 from insure.settings import get_settings
 from insure.state import StatusChanged, transition
 
-ON_HOLD = "on_hold"  # a payout waiting for the policyholder's bank account
 EXPIRY_RE = re.compile(r"^(0[1-9]|1[0-2])\s*/\s*([0-9]{2})$")
 
 
@@ -340,87 +339,6 @@ async def refunds_for(policy_id: int) -> list[dict]:
     return await Refund.select().where(Refund.payment.policy == policy_id).order_by(Refund.id)
 
 
-PAYOUT_ACCOUNTS = {"surrender": entries.SURRENDER_VALUES, "maturity": entries.MATURITY_BENEFITS}
-
-
-async def vault_bank_account(digits: str) -> str:
-    """Hand the account number to the gateway and keep only its token (and the last 4 digits, for display)."""
-    token = "ba_" + secrets.token_hex(12)
-    await SandboxBankAccount.insert(SandboxBankAccount(token=token, last4=digits[-4:], created_at=clock.now()))
-    return token
-
-
-async def start_payout(policy: dict, amount_fen: int, reason: str) -> None:
-    """Pay the policyholder's bank account through the gateway (inside the caller's transaction), once per
-    policy and reason; the ledger is posted when the gateway confirms."""
-    if amount_fen <= 0 or await Payout.exists().where(Payout.payout_key == f"{reason}:{policy['id']}"):
-        return
-    token = policy.get("bank_account_token") or ""
-    rows = await Payout.insert(
-        Payout(
-            payout_key=f"{reason}:{policy['id']}",
-            policy=policy["id"],
-            amount_fen=amount_fen,
-            reason=reason,
-            account_last4=policy.get("bank_account_last4") or "",
-            account_token=token,
-            status="pending" if token else ON_HOLD,  # no account at the gateway yet: wait for the customer's
-            gateway_ref="po_" + secrets.token_hex(12),
-            created_at=clock.now(),
-        )
-    ).returning(Payout.id)
-    if token:
-        await outbox.enqueue("payments.sandbox_payout", rows[0]["id"])
-
-
-async def payouts_awaiting_account(policy_id: int) -> bool:
-    """Money owed to the policyholder that is held (no account) or was returned by the bank."""
-    return await Payout.exists().where((Payout.policy == policy_id) & Payout.status.is_in([ON_HOLD, "failed"]))
-
-
-async def resend_payouts(policy: dict) -> int:
-    """After the policyholder gave a (new) bank account: send what was held or returned there (inside the
-    endorsement's transaction); nothing was booked for those, so nothing is reversed."""
-    rows = await Payout.select(Payout.id).where(
-        (Payout.policy == policy["id"]) & Payout.status.is_in([ON_HOLD, "failed"])
-    )
-    for row in rows:
-        await Payout.update(
-            {
-                Payout.status: "pending",
-                Payout.account_token: policy["bank_account_token"],
-                Payout.account_last4: policy["bank_account_last4"],
-                Payout.gateway_ref: "po_" + secrets.token_hex(12),
-                Payout.settled_at: None,
-            }
-        ).where(Payout.id == row["id"])
-        await outbox.enqueue("payments.sandbox_payout", row["id"])
-    return len(rows)
-
-
-async def settle_payout(payout_id: int) -> None:
-    """The sandbox gateway confirms a transfer: mark it and post Dr <expense> / Cr cash, once."""
-    async with transaction():
-        payout = await for_update(Payout.select().where(Payout.id == payout_id)).first()
-        if payout is None or payout["status"] != "pending":
-            return
-        if not await SandboxBankAccount.exists().where(SandboxBankAccount.token == payout["account_token"]):
-            # the gateway knows no such account: the transfer is returned and nothing is booked
-            await Payout.update({Payout.status: "failed", Payout.settled_at: clock.now()}).where(
-                (Payout.id == payout_id) & (Payout.status == "pending")
-            )
-            return
-        await ledger.post(
-            f"payout:{payout_id}",
-            f"{payout['reason']} payout {payout['gateway_ref']} for policy #{payout['policy']}",
-            "payout",
-            payout_id,
-            entries.transfer(PAYOUT_ACCOUNTS[payout["reason"]], entries.CASH_SANDBOX, payout["amount_fen"]),
-        )
-        await Payout.update({Payout.status: "succeeded", Payout.settled_at: clock.now()}).where(
-            (Payout.id == payout_id) & (Payout.status == "pending")
-        )
-
-
-async def payouts_for(policy_id: int) -> list[dict]:
-    return await Payout.select().where(Payout.policy == policy_id).order_by(Payout.id)
+# Payouts live in insure.payments.payouts; start_payout stays importable from here during the transition, while
+# the maturity run in policies.premiums still calls payments.services.start_payout.
+from insure.payments.payouts import start_payout  # noqa: E402, F401

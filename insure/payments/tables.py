@@ -73,13 +73,13 @@ class SandboxBankAccount(Table):
 
 
 class Payout(Table):
-    """Money the insurer pays out to the policyholder's bank account through the gateway (surrender value,
-    maturity benefit); posted to the ledger only when the gateway confirms."""
+    """Money the insurer pays out to the policyholder's bank account through the gateway (claim benefit, surrender
+    value, maturity benefit); posted to the ledger only when the gateway confirms (``insure.payments.payouts``)."""
 
-    payout_key = Varchar(length=60, unique=True, index=True)  # "surrender:<policy id>", "maturity:<policy id>"
+    payout_key = Varchar(length=60, unique=True, index=True)  # "claim:<claim id>", "surrender:<policy id>" …
     policy = fk(Policy)
     amount_fen = money()
-    reason = Varchar(length=20)
+    reason = Varchar(length=20)  # the purpose: claim | surrender | maturity (its expense account: PAYOUT_ACCOUNTS)
     account_last4 = Varchar(length=4, default="")
     account_token = Varchar(length=40, default="")  # the gateway's token for the destination account
     status = Varchar(length=16, default="pending", index=True)

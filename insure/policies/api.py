@@ -17,6 +17,7 @@ from insure.documents_model import DocumentStatus
 from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
+from insure.payments import payouts
 from insure.payments import services as payments
 from insure.payments.api import PaymentOut, payment_out
 from insure.policies import billing, endorsements, paying, premiums, reinstatement, renewals, schedule, services
@@ -394,12 +395,15 @@ class PoliciesController(Controller):
         app = result["application"]
         return RenewalResult(app.get("policy_number") or None, app["number"], app["status"])
 
-    @get("/{number:str}/payouts", summary="Payouts to the policyholder (surrender value, maturity benefit)")
+    @get(
+        "/{number:str}/payouts",
+        summary="Payouts to the policyholder (claim benefits, surrender value, maturity benefit)",
+    )
     async def payouts(self, request: Request, number: str) -> list[RefundOut]:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
         return [
             RefundOut(r["gateway_ref"], str(from_fen(r["amount_fen"])), r["reason"], r["status"])
-            for r in await payments.payouts_for(policy["id"])
+            for r in await payouts.payouts_for(policy["id"])
         ]
 
     @get("/{number:str}/refunds", summary="Refunds on a policy")

@@ -11,7 +11,7 @@ from insure.applications.model import consent_problems, parse_beneficiaries, tic
 from insure.auth.validation import MOBILE_RE, email_problem
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
-from insure.payments import services as payments
+from insure.payments import payouts
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Endorsement, Policy
 from insure.tables_base import json_value
@@ -68,7 +68,7 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
         policy = await for_update(Policy.select().where(Policy.number == number)).first()
         if policy is None or policy["customer"] != user["id"]:
             raise NotFound(N_("No such policy."), code="policy_not_found")
-        owed = kind == "bank_account" and await payments.payouts_awaiting_account(policy["id"])
+        owed = kind == "bank_account" and await payouts.payouts_awaiting_account(policy["id"])
         if policy["status"] not in OPEN and not owed:  # an ended policy may still need an account for its payout
             raise Conflict(N_("This policy has ended; it can no longer be changed."), code="policy_ended")
         consented = ticked(data.get("insured_consent"))
@@ -77,13 +77,13 @@ async def endorse(user: dict, number: str, data: dict) -> dict:
             if problems:
                 raise ValidationFailed(problems)
         if kind == "bank_account":  # the gateway keeps the number; the policy keeps its token
-            changes["bank_account_token"] = await payments.vault_bank_account(changes["bank_account_token"])
+            changes["bank_account_token"] = await payouts.vault_bank_account(changes["bank_account_token"])
         before = {key: json_value(policy[key]) if key == "beneficiaries" else policy[key] for key in changes}
         await Policy.update({getattr(Policy, key): value for key, value in changes.items()}).where(
             Policy.id == policy["id"]
         )
         if owed:
-            await payments.resend_payouts({**policy, **changes})
+            await payouts.resend_payouts({**policy, **changes}, actor=f"user:{user['id']}")
         rows = await Endorsement.insert(
             Endorsement(
                 policy=policy["id"],

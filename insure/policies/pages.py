@@ -13,6 +13,7 @@ from claims import services as claims
 from insure import clock
 from insure.errors import Conflict, DomainError, ValidationFailed
 from insure.i18n import gettext
+from insure.payments import payouts
 from insure.payments import services as payments
 from insure.policies import endorsements, paying, premiums, reinstatement, renewals, schedule, services
 from insure.policies.model import PolicyStatus
@@ -66,7 +67,7 @@ async def _detail_context(user: dict, number: str) -> dict[str, Any]:
     ctx["events"] = await services.events(policy["id"])
     ctx["endorsements"] = await endorsements.history(policy["id"])
     ctx["instalments"] = await premiums.schedule_of(policy["id"])
-    ctx["payouts"] = await payments.payouts_for(policy["id"])
+    ctx["payouts"] = await payouts.payouts_for(policy["id"])
     ctx["refunds"] = await payments.refunds_for(policy["id"])
     ctx["can_surrender"] = (
         ctx["product"].pricing.method == "life_equivalence"

@@ -247,7 +247,7 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             values={Policy.ended_at: clock.now()},
         )
         await instalments.void_remaining(policy["id"])
-        from insure.payments import services as payments
+        from insure.payments import payouts
 
-        await payments.start_payout(policy, to_fen(value), "surrender")
+        await payouts.start_payout(policy, to_fen(value), "surrender", actor=f"user:{user['id']}")
     return await Policy.select().where(Policy.id == policy["id"]).first(), value

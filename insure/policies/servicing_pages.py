@@ -14,7 +14,7 @@ from insure.applications.model import needs_insured_consent
 from insure.applications.pages import BENEFICIARY_ROWS, form_beneficiaries
 from insure.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from insure.i18n import gettext
-from insure.payments import services as payments
+from insure.payments import payouts
 from insure.policies import endorsements, renewals, services
 from insure.policies.model import PolicyStatus
 from insure.web.guards import signed_in
@@ -38,7 +38,7 @@ async def _changes_context(user: dict, number: str) -> dict[str, Any]:
         "rows": range(BENEFICIARY_ROWS),
         "needs_consent": needs_insured_consent(policy["relation"], policy["insured_birth_date"], clock.today()),
         "open": policy["status"] in endorsements.OPEN,
-        "owed": await payments.payouts_awaiting_account(policy["id"]),
+        "owed": await payouts.payouts_awaiting_account(policy["id"]),
     }
 
 

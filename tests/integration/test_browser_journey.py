@@ -220,7 +220,8 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
     claim_status = page.locator("#claim-status")
     expect(claim_status.locator(".badge")).to_have_text("Paid", timeout=SLOW)
     expect(claim_status).to_contain_text("Paid: 800.00 CNY")
-    expect(claim_status).to_contain_text("Paid to the card ending 4242.")
+    # paid where the money really went: the bank account given on the application, not the card that paid
+    expect(claim_status).to_contain_text("Paid to the bank account ending 3445.")
     expect(claim_status).not_to_have_attribute("hx-trigger", re.compile("every"))  # polling has stopped
     expect(page.locator("ol.history")).to_contain_text("Paid")  # the history is current too
     shot(page, "08-claim-paid")
