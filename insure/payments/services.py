@@ -337,8 +337,3 @@ async def settle_refund(refund_id: int) -> None:
 
 async def refunds_for(policy_id: int) -> list[dict]:
     return await Refund.select().where(Refund.payment.policy == policy_id).order_by(Refund.id)
-
-
-# Payouts live in insure.payments.payouts; start_payout stays importable from here during the transition, while
-# the maturity run in policies.premiums still calls payments.services.start_payout.
-from insure.payments.payouts import start_payout  # noqa: E402, F401

@@ -20,6 +20,7 @@ from insure import batch, clock
 from insure.applications import services as applications
 from insure.db import for_update, transaction
 from insure.errors import N_
+from insure.payments import payouts
 from insure.payments import services as payments
 from insure.payments.model import PaymentStatus
 from insure.payments.tables import Payment
@@ -130,7 +131,7 @@ async def end_of_term(policy_id: int, day: date) -> str | None:
         )
         await void_remaining(policy["id"])
         if endowment:
-            await payments.start_payout(policy, benefit_fen, "maturity")
+            await payouts.start_payout(policy, benefit_fen, "maturity", actor="system:billing")
             return "matured"
         return "expired"
 
