@@ -20,7 +20,7 @@ from insure.payments import payouts
 from insure.payments.payout_model import payout_key
 from insure.payments.tables import Payout
 from insure.policies import services as policies
-from insure.policies.model import new_number
+from insure.policies.model import PolicyStatus, new_number
 from insure.policies.tables import Policy
 from insure.state import transition
 from insure.text_input import TextRefused, clean
@@ -105,7 +105,7 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], k
     loss, description, amount, errors = _parse_claim(data, today, tuple(c.code for c in prod.coverages))
     if policy["customer"] != claimant["id"]:
         raise NotFound(N_("No such policy."), code="policy_not_found")
-    if policy["status"] == "pending_payment":
+    if policy["status"] == PolicyStatus.PENDING_PAYMENT:
         errors.append(FieldError("policy_number", "policy_not_issued", N_("This policy has not been paid yet.")))
     if errors:
         raise ValidationFailed(errors)

@@ -13,7 +13,8 @@ class Document(Table):
     kind = Varchar(length=40)
     owner_type = Varchar(length=20)
     owner_id = BigInt(index=True)
-    # pending | ready; attempts and errors of the rendering are counted in insure.work (work_attempt)
+    # pending | ready (documents_model.DocumentStatus);
+    # attempts and errors of the rendering are counted in insure.work (work_attempt)
     status = Varchar(length=16, default="pending")
     path = Varchar(length=255, default="")
     content_type = Varchar(length=60, default="application/pdf")

@@ -25,7 +25,8 @@ from products import underwriting
 from products.rating import RatingError, entry_age
 
 OPEN = (ApplicationStatus.OFFERED, ApplicationStatus.REFERRED)
-HELD = ("pending_payment", "in_force")  # an accepted application's policy awaits payment, then is in force
+# an accepted application's policy awaits payment, then is in force
+HELD = (PolicyStatus.PENDING_PAYMENT, PolicyStatus.IN_FORCE)
 # The regulator caps a minor's total death benefit across all insurers' policies (CBIRC 2015 No. 90):
 # 200,000 CNY under 10, 500,000 CNY from 10 to 17. Checked across every product with a death benefit.
 MINOR_DEATH_CAPS = ((10, Decimal(200_000)), (18, Decimal(500_000)))

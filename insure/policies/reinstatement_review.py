@@ -16,6 +16,7 @@ from insure.i18n import gettext
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.policies import premiums, reinstatement
+from insure.policies.model import PolicyStatus
 from insure.text_input import Reason, RequestBody, one_of
 from insure.web.guards import role
 from insure.web.pages import Form, form_again, page
@@ -95,7 +96,7 @@ async def _context(number: str) -> dict[str, Any]:
         "policy": policy,
         "product": products.product(policy["product_code"]),
         "questions": {q.code: q for q in reinstatement.questions(policy)},
-        "arrears": await premiums.arrears(policy) if policy["status"] == "lapsed" else None,
+        "arrears": await premiums.arrears(policy) if policy["status"] == PolicyStatus.LAPSED else None,
         "others": others,
     }
 

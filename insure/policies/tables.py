@@ -69,7 +69,7 @@ class Instalment(Table):
     period_start = Date()
     period_end = Date()
     amount_fen = money()
-    status = Varchar(length=12, default="due", index=True)  # due | paid
+    status = Varchar(length=12, default="due", index=True)  # due | paid | void (model.InstalmentStatus)
     payment_id = Integer(null=True, default=None)
     notified_at = Timestamptz(null=True, default=None)  # the due notice went out
     notice_queued_at = Timestamptz(null=True, default=None)  # the billing run queued its due notice (outbox)
