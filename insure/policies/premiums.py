@@ -238,7 +238,8 @@ async def _offset_unpaid(policy: dict, benefit_fen: int) -> int:
 
 
 async def notify_due(instalment_id: int) -> bool | None:
-    """Worker (a staff retry of a parked notice): send the due notice of one instalment unless already sent."""
+    """Worker (task ``policies.premium_notice``, queued by the billing job ``notify_due`` or by a staff retry of a
+    parked notice): send the due notice of one instalment unless already sent."""
     row = (
         await Instalment.select(Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen)
         .where(
