@@ -14,6 +14,7 @@ from insure import clock, outbox
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
+from insure.events import ClaimApproved, publish
 from insure.idempotency import check_key, replay
 from insure.money import MoneyError, from_fen, parse_amount, to_fen
 from insure.payments import payouts
@@ -204,6 +205,7 @@ async def run_assessment(claim_id: int) -> str | None:
                 calculation=calculation,
                 approved_fen=to_fen(settlement.payable),
             )
+            await publish(ClaimApproved(claim_id, policy["id"], to_fen(settlement.payable)))
             await outbox.enqueue("claims.pay", claim_id)
         else:
             adjuster = await _least_loaded_adjuster()

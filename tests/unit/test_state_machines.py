@@ -21,13 +21,16 @@ from insure.documents_model import DOCUMENT, DocumentStatus
 from insure.documents_tables import Document
 from insure.errors import Conflict
 from insure.payments.model import PAYMENT, REFUND
+from insure.payments.payout_model import PAYOUT
 from insure.policies.model import INSTALMENT, POLICY, REINSTATEMENT, PolicyStatus
 from insure.policies.model import TRANSITIONS as POLICY_TRANSITIONS
 from insure.state import LIFECYCLES, IllegalTransition, Lifecycle, StatusChanged, lifecycle, transition
 from insure.state_tables import StateEvent
 
 # every lifecycle of the code base: the ones declared here, and any other module declared (the registry)
-DECLARED = {m.aggregate: m for m in (POLICY, APPLICATION, CLAIM, INSTALMENT, REINSTATEMENT, PAYMENT, REFUND, DOCUMENT)}
+DECLARED = {
+    m.aggregate: m for m in (POLICY, APPLICATION, CLAIM, INSTALMENT, REINSTATEMENT, PAYMENT, REFUND, DOCUMENT, PAYOUT)
+}
 MACHINES = {**LIFECYCLES, **DECLARED}
 
 
