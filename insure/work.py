@@ -53,6 +53,7 @@ KIND_LABELS: dict[str, str] = {
     "batch.expire_unpaid_policies.row": N_("Cancellation of a policy not paid"),
     "batch.offer_renewals.row": N_("Renewal offer"),
     "batch.end_of_term.row": N_("Maturity or expiry of a policy"),
+    "batch.anniversaries.row": N_("Anniversary of a policy"),
 }
 
 

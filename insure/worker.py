@@ -94,6 +94,7 @@ def make_celery() -> Celery:
                     "expire_stale_applications",
                     "expire_unpaid_policies",
                     "offer_renewals",
+                    "anniversaries",
                     "end_of_term",
                 )
             },

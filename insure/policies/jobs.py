@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from insure import batch, clock
+from insure import batch, clock, events
 from insure.applications import services as applications
 from insure.db import for_update, transaction
 from insure.errors import N_
+from insure.events import AnniversaryReached
 from insure.payments import payouts
 from insure.payments import services as payments
 from insure.payments.model import PaymentStatus
 from insure.payments.tables import Payment
-from insure.policies import premiums, renewals
+from insure.policies import billing, premiums, renewals
 from insure.policies.instalments import void_remaining
 from insure.policies.model import POLICY, InstalmentStatus, PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
@@ -136,6 +137,48 @@ async def end_of_term(policy_id: int, day: date) -> str | None:
         return "expired"
 
 
+async def _anniversary_candidates(day: date, after: int, limit: int) -> list[int]:
+    """Policies in force at least a year old whose next anniversary is due (or not yet worked out)."""
+    query = Policy.select(Policy.id).where(
+        (Policy.status == PolicyStatus.IN_FORCE)
+        & Policy.effective_date.is_not_null()
+        & (Policy.effective_date <= day - timedelta(days=365))  # no anniversary comes sooner (29 Feb → 28 Feb)
+        & (Policy.next_anniversary.is_null() | (Policy.next_anniversary <= day))
+    )
+    return await batch.ids_after(query, Policy.id, after, limit)
+
+
+async def announce_anniversaries(policy_id: int, day: date) -> int:
+    """One policy in force: publish ``AnniversaryReached`` for each policy year completed by ``day`` and not yet
+    announced (one a year; several after a moved demo clock or a stopped beat), in order, and remember the next
+    anniversary. A guarded update makes a second run (or a racing worker) announce nothing twice. Returns how
+    many were announced. Dividend declarations and similar yearly work hook in as handlers of the event."""
+    policy = (
+        await Policy.select(Policy.id, Policy.status, Policy.effective_date, Policy.anniversaries_announced)
+        .where(Policy.id == policy_id)
+        .first()
+    )
+    if policy is None or policy["status"] != PolicyStatus.IN_FORCE or policy["effective_date"] is None:
+        return 0
+    done, years = policy["anniversaries_announced"], billing.completed_years(policy["effective_date"], day)
+    async with transaction():
+        won = (
+            await Policy.update(
+                {
+                    Policy.anniversaries_announced: max(years, done),
+                    Policy.next_anniversary: billing.policy_anniversary(policy["effective_date"], max(years, done) + 1),
+                }
+            )
+            .where((Policy.id == policy_id) & (Policy.anniversaries_announced == done))
+            .returning(Policy.id)
+        )
+        if not won:
+            return 0
+        for year in range(done + 1, years + 1):
+            await events.publish(AnniversaryReached(policy_id, year))
+    return max(years - done, 0)
+
+
 batch.register(batch.Job("notify_due", N_("Premium due notices"), _notice_candidates, premiums.queue_notice))
 batch.register(
     batch.Job("lapse", N_("Lapse after the grace period"), _overdue_candidates, premiums.lapse_if_overdue, "notify_due")
@@ -164,6 +207,11 @@ batch.register(
 )
 batch.register(
     batch.Job(
-        "end_of_term", N_("Maturity and expiry at the end of cover"), _ended_candidates, end_of_term, "offer_renewals"
+        "anniversaries", N_("Policy anniversaries"), _anniversary_candidates, announce_anniversaries, "offer_renewals"
+    )
+)
+batch.register(
+    batch.Job(
+        "end_of_term", N_("Maturity and expiry at the end of cover"), _ended_candidates, end_of_term, "anniversaries"
     )
 )

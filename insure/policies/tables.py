@@ -45,6 +45,9 @@ class Policy(Table):
     delivered_at = Timestamptz(null=True, default=None)  # e-delivery of the schedule: the free-look starts here
     ended_at = Timestamptz(null=True, default=None)
     lapsed_on = Date(null=True, default=None)  # reinstatement is possible for two years from this day
+    # the anniversary job (insure.policies.jobs): policy years announced (AnniversaryReached) and the next one due
+    anniversaries_announced = Integer(default=0)
+    next_anniversary = Date(null=True, default=None, index=True)
     renewal_quote_id = Varchar(length=32, default="")  # the renewal offer, made 30 days before expiry
     renewal_of = Varchar(length=32, default="")  # this policy renews that one (cover continues from its expiry)
     created_at = timestamp_now()

@@ -23,6 +23,7 @@ JOBS = {
     "expire_stale_applications",
     "expire_unpaid_policies",
     "offer_renewals",
+    "anniversaries",
     "end_of_term",
 }
 

@@ -229,6 +229,7 @@ def test_the_billing_jobs_run_in_the_order_of_the_old_scan_each_on_the_beat_sche
         "expire_stale_applications",
         "expire_unpaid_policies",
         "offer_renewals",
+        "anniversaries",
         "end_of_term",
     ]
     billing = [j for j in batch.jobs() if j.name in names]
