@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from insure.state import lifecycle
+from insure.state_machine import lifecycle
 
 
 class PayoutStatus(StrEnum):
