@@ -33,8 +33,6 @@ from insure.payments.sandbox import (
     verify,
 )
 from insure.payments.tables import Payment, Refund, SandboxCard, SandboxCharge
-from insure.policies.model import PolicyStatus  # auto_collect only (see there)
-from insure.policies.tables import Instalment, Policy  # auto_collect only (see there)
 from insure.settings import get_settings
 from insure.state import StatusChanged, transition
 
@@ -71,7 +69,7 @@ async def replay_payment(scoped_key: str, fingerprint: str) -> dict | None:
 
 async def payment_in_progress(policy_id: int) -> bool:
     """A charge for this policy is waiting for the gateway's answer."""
-    return await Payment.exists().where((Payment.policy == policy_id) & (Payment.status == "pending"))
+    return await Payment.exists().where((Payment.policy == policy_id) & (Payment.status == PaymentStatus.PENDING))
 
 
 async def charge_card(
@@ -109,7 +107,7 @@ async def charge_card(
             purpose=purpose,
             interest_fen=interest_fen,
             instalment_id=instalment_id,
-            status="pending",
+            status=PaymentStatus.PENDING,
             gateway_ref=gateway_ref,
             card_last4=number[-4:],
             card_token=token,
@@ -122,62 +120,55 @@ async def charge_card(
     return rows[0]
 
 
-async def auto_collect(instalment_id: int) -> bool:
-    """Collect a premium that has fallen due from the card saved at the last payment (one attempt a day); the
-    gateway answers asynchronously like any charge. Returns whether a charge was started.
+async def saved_card(policy_id: int) -> dict | None:
+    """The card token of the policy's last successful payment (for automatic collection), or None."""
+    return (
+        await Payment.select(Payment.card_token, Payment.card_last4)
+        .where((Payment.policy == policy_id) & (Payment.status == PaymentStatus.SUCCEEDED) & (Payment.card_token != ""))
+        .order_by(Payment.id, ascending=False)
+        .first()
+    )
 
-    Still here because ``premiums.scan`` calls it as ``payments.auto_collect``; it reads the policy and
-    instalment tables only (no policies service, so no import cycle). It belongs in ``insure.policies.paying``
-    once the collection batch job replaces the scan."""
-    async with transaction():
-        owner = await Instalment.select(Instalment.policy).where(Instalment.id == instalment_id).first()
-        if owner is None:
-            return False
-        # the policy row first, like a manual payment: the two can never both charge the same premium
-        policy = await for_update(Policy.select().where(Policy.id == owner["policy"])).first()
-        instalment = await for_update(Instalment.select().where(Instalment.id == instalment_id)).first()
-        if instalment["status"] != "due":
-            return False
-        key = f"auto:{instalment_id}:{clock.today().isoformat()}"
-        busy = await Payment.exists().where(
-            (Payment.idempotency_key == key) | ((Payment.policy == policy["id"]) & (Payment.status == "pending"))
+
+async def key_used_or_pending(policy_id: int, key: str) -> bool:
+    """A payment was already made with this key, or one for the policy is waiting for the gateway."""
+    return await Payment.exists().where(
+        (Payment.idempotency_key == key) | ((Payment.policy == policy_id) & (Payment.status == PaymentStatus.PENDING))
+    )
+
+
+async def charge_saved_card(
+    *, policy_id: int, payer_id: int, amount_fen: int, instalment_id: int, card: dict, key: str
+) -> None:
+    """Inside the caller's transaction: charge a saved card token (a recurring charge: no card details), record
+    the pending payment and queue the gateway's asynchronous answer."""
+    stored = await SandboxCard.select().where(SandboxCard.token == card["card_token"]).first()
+    gateway_ref = "ch_" + secrets.token_hex(12)
+    await SandboxCharge.insert(
+        SandboxCharge(
+            gateway_ref=gateway_ref,
+            amount_fen=amount_fen,
+            outcome=stored["recurring_outcome"],
+            created_at=clock.now(),
         )
-        saved = (
-            await Payment.select(Payment.card_token, Payment.card_last4)
-            .where((Payment.policy == policy["id"]) & (Payment.status == "succeeded") & (Payment.card_token != ""))
-            .order_by(Payment.id, ascending=False)
-            .first()
+    )
+    await Payment.insert(
+        Payment(
+            policy=policy_id,
+            payer=payer_id,
+            amount_fen=amount_fen,
+            purpose="instalment",
+            instalment_id=instalment_id,
+            status=PaymentStatus.PENDING,
+            gateway_ref=gateway_ref,
+            card_last4=card["card_last4"],
+            card_token=card["card_token"],
+            idempotency_key=key,
+            request_hash="automatic collection",
+            created_at=clock.now(),
         )
-        if policy["status"] != PolicyStatus.IN_FORCE or busy or saved is None:
-            return False
-        card = await SandboxCard.select().where(SandboxCard.token == saved["card_token"]).first()
-        gateway_ref = "ch_" + secrets.token_hex(12)
-        await SandboxCharge.insert(
-            SandboxCharge(
-                gateway_ref=gateway_ref,
-                amount_fen=instalment["amount_fen"],
-                outcome=card["recurring_outcome"],
-                created_at=clock.now(),
-            )
-        )
-        await Payment.insert(
-            Payment(
-                policy=policy["id"],
-                payer=policy["customer"],
-                amount_fen=instalment["amount_fen"],
-                purpose="instalment",
-                instalment_id=instalment_id,
-                status="pending",
-                gateway_ref=gateway_ref,
-                card_last4=saved["card_last4"],
-                card_token=saved["card_token"],
-                idempotency_key=key,
-                request_hash="automatic collection",
-                created_at=clock.now(),
-            )
-        )
-        await outbox.enqueue("payments.sandbox_settle", gateway_ref)
-    return True
+    )
+    await outbox.enqueue("payments.sandbox_settle", gateway_ref)
 
 
 async def sandbox_settle(gateway_ref: str) -> None:

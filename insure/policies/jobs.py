@@ -22,10 +22,9 @@ from insure.db import for_update, transaction
 from insure.errors import N_
 from insure.events import AnniversaryReached
 from insure.payments import payouts
-from insure.payments import services as payments
 from insure.payments.model import PaymentStatus
 from insure.payments.tables import Payment
-from insure.policies import billing, premiums, renewals
+from insure.policies import billing, paying, premiums, renewals
 from insure.policies.instalments import void_remaining
 from insure.policies.model import POLICY, InstalmentStatus, PolicyStatus
 from insure.policies.tables import Instalment, Policy, PolicyEvent
@@ -68,7 +67,7 @@ async def _collect_candidates(day: date, after: int, limit: int) -> list[int]:
 
 
 async def _collect(instalment_id: int, day: date) -> bool:
-    return await payments.auto_collect(instalment_id)
+    return await paying.auto_collect(instalment_id)
 
 
 async def _stale_offer_candidates(day: date, after: int, limit: int) -> list[int]:

@@ -22,8 +22,8 @@ from insure.money import to_fen
 from insure.payments import services as payments
 from insure.policies import premiums
 from insure.policies import services as policies
-from insure.policies.model import PolicyStatus
-from insure.policies.tables import Policy
+from insure.policies.model import InstalmentStatus, PolicyStatus
+from insure.policies.tables import Instalment, Policy
 from insure.settings import get_settings
 from products import services as products
 
@@ -107,3 +107,31 @@ async def _charge(
             scoped_key=scoped_key,
             fingerprint=fingerprint,
         )
+
+
+async def auto_collect(instalment_id: int) -> bool:
+    """Collect a premium that has fallen due from the card saved at the last payment (one attempt a day); the
+    gateway answers asynchronously like any charge. Returns whether a charge was started."""
+    async with transaction():
+        owner = await Instalment.select(Instalment.policy).where(Instalment.id == instalment_id).first()
+        if owner is None:
+            return False
+        # the policy row first, like a manual payment: the two can never both charge the same premium
+        policy = await for_update(Policy.select().where(Policy.id == owner["policy"])).first()
+        instalment = await for_update(Instalment.select().where(Instalment.id == instalment_id)).first()
+        if instalment["status"] != InstalmentStatus.DUE:
+            return False
+        key = f"auto:{instalment_id}:{clock.today().isoformat()}"
+        busy = await payments.key_used_or_pending(policy["id"], key)
+        card = await payments.saved_card(policy["id"])
+        if policy["status"] != PolicyStatus.IN_FORCE or busy or card is None:
+            return False
+        await payments.charge_saved_card(
+            policy_id=policy["id"],
+            payer_id=policy["customer"],
+            amount_fen=instalment["amount_fen"],
+            instalment_id=instalment_id,
+            card=card,
+            key=key,
+        )
+    return True
