@@ -18,7 +18,8 @@ from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, Validat
 from insure.i18n import gettext, use_locale
 from insure.idempotency import check_key, key_reused
 from insure.money import from_fen
-from insure.policies import premiums
+from insure.payments.tables import Payment
+from insure.policies import paying, premiums
 from insure.policies.model import REINSTATEMENT, ReinstatementStatus, new_number
 from insure.policies.tables import Policy, Reinstatement
 from insure.state import transition
@@ -132,8 +133,6 @@ async def reinstate(
 
     The Idempotency-Key covers both steps: a retry of the same request answers with the same declaration (and
     the same payment) instead of declaring again."""
-    from insure.policies import paying
-
     check_key(key)
     request_key = f"{user['id']}:{key}"
     declaration = _loaded(await Reinstatement.select().where(Reinstatement.request_key == request_key).first())
@@ -141,6 +140,10 @@ async def reinstate(
         policy = await Policy.select(Policy.id).where(Policy.number == number).first()
         if policy is None or policy["id"] != declaration["policy"]:
             raise key_reused()
+    if declaration is None and answers is None:
+        replayed = await _replay_payment(user, number, card, key, request_key)
+        if replayed is not None:
+            return replayed
     if declaration is None and answers is not None:
         declaration = await declare(user, number, answers, request_key)
     if declaration is None:
@@ -150,6 +153,25 @@ async def reinstate(
     number_, expiry, cvc = (card.get(k, "") for k in ("card_number", "expiry", "cvc"))
     payment = await paying.start(user, number, number_, expiry, cvc, key, purpose="reinstatement")
     return declaration, payment
+
+
+async def _replay_payment(
+    user: dict, number: str, card: dict[str, str], key: str, request_key: str
+) -> tuple[dict, dict] | None:
+    """A retry of a reinstatement paid with this key (on an earlier accepted declaration): the first answer again,
+    even once the gateway has reinstated the policy (which is no longer lapsed then); None for a new request."""
+    if not await Payment.exists().where(Payment.idempotency_key == request_key):
+        return None
+    number_, expiry, cvc = (card.get(k, "") for k in ("card_number", "expiry", "cvc"))
+    payment = await paying.start(user, number, number_, expiry, cvc, key, purpose="reinstatement")  # or 409
+    declaration = (
+        await Reinstatement.select()
+        .where((Reinstatement.policy == payment["policy"]) & (Reinstatement.status == ACCEPTED))
+        .where(Reinstatement.declared_at <= payment["created_at"])
+        .order_by(Reinstatement.id, ascending=False)
+        .first()
+    )
+    return _loaded(declaration), payment  # type: ignore[return-value]
 
 
 # --- the underwriter's side -----------------------------------------------------------------------------------

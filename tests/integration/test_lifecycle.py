@@ -315,6 +315,21 @@ def test_a_monthly_policy_misses_a_premium_lapses_after_grace_and_is_reinstated_
         lambda p: p["status"] == "in_force",
     )
     assert back["status"] == "in_force"
+    # a retry that arrives after the gateway reinstated the policy still gets the first answer, not "not lapsed"
+    late = api.post(
+        f"/policies/{policy['number']}/reinstatement",
+        json=GOOD_CARD,
+        headers={**auth(customer), "Idempotency-Key": f"r-{policy['number']}"},
+    )
+    assert late.status_code == 202, late.text
+    assert late.json()["payment"]["id"] == r.json()["payment"]["id"]
+    assert late.json()["declaration"]["number"] == request_number
+    reused = api.post(  # the same key with another card is another request: refused, nothing charged
+        f"/policies/{policy['number']}/reinstatement",
+        json={**GOOD_CARD, "card_number": "5555 5555 5555 4444"},
+        headers={**auth(customer), "Idempotency-Key": f"r-{policy['number']}"},
+    )
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"
     paid = [
         i
         for i in api.get(f"/policies/{policy['number']}/schedule", headers=auth(customer)).json()
