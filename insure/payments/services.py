@@ -286,7 +286,13 @@ async def stuck_charges(older_than_s: int = 60) -> list[str]:
 
 async def start_refund(payment: dict, amount_fen: int, reason: str) -> dict:
     """Send money back through the gateway (inside the caller's transaction); the gateway confirms later and
-    only then is the refund posted to the ledger."""
+    only then is the refund posted to the ledger. Once per payment and reason: asking again returns the refund
+    already started. Never more than the payment, and only of a payment that succeeded."""
+    existing = await Refund.select().where((Refund.payment == payment["id"]) & (Refund.reason == reason)).first()
+    if existing is not None:
+        return existing
+    if payment["status"] != PaymentStatus.SUCCEEDED or not 0 < amount_fen <= payment["amount_fen"]:
+        raise ValueError(f"cannot refund {amount_fen} fen of payment #{payment['id']} ({payment['status']})")
     rows = await Refund.insert(
         Refund(
             payment=payment["id"],
