@@ -8,9 +8,15 @@ embedded broker for a real one.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tempfile
+
+# The test client's own request log ("HTTP Request: GET …") is noise, and from a test's threads it was written to
+# a stream Litestar's logging config had bound to an earlier test's captured output ("I/O operation on closed
+# file"). The server's logs are its own processes' and stay as they are.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 RUN_DIR = tempfile.mkdtemp(prefix="insure-test-")
 os.environ["VAR_DIR"] = RUN_DIR
