@@ -12,11 +12,9 @@ import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 
-# The test client's own request log ("HTTP Request: GET …") is noise, and from a test's threads it was written to
-# a stream Litestar's logging config had bound to an earlier test's captured output ("I/O operation on closed
-# file"). The server's logs are its own processes' and stay as they are.
-logging.getLogger("httpx").setLevel(logging.WARNING)
+import pytest
 
 RUN_DIR = tempfile.mkdtemp(prefix="insure-test-")
 os.environ["VAR_DIR"] = RUN_DIR
@@ -39,3 +37,37 @@ if os.environ.get("INSURE_TEST_BROKER"):
     os.environ["BROKER_URL"] = os.environ["INSURE_TEST_BROKER"]
 if os.environ.get("INSURE_TEST_REDIS"):
     os.environ["REDIS_URL"] = os.environ["INSURE_TEST_REDIS"]  # sessions in Redis, as in production
+
+
+# Building the Litestar app in this process (tests that read its routes, some while collecting) has Litestar
+# configure the root logger with a handler bound to the stderr captured at that moment; later tests then logged
+# into the closed stream ("Logging error … I/O operation on closed file"). The root logger is put back as it was
+# after collection and after each test.
+_ROOT: tuple[list[logging.Handler], int] = ([], logging.WARNING)
+
+
+def _restore_root(handlers: list[logging.Handler], level: int) -> None:
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+    for handler in handlers:  # a logging config may also have removed some (a no-op for those still there)
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _ROOT
+    root = logging.getLogger()
+    _ROOT = (list(root.handlers), root.level)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _restore_root(*_ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_as_it_was() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    _restore_root(handlers, level)
