@@ -7,22 +7,17 @@ integration stack sharing the database never sees (or announces) these policies.
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
 
 import pytest
 
 from insure import events
-from insure.auth.tables import User
-from insure.db import transaction
 from insure.events import AnniversaryReached
 from insure.policies import jobs
 from insure.policies.model import PolicyStatus
 from insure.policies.tables import Policy
 from tests.conftest import PG_ADMIN
+from tests.unit.conftest import bare_policy
 
 pytestmark = pytest.mark.skipif(
     bool(PG_ADMIN), reason="PostgreSQL runs create the database for the integration stack; SQLite runs cover this"
@@ -36,55 +31,8 @@ async def _listen(event: AnniversaryReached) -> None:
     heard.append((event.policy_id, event.policy_year))
 
 
-class _RolledBack(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def migrated() -> None:
-    from insure.cli import _migrate
-
-    asyncio.run(_migrate())
-
-
-@pytest.fixture()
-def in_db(migrated: None) -> Callable[[Callable[[], Awaitable[Any]]], None]:
-    """Run a test body in one transaction and roll it back."""
-
-    def run(body: Callable[[], Awaitable[Any]]) -> None:
-        async def wrapped() -> None:
-            try:
-                async with transaction():
-                    await body()
-                    raise _RolledBack
-            except _RolledBack:
-                pass
-
-        asyncio.run(wrapped())
-
-    return run
-
-
 async def policy(effective: date, status: str = PolicyStatus.IN_FORCE) -> int:
-    user = await User.insert(
-        User(email=f"anniv-{secrets.token_hex(6)}@example.com", password_hash="x", name="Anniversary")
-    ).returning(User.id)
-    rows = await Policy.insert(
-        Policy(
-            number="PT" + secrets.token_hex(6),
-            customer=user[0]["id"],
-            quote_id="q" + secrets.token_hex(6),
-            insurer_code="test",
-            product_code="test",
-            product_version="test",
-            insured_name="Anniversary",
-            insured_id_number="110101199001010011",
-            insured_birth_date=date(1990, 1, 1),
-            status=status,
-            effective_date=effective,
-        )
-    ).returning(Policy.id)
-    return rows[0]["id"]
+    return (await bare_policy(effective_date=effective, status=status))["id"]
 
 
 async def announce(policy_id: int, day: date) -> tuple[int, list[int]]:

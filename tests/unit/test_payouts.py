@@ -8,11 +8,9 @@ rows, no outbox messages for the integration stack's worker)."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
 
@@ -21,7 +19,6 @@ from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimEvent
 from insure import clock, events, tasks
 from insure.auth.tables import User
-from insure.db import transaction
 from insure.ledger import entries
 from insure.ledger.tables import JournalEntry, JournalLine
 from insure.outbox import OutboxMessage
@@ -39,35 +36,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 ACCOUNT = "6222020200112233445"
-
-
-class _RolledBack(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def migrated() -> None:
-    from insure.cli import _migrate
-
-    asyncio.run(_migrate())
-
-
-@pytest.fixture()
-def in_db(migrated: None) -> Callable[[Callable[[], Awaitable[Any]]], None]:
-    """Run a test body in one transaction and roll it back."""
-
-    def run(body: Callable[[], Awaitable[Any]]) -> None:
-        async def wrapped() -> None:
-            try:
-                async with transaction():
-                    await body()
-                    raise _RolledBack
-            except _RolledBack:
-                pass
-
-        asyncio.run(wrapped())
-
-    return run
 
 
 @pytest.fixture()

@@ -5,77 +5,29 @@ On the real test database, each test inside one transaction that is rolled back 
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-from collections.abc import Awaitable, Callable
-from datetime import date
-from typing import Any
 
 import pytest
 
-from insure.auth.tables import User
-from insure.db import transaction
 from insure.ledger import entries
 from insure.ledger.tables import JournalLine
 from insure.payments import services as payments
 from insure.payments.model import PaymentStatus, RefundStatus
 from insure.payments.tables import Payment, Refund
-from insure.policies.tables import Policy
 from tests.conftest import PG_ADMIN
+from tests.unit.conftest import bare_policy
 
 pytestmark = pytest.mark.skipif(
     bool(PG_ADMIN), reason="PostgreSQL runs create the database for the integration stack; SQLite runs cover this"
 )
 
 
-class _RolledBack(Exception):
-    pass
-
-
-@pytest.fixture(scope="module")
-def migrated() -> None:
-    from insure.cli import _migrate
-
-    asyncio.run(_migrate())
-
-
-@pytest.fixture()
-def in_db(migrated: None) -> Callable[[Callable[[], Awaitable[Any]]], None]:
-    def run(body: Callable[[], Awaitable[Any]]) -> None:
-        async def wrapped() -> None:
-            try:
-                async with transaction():
-                    await body()
-                    raise _RolledBack
-            except _RolledBack:
-                pass
-
-        asyncio.run(wrapped())
-
-    return run
-
-
 async def paid(amount_fen: int, status: str = PaymentStatus.SUCCEEDED) -> dict:
-    user = await User.insert(
-        User(email=f"refund-{secrets.token_hex(6)}@example.com", password_hash="x", name="Refund")
-    ).returning(User.id)
-    policy = await Policy.insert(
-        Policy(
-            number="PT" + secrets.token_hex(6),
-            customer=user[0]["id"],
-            quote_id="q" + secrets.token_hex(6),
-            insurer_code="test",
-            product_code="test",
-            product_version="test",
-            insured_name="Refund",
-            insured_id_number="110101199001010011",
-            insured_birth_date=date(1990, 1, 1),
-        )
-    ).returning(Policy.id)
+    policy = await bare_policy()
     rows = await Payment.insert(
         Payment(
-            policy=policy[0]["id"],
-            payer=user[0]["id"],
+            policy=policy["id"],
+            payer=policy["customer"],
             amount_fen=amount_fen,
             status=status,
             gateway_ref="ch_" + secrets.token_hex(12),
