@@ -1,4 +1,4 @@
-"""Claims API: file a claim, follow it."""
+"""Claims API: file a claim, follow it; an adjuster decides a referred claim."""
 
 from __future__ import annotations
 
@@ -8,18 +8,19 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from claims import services
-from claims.model import ClaimStatus
+from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
+from insure.labels import label
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.payments.payout_model import PayoutStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
-from insure.text_input import Amount, Code, DateText, FreeText, PublicId, RequestBody
-from insure.web.guards import signed_in
+from insure.text_input import Amount, Code, DateText, FreeText, PublicId, Reason, RequestBody, one_of
+from insure.web.guards import role, signed_in
 
 # optional; the document states the rule check_key applies (422 idempotency_key_invalid, naming the header)
 IdempotencyKey = Annotated[
@@ -33,6 +34,18 @@ class ClaimRequest(RequestBody):
     loss_date: DateText
     description: FreeText
     amount: Amount
+
+
+class ClaimDecisionRequest(RequestBody, kw_only=True):
+    """An adjuster's decision. ``outcome``: ``approve`` (with ``amount``; on a claim awaiting approval it
+    confirms the amount proposed, ``amount`` then optional), ``deny`` (with ``reason_code``) or ``send_back`` (a
+    claim awaiting approval, back to its adjuster). ``reason`` is always required and shown to the claimant for
+    approvals and denials."""
+
+    outcome: one_of(DECISION_OUTCOMES)  # type: ignore[valid-type]
+    reason: Reason
+    amount: Amount = ""
+    reason_code: one_of(DENIAL_CODES) = ""  # type: ignore[valid-type]
 
 
 class RuleOut(msgspec.Struct):
@@ -66,6 +79,28 @@ class PayoutOut(msgspec.Struct):
     settled_at: str | None  # when the gateway confirmed (succeeded) or returned (failed) it
 
 
+class DecisionOut(msgspec.Struct):
+    """The decision on the claim, as the claimant reads it: ``approved`` or ``denied``, the reason given and, for a
+    denial, the reason code and its label (in the request's language)."""
+
+    outcome: str
+    reason: str
+    decided_at: str | None
+    reason_code: str | None = None
+    reason_label: str | None = None
+
+
+class ReviewOut(msgspec.Struct):
+    """Staff only: the most the benefit pays (an adjuster approves at most this), an approval proposed above an
+    adjuster's authority (amount and proposer's user id) and who decided."""
+
+    payable: str
+    proposed_amount: str | None
+    proposed_by: int | None
+    decided_by: int | None
+    assigned_to: int | None
+
+
 class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
@@ -83,6 +118,33 @@ class ClaimOut(msgspec.Struct):
     # null until the payment step starts the payout; the claim is `paid` only once the gateway confirmed it
     payout: PayoutOut | None = None
     paid_at: str | None = None
+    decision: DecisionOut | None = None  # null until an adjuster approved or denied the claim
+    review: ReviewOut | None = None  # staff (adjusters, admins) only
+
+
+def decision_out(claim: dict) -> DecisionOut | None:
+    if claim["status"] == ClaimStatus.DENIED:
+        code = claim["denial_code"]
+        return DecisionOut("denied", claim["decision_reason"], _iso(claim["decided_at"]), code, label("denial", code))
+    if claim["decided_by"] is not None and claim["status"] in (ClaimStatus.APPROVED, ClaimStatus.PAID):
+        return DecisionOut("approved", claim["decision_reason"], _iso(claim["decided_at"]))
+    return None
+
+
+async def review_out(claim: dict) -> ReviewOut:
+    proposed = claim["proposed_fen"] if claim["proposed_by"] is not None else None
+    return ReviewOut(
+        payable=str(await services.payable_of(claim)),
+        proposed_amount=str(from_fen(proposed)) if proposed is not None else None,
+        proposed_by=claim["proposed_by"],
+        decided_by=claim["decided_by"],
+        assigned_to=claim["assigned_to"],
+    )
+
+
+# the moves whose reasons are internal (an approval proposed above authority, sent back): the claimant sees the
+# step, not the amount proposed nor the staff's notes
+INTERNAL_STEPS = {ClaimStatus.AWAITING_APPROVAL}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -106,7 +168,15 @@ def rules_of(claim: dict) -> list[RuleOut]:
     return [RuleOut(**item) for item in json_value(claim["assessment"]) or []]
 
 
-async def claim_out(claim: dict) -> ClaimOut:
+def _shown_reason(event: dict, staff: bool) -> str:
+    if staff or not ({event["from_status"], event["to_status"]} & INTERNAL_STEPS):
+        return event["reason"]
+    return ""
+
+
+async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
+    """The claim as ``viewer`` may see it: staff (adjusters, admins) also get the internal review figures."""
+    staff = viewer is not None and viewer["role"] in ("adjuster", "admin")
     policy = await Policy.select(Policy.number).where(Policy.id == claim["policy"]).first()
     return ClaimOut(
         number=claim["number"],
@@ -122,11 +192,13 @@ async def claim_out(claim: dict) -> ClaimOut:
         assessment=rules_of(claim),
         calculation=[CalculationStep(**step) for step in json_value(claim["calculation"]) or []],
         events=[
-            EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), e["reason"])
+            EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), _shown_reason(e, staff))
             for e in await services.events(claim["id"])
         ],
         payout=payout_out(await services.payout_of(claim["id"])),
         paid_at=_iso(claim["paid_at"]),
+        decision=decision_out(claim),
+        review=await review_out(claim) if staff else None,
     )
 
 
@@ -166,6 +238,36 @@ class ClaimsController(Controller):
     async def list_claims(self, request: Request) -> list[ClaimOut]:
         return [await claim_out(c) for c in await services.list_for_claimant(request.scope["user"])]  # type: ignore[arg-type]
 
-    @get("/{number:str}", summary="One claim with the rules that ran and its history")
+    @get(
+        "/{number:str}",
+        summary="One claim with the rules that ran and its history",
+        description="The claimant sees their own claims; an adjuster the claims assigned to them, those they "
+        "proposed or decided and those awaiting a second approval within their authority; an admin every claim "
+        "(others: 404). `decision` shows an adjuster's approval or denial (with the reason code and its label); "
+        "staff also get `review` (the most the benefit pays, an approval proposed above authority).",
+    )
     async def get_claim(self, request: Request, number: str) -> ClaimOut:
-        return await claim_out(await services.get_for(request.scope["user"], number))  # type: ignore[arg-type]
+        user = request.scope["user"]
+        return await claim_out(await services.get_for(user, number), user)  # type: ignore[arg-type]
+
+    @post(
+        "/{number:str}/decision",
+        responses=problems(403, 404, 409),
+        status_code=HTTP_200_OK,
+        guards=[role("adjuster", "admin")],
+        summary="Adjuster's decision on a referred claim",
+        description="For a `referred` claim assigned to the adjuster (or any, for an admin): `outcome` `approve` with "
+        "`amount` in CNY (more than 0, at most 2 decimals, at most the benefit's payable amount — `review.payable`; "
+        "less is a partial approval) or `deny` with a `reason_code` ("
+        + ", ".join(f"`{c}`" for c in DENIAL_CODES)
+        + "); a `reason` (5 to 255 characters, shown to the claimant) always. An approval within the adjuster's "
+        "authority approves the claim and sends the payment (`approved`, then `paid` once the bank confirms); above "
+        "it the claim waits as `awaiting_approval` for a second person with the authority, who sends `approve` "
+        "(confirms the amount proposed), `deny` or `send_back` (back to `referred`). 403 `own_policy` on a claim "
+        "on one's own policy, `own_proposal` for the proposer, `above_authority` without the authority; 409 "
+        "`not_referred` for a claim in any other status; 422 naming the field.",
+    )
+    async def decide(self, request: Request, number: str, data: ClaimDecisionRequest) -> ClaimOut:
+        user = request.scope["user"]
+        claim = await services.decide(user, number, msgspec.to_builtins(data))  # type: ignore[arg-type]
+        return await claim_out(claim, user)  # type: ignore[arg-type]

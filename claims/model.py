@@ -1,7 +1,9 @@
 """The claim's life cycle as a table of allowed moves (pure).
 
 submitted -> assessing -> approved -> paid, with assessing -> referred when automation cannot settle
-the claim; a referred claim is decided by an adjuster (approved or denied). Denied and paid are final.
+the claim; a referred claim is decided by an adjuster (approved or denied). An approval above the adjuster's
+authority waits for a second person (referred -> awaiting_approval), who approves it, denies it or sends it back
+(-> referred). Denied and paid are final.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class ClaimStatus(StrEnum):
     ASSESSING = "assessing"
     APPROVED = "approved"
     REFERRED = "referred"
+    AWAITING_APPROVAL = "awaiting_approval"  # an adjuster's approval above their authority, for a second person
     DENIED = "denied"
     PAID = "paid"
 
@@ -27,7 +30,9 @@ TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.SUBMITTED: frozenset({ClaimStatus.ASSESSING}),
     ClaimStatus.ASSESSING: frozenset({ClaimStatus.APPROVED, ClaimStatus.REFERRED}),
     # Denial is always a human decision (Insurance Law art. 24), so only a referred claim can be denied.
-    ClaimStatus.REFERRED: frozenset({ClaimStatus.APPROVED, ClaimStatus.DENIED}),
+    ClaimStatus.REFERRED: frozenset({ClaimStatus.APPROVED, ClaimStatus.DENIED, ClaimStatus.AWAITING_APPROVAL}),
+    # the second person confirms the approval, denies the claim, or sends it back to the adjuster
+    ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.APPROVED, ClaimStatus.DENIED, ClaimStatus.REFERRED}),
     ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
     ClaimStatus.DENIED: frozenset(),
     ClaimStatus.PAID: frozenset(),
@@ -47,3 +52,30 @@ TERMINAL = CLAIM.terminal
 def check_transition(current: ClaimStatus, target: ClaimStatus) -> None:
     """Raise IllegalTransition (insure.state_machine) unless `target` may follow `current`."""
     CLAIM.check(ClaimStatus(current), ClaimStatus(target))
+
+
+# --- the adjuster's decision within authority (issue 10, helper H5) ---
+# what a person deciding a claim may do: approve (in full or in part), deny with a reason code, or (a claim awaiting
+# a second approval) send it back to the adjuster
+DECISION_OUTCOMES = ("approve", "deny", "send_back")
+# why a claim is denied; each code has a label in both languages (insure.labels, "denial")
+DENIAL_CODES = (
+    "not_in_force",
+    "waiting_period",
+    "excluded_cause",
+    "not_covered_event",
+    "fraud_suspected",
+    "insufficient_evidence",
+)
+DECIDING_ROLES = ("adjuster", "admin")
+UNLIMITED_ROLES = ("admin",)  # an administrator's authority has no limit
+
+
+def within_authority(role: str, authority_fen: int, amount_fen: int) -> bool:
+    """Whether this person may approve this amount alone (the limit included); above it a second person must."""
+    return role in UNLIMITED_ROLES or amount_fen <= authority_fen
+
+
+def own_claim(user_id: int, policy_owner: int, claimant: int) -> bool:
+    """Nobody decides a claim on their own policy, nor one they made themselves."""
+    return user_id in (policy_owner, claimant)

@@ -1,4 +1,4 @@
-"""Claim pages: file a claim, watch it move, and the adjuster's list of referred claims."""
+"""Claim pages: file a claim, watch it move, the adjuster's list of referred claims and their decision."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from claims import services
-from claims.api import rules_of
+from claims.api import decision_out, rules_of
+from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
-from insure.errors import Conflict, ValidationFailed
+from insure.errors import Conflict, Forbidden, ValidationFailed
+from insure.i18n import gettext
 from insure.policies import services as policies
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
@@ -32,7 +34,20 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
         "calculation": json_value(claim["calculation"]) or [],
         "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
         "events": await services.events(claim["id"]),
+        **await _decision_context(user, claim),
     }
+
+
+async def _decision_context(user: dict, claim: dict) -> dict[str, Any]:
+    """The decision shown to everyone who may see the claim; for staff, the review figures and the form."""
+    staff = user["role"] in ("adjuster", "admin")
+    ctx: dict[str, Any] = {"decision": decision_out(claim), "staff": staff, "may_decide": False}
+    if staff:
+        ctx["may_decide"] = services.may_decide(user, claim)
+        ctx["payable"] = await services.payable_of(claim)
+        ctx["outcomes"] = DECISION_OUTCOMES if claim["status"] == "awaiting_approval" else DECISION_OUTCOMES[:2]
+        ctx["denial_codes"] = DENIAL_CODES
+    return ctx
 
 
 async def _form_context(user: dict, number: str) -> dict[str, Any]:
@@ -80,4 +95,27 @@ class ClaimPages(Controller):
 
     @get("/adjuster/claims", guards=[role("adjuster", "admin")])
     async def adjuster_queue(self, request: Request) -> Template:
-        return page("claims/adjuster_queue.html", claims=await services.assigned_to(request.scope["user"]))  # type: ignore[arg-type]
+        user = request.scope["user"]
+        return page(
+            "claims/adjuster_queue.html",
+            claims=await services.assigned_to(user),  # type: ignore[arg-type]
+            approvals=await services.awaiting_approval_for(user),  # type: ignore[arg-type]
+        )
+
+    @post("/claims/{number:str}/decision", guards=[role("adjuster", "admin")])
+    async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:
+        user = request.scope["user"]
+        fields = {k: str(v) for k, v in data.items()}
+        try:
+            await services.decide(user, number, fields)  # type: ignore[arg-type]
+        except ValidationFailed as exc:
+            return form_again("claims/detail.html", fields, exc, **await _claim_context(user, number))  # type: ignore[arg-type]
+        except (Forbidden, Conflict) as exc:  # own policy or proposal, above authority, decided meanwhile
+            return page(
+                "claims/detail.html",
+                status_code=exc.status,
+                form=fields,
+                problem=gettext(exc.message, **exc.params),
+                **await _claim_context(user, number),  # type: ignore[arg-type]
+            )
+        return Redirect("/adjuster/claims")

@@ -22,6 +22,7 @@ LABELS: dict[str, dict[str, str]] = {
         "assessing": N_("Being assessed"),
         "approved": N_("Approved"),
         "referred": N_("With an adjuster"),
+        "awaiting_approval": N_("Awaiting a second approval"),
         "denied": N_("Denied"),
         "paid": N_("Paid"),
     },
@@ -143,6 +144,20 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": N_("contact details"),
         "bank_account": N_("bank account"),
         "beneficiaries": N_("beneficiaries"),
+    },
+    # --- the adjuster's decision on a claim (issue 10, H5) ---
+    "denial": {  # claims.model.DENIAL_CODES
+        "not_in_force": N_("The policy was not in force on the date of the loss"),
+        "waiting_period": N_("The loss happened during the waiting period"),
+        "excluded_cause": N_("The cause of the loss is excluded by the policy"),
+        "not_covered_event": N_("The event is not covered by the benefit claimed"),
+        "fraud_suspected": N_("The claim could not be verified as genuine"),
+        "insufficient_evidence": N_("The evidence does not support the claim"),
+    },
+    "claim_decision": {  # claims.model.DECISION_OUTCOMES
+        "approve": N_("Approve (in full or in part)"),
+        "deny": N_("Deny"),
+        "send_back": N_("Send back to the adjuster"),
     },
     "failure": {
         "card_declined": N_("the card was declined"),

@@ -32,8 +32,14 @@ STAFF = (
     DemoLogin("senior.underwriter@insure.test", "underwriter", "钱核保 Qian (senior underwriter)"),
     DemoLogin("agent@insure.test", "agent", "陈代理 Chen (agent)"),
 )
-# underwriting authority (largest sum insured each may decide), in fen
-AUTHORITY = {"underwriter@insure.test": 100_000_000, "senior.underwriter@insure.test": 1_000_000_000}
+# authority in fen: for underwriters the largest sum insured each may decide; for adjusters the largest claim
+# approval each may make alone (above it a second person confirms; an admin's authority has no limit)
+AUTHORITY = {
+    "underwriter@insure.test": 100_000_000,
+    "senior.underwriter@insure.test": 1_000_000_000,
+    "adjuster@insure.test": 500_000,  # 5,000 CNY
+    "adjuster2@insure.test": 2_000_000,  # 20,000 CNY
+}
 DEMO_CUSTOMER = DemoLogin("customer@insure.test", "customer", "张三")
 CUSTOMERS = 8
 

@@ -4,7 +4,15 @@ import itertools
 
 import pytest
 
-from claims.model import TERMINAL, TRANSITIONS, ClaimStatus, check_transition
+from claims.model import (
+    DENIAL_CODES,
+    TERMINAL,
+    TRANSITIONS,
+    ClaimStatus,
+    check_transition,
+    own_claim,
+    within_authority,
+)
 from insure.state import IllegalTransition
 
 S = ClaimStatus
@@ -17,7 +25,9 @@ def test_every_status_has_an_entry():
 def test_the_table_is_as_designed():
     assert TRANSITIONS[S.SUBMITTED] == {S.ASSESSING}
     assert TRANSITIONS[S.ASSESSING] == {S.APPROVED, S.REFERRED}
-    assert TRANSITIONS[S.REFERRED] == {S.APPROVED, S.DENIED}
+    # an adjuster approves or denies; an approval above their authority waits for a second person (issue 10)
+    assert TRANSITIONS[S.REFERRED] == {S.APPROVED, S.DENIED, S.AWAITING_APPROVAL}
+    assert TRANSITIONS[S.AWAITING_APPROVAL] == {S.APPROVED, S.DENIED, S.REFERRED}
     assert TRANSITIONS[S.APPROVED] == {S.PAID}
     assert {S.DENIED, S.PAID} == TERMINAL
     assert all(not TRANSITIONS[status] for status in TERMINAL)
@@ -45,3 +55,36 @@ def test_statuses_are_their_stored_strings():
     assert S("paid") is S.PAID
     assert S.REFERRED == "referred"
     check_transition("approved", "paid")  # type: ignore[arg-type]
+
+
+def test_a_proposal_above_authority_is_never_paid_before_a_second_person_approves_it():
+    with pytest.raises(IllegalTransition):
+        check_transition(S.AWAITING_APPROVAL, S.PAID)
+    check_transition(S.AWAITING_APPROVAL, S.REFERRED)  # sent back to the adjuster
+
+
+@pytest.mark.parametrize(
+    ("role", "authority_fen", "amount_fen", "alone"),
+    [
+        ("adjuster", 500_000, 400_000, True),
+        ("adjuster", 500_000, 500_000, True),  # the limit included
+        ("adjuster", 500_000, 500_001, False),
+        ("adjuster", 0, 1, False),  # no authority set: every approval needs a second person
+        ("admin", 0, 10**12, True),  # an administrator's authority has no limit
+    ],
+)
+def test_an_approval_within_authority_needs_nobody_else(role, authority_fen, amount_fen, alone):
+    assert within_authority(role, authority_fen, amount_fen) is alone
+
+
+def test_nobody_decides_a_claim_on_their_own_policy_or_their_own_claim():
+    assert own_claim(7, policy_owner=7, claimant=9)
+    assert own_claim(9, policy_owner=7, claimant=9)
+    assert not own_claim(3, policy_owner=7, claimant=9)
+
+
+def test_every_denial_code_has_a_label_in_both_languages():
+    from insure.labels import LABELS
+
+    assert set(LABELS["denial"]) == set(DENIAL_CODES)
+    assert ClaimStatus.AWAITING_APPROVAL in LABELS["status"]

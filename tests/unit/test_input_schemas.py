@@ -21,6 +21,7 @@ import pytest
 from piccolo.columns import Varchar
 from piccolo.conf.apps import Finder
 
+from claims.model import DENIAL_CODES, ClaimStatus
 from insure.app import create_app
 from insure.applications.model import RELATIONS
 from insure.i18n import LOCALES
@@ -48,11 +49,16 @@ FROM_INPUT: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "ApplicationEvent.reason": ("reason", [("DecisionRequest", "reason")]),
     "PolicyEvent.reason": ("reason", [("ReinstatementDecision", "reason")]),
     "Reinstatement.reason": ("reason", [("ReinstatementDecision", "reason")]),
-    "ClaimEvent.reason": ("reason", []),
+    "ClaimEvent.reason": ("reason", [("ClaimDecisionRequest", "reason")]),
+    "Claim.decision_reason": ("reason", [("ClaimDecisionRequest", "reason")]),
 }
 # the longest value each bounded number can be stored as (weight: 2 decimals, at most 300 kg)
 WEIGHT = parse_decimal("300.00", ge=Decimal(2), le=Decimal(300), places=2)
 FROM_CHOICES: dict[str, tuple[str, ...]] = {
+    "Claim.denial_code": DENIAL_CODES,
+    "Claim.status": tuple(ClaimStatus),
+    "ClaimEvent.from_status": ("", *ClaimStatus),
+    "ClaimEvent.to_status": tuple(ClaimStatus),
     "User.locale": LOCALES,
     "User.role": ("customer", "agent", "adjuster", "underwriter", "admin"),
     "Policy.relation": RELATIONS,
@@ -158,9 +164,6 @@ BY_SERVER = {
     "Claim.number",
     "Claim.coverage_code",  # one of the product's coverage codes (claim_invalid otherwise)
     "Claim.currency",
-    "Claim.status",
-    "ClaimEvent.from_status",
-    "ClaimEvent.to_status",
     "ClaimEvent.actor",
     "WorkAttempt.work_key",  # "<task name>:<business id>", both cut to their columns by insure.work
     "WorkAttempt.kind",
