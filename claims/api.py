@@ -214,6 +214,9 @@ class ClaimsController(Controller):
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
         description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "
+        "A loss date before the policy's cover started or after it ended (its expiry, or the day it was cancelled "
+        "or surrendered) is refused at once: 422 on `loss_date` with code `loss_before_cover` or `loss_after_cover`, "
+        "nothing filed. "
         "Answers `submitted` at once; a worker then computes the benefit (deductible, co-insurance, limit), "
         "checks the policy was in force on the loss date and "
         "the amount is within the sum insured and the straight-through limit, and either approves it and sends the "

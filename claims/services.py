@@ -80,6 +80,37 @@ def _parse_claim(
     return loss, description, amount, errors
 
 
+def cover_period(policy: dict) -> tuple[date, date | None] | None:
+    """The policy's period of cover: from its effective date to its expiry date (None: no end), or to the day it
+    ended when it was cancelled or surrendered earlier. None while it has no cover yet (not paid, no start)."""
+    start = policy.get("effective_date")
+    if start is None or policy.get("status") == PolicyStatus.PENDING_PAYMENT:
+        return None
+    end: date | None = policy.get("expiry_date")
+    ended = policy.get("ended_at")
+    if ended is not None and policy.get("status") in (PolicyStatus.CANCELLED, PolicyStatus.SURRENDERED):
+        ended_on = clock.local(ended).date()
+        end = ended_on if end is None else min(end, ended_on)
+    return start, end
+
+
+def _cover_errors(loss: date | None, policy: dict) -> list[FieldError]:
+    """A loss before the cover started or after it ended is refused at intake (not referred to an adjuster):
+    it is not covered. The message states the period of cover."""
+    period = cover_period(policy)
+    if loss is None or period is None:
+        return []
+    start, end = period
+    params = {"start": start.isoformat(), "end": end.isoformat() if end else "—"}
+    if loss < start:
+        message = N_("This loss is not covered: it happened before your cover started (cover %(start)s to %(end)s).")
+        return [FieldError("loss_date", "loss_before_cover", message, params)]
+    if end is not None and loss > end:
+        message = N_("This loss is not covered: it happened after your cover ended (cover %(start)s to %(end)s).")
+        return [FieldError("loss_date", "loss_after_cover", message, params)]
+    return []
+
+
 CLAIM_FIELDS = ("coverage_code", "loss_date", "description", "amount")
 
 
@@ -117,6 +148,8 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], k
         raise NotFound(N_("No such policy."), code="policy_not_found")
     if policy["status"] == PolicyStatus.PENDING_PAYMENT:
         errors.append(FieldError("policy_number", "policy_not_issued", N_("This policy has not been paid yet.")))
+    if not any(e.field == "loss_date" for e in errors):
+        errors.extend(_cover_errors(loss, policy))
     if errors:
         raise ValidationFailed(errors)
     async with transaction():

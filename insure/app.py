@@ -15,6 +15,7 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from claims.api import ClaimsController
+from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
 from insure import db, outbox
 from insure.admin_api import AdminController
@@ -129,6 +130,7 @@ def create_app() -> Litestar:
             ServicingPages,
             ApplicationPages,
             ClaimPages,
+            MyClaimsPages,
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

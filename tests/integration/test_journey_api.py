@@ -183,10 +183,7 @@ def test_an_accident_before_cover_starts_is_never_paid_automatically(api):
         },
         headers=auth(customer),
     )
-    # then the worker refers it to an adjuster, naming the rule
-    claim = wait_for(
-        lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
-        lambda body: body["status"] in ("paid", "referred"),
-    )
-    assert claim["status"] == "referred"
-    assert [rule["code"] for rule in claim["assessment"] if not rule["passed"]] == ["policy_in_force_on_loss_date"]
+    # then it is refused at intake (issue 10: refused with the reason, not referred), and nothing is filed
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("loss_date", "loss_before_cover")]
+    assert api.get("/claims", headers=auth(customer)).json() == []

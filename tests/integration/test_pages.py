@@ -8,7 +8,7 @@ import pytest
 
 from insure.seed import DEMO_PASSWORD
 
-from .helpers import GOOD_CARD, csrf_token, new_identity, today, wait_for
+from .helpers import GOOD_CARD, csrf_token, new_identity, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,7 @@ def sign_up(browser) -> dict:
     return ident
 
 
-def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
+def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser, api):
     sign_up(browser)
     home = browser.get("/")
     assert "Peace of Mind Personal Accident Insurance" in home.text
@@ -76,6 +76,9 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
     pdf = browser.get(f"/policies/{number}/schedule.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
 
+    # cover starts at 00:00 the next day: the accident happens once the policy is in cover (a loss before the
+    # cover started is refused at intake)
+    travel(api, 1)
     claim_form = f"/policies/{number}/claims/new"
     r = post_form(
         browser,
@@ -88,11 +91,12 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser):
         },
         page=claim_form,
     )
-    assert r.status_code in (302, 303)
+    assert r.status_code in (302, 303), re.findall(r'class="error"[^<]*<', r.text)
     claim_url = r.headers["location"]
     detail = browser.get(claim_url).text
     assert 'hx-trigger="every 2s"' in detail or "Paid" in detail  # the page refreshes itself until settled
     settled = wait_for(lambda: browser.get(claim_url + "/status").text, lambda html: "Paid" in html)
+    assert "Paid" in settled and "Referred" not in settled
     assert "630.00" in settled  # (800 − 100 deductible) × 90 %
     assert "every 2s" not in settled  # resting state: polling stops
 
