@@ -12,13 +12,12 @@ from claims import services
 from claims.api import decision_out, rules_of
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
-from insure.errors import Conflict, Forbidden, ValidationFailed
-from insure.i18n import gettext
+from insure.errors import Conflict, ValidationFailed
 from insure.policies import services as policies
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from insure.web.guards import role, signed_in
-from insure.web.pages import Form, form_again, page
+from insure.web.pages import Form, decision_form, form_again, page
 from products import services as products
 
 
@@ -105,17 +104,10 @@ class ClaimPages(Controller):
     @post("/claims/{number:str}/decision", guards=[role("adjuster", "admin")])
     async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:
         user = request.scope["user"]
-        fields = {k: str(v) for k, v in data.items()}
-        try:
-            await services.decide(user, number, fields)  # type: ignore[arg-type]
-        except ValidationFailed as exc:
-            return form_again("claims/detail.html", fields, exc, **await _claim_context(user, number))  # type: ignore[arg-type]
-        except (Forbidden, Conflict) as exc:  # own policy or proposal, above authority, decided meanwhile
-            return page(
-                "claims/detail.html",
-                status_code=exc.status,
-                form=fields,
-                problem=gettext(exc.message, **exc.params),
-                **await _claim_context(user, number),  # type: ignore[arg-type]
-            )
-        return Redirect("/adjuster/claims")
+        return await decision_form(  # own policy or proposal, above authority, decided meanwhile: shown on the page
+            "claims/detail.html",
+            data,
+            lambda fields: services.decide(user, number, fields),  # type: ignore[arg-type]
+            lambda: _claim_context(user, number),  # type: ignore[arg-type]
+            "/adjuster/claims",
+        )

@@ -8,10 +8,10 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
 from insure.applications import services
-from insure.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from insure.errors import DomainError, ValidationFailed
 from insure.i18n import gettext
 from insure.web.guards import role, signed_in
-from insure.web.pages import Form, form_again, page
+from insure.web.pages import Form, decision_form, form_again, page
 from products import services as products
 from products import underwriting
 
@@ -119,21 +119,13 @@ class ApplicationPages(Controller):
 
     @post("/underwriting/{number:str}", guards=[role("underwriter", "admin")])
     async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:
-        fields = {k: str(v) for k, v in data.items()}
-        try:
-            await services.decide(request.scope["user"], number, fields)  # type: ignore[arg-type]
-        except ValidationFailed as exc:
-            return form_again("underwriting/detail.html", fields, exc, **await self._review_context(request, number))
-        except (Forbidden, Conflict) as exc:  # e.g. above authority, or the insured's cover now at a limit
-            ctx = await self._review_context(request, number)
-            return page(
-                "underwriting/detail.html",
-                status_code=exc.status,
-                form=fields,
-                problem=gettext(exc.message, **exc.params),
-                **ctx,
-            )
-        return Redirect("/underwriting")
+        return await decision_form(  # e.g. above authority, or the insured's cover now at a limit
+            "underwriting/detail.html",
+            data,
+            lambda fields: services.decide(request.scope["user"], number, fields),  # type: ignore[arg-type]
+            lambda: self._review_context(request, number),
+            "/underwriting",
+        )
 
     async def _review_context(self, request: Request, number: str) -> dict[str, Any]:
         app = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]

@@ -11,15 +11,13 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK
 
 from insure.applications import services as applications
-from insure.errors import Conflict, Forbidden, ValidationFailed
-from insure.i18n import gettext
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
 from insure.policies import premiums, reinstatement
 from insure.policies.model import PolicyStatus
 from insure.text_input import Reason, RequestBody, one_of
 from insure.web.guards import role
-from insure.web.pages import Form, form_again, page
+from insure.web.pages import Form, decision_form, page
 from products import services as products
 
 STAFF = [role("underwriter", "admin")]
@@ -111,17 +109,10 @@ class ReinstatementReviewPages(Controller):
 
     @post("/underwriting/reinstatements/{number:str}")
     async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:
-        fields = {k: str(v) for k, v in data.items()}
-        try:
-            await reinstatement.decide(request.scope["user"], number, fields)  # type: ignore[arg-type]
-        except ValidationFailed as exc:
-            return form_again("underwriting/reinstatement.html", fields, exc, **await _context(number))
-        except (Forbidden, Conflict) as exc:
-            return page(
-                "underwriting/reinstatement.html",
-                status_code=exc.status,
-                form=fields,
-                problem=gettext(exc.message, **exc.params),
-                **await _context(number),
-            )
-        return Redirect("/underwriting")
+        return await decision_form(
+            "underwriting/reinstatement.html",
+            data,
+            lambda fields: reinstatement.decide(request.scope["user"], number, fields),  # type: ignore[arg-type]
+            lambda: _context(number),
+            "/underwriting",
+        )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import MediaType
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
-from insure.errors import ValidationFailed
+from insure.errors import Conflict, Forbidden, ValidationFailed
 from insure.i18n import gettext
 
 # an HTML form as a dict (url-encoded body), for every page handler that takes one
@@ -34,6 +35,27 @@ def form_again(template: str, form: dict[str, Any], exc: ValidationFailed, **con
     """The same form, filled in as sent (never the password), with the messages; 422 like the API."""
     safe = {k: v for k, v in form.items() if k not in {"password", "card_number", "cvc"}}
     return page(template, status_code=422, form=safe, errors=form_errors(exc), **context)
+
+
+async def decision_form(
+    template: str,
+    data: dict[str, Any],
+    decide: Callable[[dict[str, str]], Awaitable[object]],
+    context: Callable[[], Awaitable[dict[str, Any]]],
+    done: str,
+) -> Template | Redirect:
+    """A staff decision posted from a page (underwriting, reinstatement, claims): the service decides; invalid
+    fields answer the form again (422) with the messages beside them; a refusal (not allowed, above authority,
+    decided meanwhile) shows the page again with its message and status; success goes to ``done``."""
+    fields = {k: str(v) for k, v in data.items()}
+    try:
+        await decide(fields)
+    except ValidationFailed as exc:
+        return form_again(template, fields, exc, **await context())
+    except (Forbidden, Conflict) as exc:
+        problem = gettext(exc.message, **exc.params)
+        return page(template, status_code=exc.status, form=fields, problem=problem, **await context())
+    return Redirect(done)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
