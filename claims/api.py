@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from claims import services
+from claims import decisions, services
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -134,7 +134,7 @@ def decision_out(claim: dict) -> DecisionOut | None:
 async def review_out(claim: dict) -> ReviewOut:
     proposed = claim["proposed_fen"] if claim["proposed_by"] is not None else None
     return ReviewOut(
-        payable=str(await services.payable_of(claim)),
+        payable=str(await decisions.payable_of(claim)),
         proposed_amount=str(from_fen(proposed)) if proposed is not None else None,
         proposed_by=claim["proposed_by"],
         decided_by=claim["decided_by"],
@@ -272,5 +272,5 @@ class ClaimsController(Controller):
     )
     async def decide(self, request: Request, number: str, data: ClaimDecisionRequest) -> ClaimOut:
         user = request.scope["user"]
-        claim = await services.decide(user, number, msgspec.to_builtins(data))  # type: ignore[arg-type]
+        claim = await decisions.decide(user, number, msgspec.to_builtins(data))  # type: ignore[arg-type]
         return await claim_out(claim, user)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from claims import services
+from claims import decisions, services
 from claims.api import decision_out, rules_of
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
@@ -42,8 +42,8 @@ async def _decision_context(user: dict, claim: dict) -> dict[str, Any]:
     staff = user["role"] in ("adjuster", "admin")
     ctx: dict[str, Any] = {"decision": decision_out(claim), "staff": staff, "may_decide": False}
     if staff:
-        ctx["may_decide"] = services.may_decide(user, claim)
-        ctx["payable"] = await services.payable_of(claim)
+        ctx["may_decide"] = decisions.may_decide(user, claim)
+        ctx["payable"] = await decisions.payable_of(claim)
         ctx["outcomes"] = DECISION_OUTCOMES if claim["status"] == "awaiting_approval" else DECISION_OUTCOMES[:2]
         ctx["denial_codes"] = DENIAL_CODES
     return ctx
@@ -98,7 +98,7 @@ class ClaimPages(Controller):
         return page(
             "claims/adjuster_queue.html",
             claims=await services.assigned_to(user),  # type: ignore[arg-type]
-            approvals=await services.awaiting_approval_for(user),  # type: ignore[arg-type]
+            approvals=await decisions.awaiting_approval_for(user),  # type: ignore[arg-type]
         )
 
     @post("/claims/{number:str}/decision", guards=[role("adjuster", "admin")])
@@ -107,7 +107,7 @@ class ClaimPages(Controller):
         return await decision_form(  # own policy or proposal, above authority, decided meanwhile: shown on the page
             "claims/detail.html",
             data,
-            lambda fields: services.decide(user, number, fields),  # type: ignore[arg-type]
+            lambda fields: decisions.decide(user, number, fields),  # type: ignore[arg-type]
             lambda: _claim_context(user, number),  # type: ignore[arg-type]
             "/adjuster/claims",
         )
