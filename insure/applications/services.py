@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from insure import clock
 from insure.applications import checks
@@ -28,8 +27,8 @@ from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, Validat
 from insure.money import from_fen
 from insure.payments import payouts
 from insure.policies import services as policies
-from insure.policies.model import POLICY, PolicyStatus, new_number
-from insure.policies.tables import Policy, PolicyEvent
+from insure.policies.model import new_number
+from insure.policies.tables import Policy
 from insure.state import transition
 from insure.tables_base import json_value
 from insure.text_input import parse_decimal, take
@@ -442,65 +441,3 @@ async def other_policies(app: dict) -> list[dict]:
 
 async def events(app_id: int) -> list[dict]:
     return await ApplicationEvent.select().where(ApplicationEvent.application == app_id).order_by(ApplicationEvent.id)
-
-
-# Revised terms never accepted and policies never paid lapse with their quote (30 days), so they stop counting
-# towards the insured's accumulated sum insured: the billing jobs expire_stale_applications and
-# expire_unpaid_policies (insure.policies.jobs), one row at a time.
-
-
-def stale_offer_candidates() -> Any:
-    """Applications offered revised terms (a query of their ids)."""
-    return Application.select(Application.id).where(Application.status == ApplicationStatus.OFFERED)
-
-
-def unpaid_policy_candidates() -> Any:
-    """Policies awaiting their first payment (a query of their ids)."""
-    return Policy.select(Policy.id).where(Policy.status == PolicyStatus.PENDING_PAYMENT)
-
-
-async def _quote_expired(quote_id: str, now: object) -> bool:
-    from products.tables import Quote
-
-    return await Quote.exists().where((Quote.public_id == quote_id) & (Quote.valid_until < now))
-
-
-async def expire_offer(app_id: int) -> bool:
-    """Revised terms not accepted while their quote was valid: the application is withdrawn."""
-    app = await Application.select().where(Application.id == app_id).first()
-    if (
-        app is None
-        or app["status"] != ApplicationStatus.OFFERED
-        or not await _quote_expired(app["quote_id"], clock.now())
-    ):
-        return False
-    async with transaction():
-        await _move(app, ApplicationStatus.WITHDRAWN, "system:expiry", "revised terms not accepted in time")
-    return True
-
-
-async def expire_unpaid(policy_id: int) -> bool:
-    """A policy not paid while its quote was valid is cancelled."""
-    now = clock.now()
-    policy = await Policy.select(Policy.id, Policy.quote_id, Policy.status).where(Policy.id == policy_id).first()
-    if policy is None or policy["status"] != PolicyStatus.PENDING_PAYMENT:
-        return False
-    if not await _quote_expired(policy["quote_id"], now):
-        return False
-    async with transaction():
-        try:
-            await transition(
-                Policy,
-                policy["id"],
-                PolicyStatus.PENDING_PAYMENT,
-                PolicyStatus.CANCELLED,
-                event_table=PolicyEvent,
-                event_owner="policy",
-                actor="system:expiry",
-                reason="not paid while the quote was valid",
-                values={Policy.ended_at: now},
-                machine=POLICY,
-            )
-        except Conflict:  # paid meanwhile
-            return False
-    return True

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from insure import batch, clock, events
-from insure.applications import services as applications
+from insure.applications import expiry
 from insure.db import for_update, transaction
 from insure.errors import N_
 from insure.events import AnniversaryReached
@@ -73,19 +73,19 @@ async def _collect(instalment_id: int, day: date) -> bool:
 async def _stale_offer_candidates(day: date, after: int, limit: int) -> list[int]:
     from insure.applications.tables import Application
 
-    return await batch.ids_after(applications.stale_offer_candidates(), Application.id, after, limit)
+    return await batch.ids_after(expiry.stale_offer_candidates(), Application.id, after, limit)
 
 
 async def _expire_offer(app_id: int, day: date) -> bool:
-    return await applications.expire_offer(app_id)
+    return await expiry.expire_offer(app_id)
 
 
 async def _unpaid_candidates(day: date, after: int, limit: int) -> list[int]:
-    return await batch.ids_after(applications.unpaid_policy_candidates(), Policy.id, after, limit)
+    return await batch.ids_after(expiry.unpaid_policy_candidates(), Policy.id, after, limit)
 
 
 async def _expire_unpaid(policy_id: int, day: date) -> bool:
-    return await applications.expire_unpaid(policy_id)
+    return await expiry.expire_unpaid(policy_id)
 
 
 async def _renewal_candidates(day: date, after: int, limit: int) -> list[int]:
