@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from claims import decisions, services
+from claims import decisions, filing, services
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -234,7 +234,7 @@ class ClaimsController(Controller):
     ) -> ClaimOut:
         fields = msgspec.structs.asdict(data)
         user = request.scope["user"]
-        claim = await services.file_claim(user, data.policy_number, fields, idempotency_key or "")  # type: ignore[arg-type]
+        claim = await filing.file_claim(user, data.policy_number, fields, idempotency_key or "")  # type: ignore[arg-type]
         return await claim_out(claim)
 
     @get("/", summary="The customer's claims")

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from claims import decisions, services
+from claims import decisions, filing, services
 from claims.api import decision_out, rules_of
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
@@ -71,11 +71,11 @@ class ClaimPages(Controller):
         fields = {k: str(v) for k, v in data.items()}
         token = fields.get("request_token", "")
         try:
-            claim = await services.file_claim(user, number, fields, token)  # type: ignore[arg-type]
+            claim = await filing.file_claim(user, number, fields, token)  # type: ignore[arg-type]
         except ValidationFailed as exc:
             return form_again("claims/new.html", fields, exc, **await _form_context(user, number))  # type: ignore[arg-type]
         except Conflict:  # the form was sent again, changed, after it filed a claim: that claim is the answer
-            claim = await services.claim_for_key(user, token)  # type: ignore[arg-type]
+            claim = await filing.claim_for_key(user, token)  # type: ignore[arg-type]
             if claim is None:
                 raise
         return Redirect(f"/claims/{claim['number']}")

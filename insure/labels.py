@@ -146,6 +146,22 @@ LABELS: dict[str, dict[str, str]] = {
         "beneficiaries": N_("beneficiaries"),
     },
     # --- the adjuster's decision on a claim (issue 10, H5) ---
+    "claim_document": {  # claims.kinds.DOCUMENT_TYPES
+        "claimant_id": N_("Your identity card"),
+        "insured_id": N_("The insured's identity card"),
+        "relationship_proof": N_("Proof of your relationship to the insured"),
+        "death_certificate": N_("Death certificate"),
+        "disability_assessment": N_("Disability assessment"),
+        "diagnosis_report": N_("Diagnosis report"),
+        "medical_records": N_("Medical records"),
+        "discharge_summary": N_("Discharge summary"),
+        "invoices": N_("Original invoices"),
+        "expense_list": N_("Itemised list of charges"),
+        "accident_report": N_("Police or accident report"),
+        "booking_proof": N_("Proof of booking"),
+        "cancellation_proof": N_("Proof of cancellation"),
+        "delay_certificate": N_("Carrier's delay certificate"),
+    },
     "denial": {  # claims.model.DENIAL_CODES
         "not_in_force": N_("The policy was not in force on the date of the loss"),
         "waiting_period": N_("The loss happened during the waiting period"),

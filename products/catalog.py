@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from products.catalog_model import (
+    BENEFIT_KINDS,
     CashValues,
     Coverage,
     Exclusion,
@@ -267,6 +268,7 @@ def _read_coverage(cover: Table, method: str) -> Coverage:
         without = cover.rate("coinsurance_percent_without_social_insurance", coinsurance)
     coverage = Coverage(
         code=cover.text("code", CODE_RE),
+        benefit=cover.text("benefit", allowed=frozenset(BENEFIT_KINDS)),
         name_zh=cover.text("name_zh"),
         name_en=cover.text("name_en"),
         percent_of_sum_insured=cover.rate("percent_of_sum_insured", Decimal(100)),

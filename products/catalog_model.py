@@ -12,6 +12,22 @@ if TYPE_CHECKING:
     from products.underwriting import UnderwritingRules
 
 
+# What kind of benefit a coverage is (the claim form, its documents and how it pays follow from it, claims.kinds):
+# lump sums on death (or total disability), a critical-illness diagnosis, an accident's death or disability, a
+# flight delay or each day in hospital; expenses reimbursed against invoices (medical, trip cancellation); the
+# maturity benefit, paid by the insurer at the end of the term and never claimed.
+BENEFIT_KINDS = (
+    "death",
+    "critical_illness",
+    "accident_death_disability",
+    "medical",
+    "hospital_allowance",
+    "trip_cancellation",
+    "travel_delay",
+    "maturity",
+)
+
+
 @dataclass(frozen=True)
 class Coverage:
     """One benefit: limit = a percentage of the sum insured; paid after the deductible at co-insurance.
@@ -26,6 +42,7 @@ class Coverage:
     deductible: Decimal
     coinsurance_percent: Decimal
     coinsurance_percent_without_social_insurance: Decimal | None = None
+    benefit: str = "medical"  # one of BENEFIT_KINDS (the product file always states it)
 
 
 @dataclass(frozen=True)

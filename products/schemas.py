@@ -27,6 +27,7 @@ class CoverageOut(msgspec.Struct):
     deductible: str
     coinsurance_percent: str
     coinsurance_percent_without_social_insurance: str | None
+    benefit: str  # the kind of benefit: death, critical_illness, medical ... (docs/catalog.md)
 
 
 class LoadingsOut(msgspec.Struct):
@@ -144,6 +145,7 @@ def product_out(p: Product) -> ProductOut:
                 str(c.deductible),
                 str(c.coinsurance_percent),
                 _s(c.coinsurance_percent_without_social_insurance),
+                c.benefit,
             )
             for c in p.coverages
         ],
