@@ -3,7 +3,12 @@
 submitted -> assessing -> approved -> paid, with assessing -> referred when automation cannot settle
 the claim; a referred claim is decided by an adjuster (approved or denied). An approval above the adjuster's
 authority waits for a second person (referred -> awaiting_approval), who approves it, denies it or sends it back
-(-> referred). Denied and paid are final.
+(-> referred).
+
+A claim missing required documents waits for them (assessing -> awaiting_documents, all requested at once,
+Insurance Law art. 22) and is assessed again when they are complete; an adjuster may ask for more
+(referred -> info_requested -> referred once the claimant answers; the decision clock pauses meanwhile).
+A denied claim may be reopened within REOPEN_WINDOW_DAYS with a reason (denied -> referred). Paid is final.
 """
 
 from __future__ import annotations
@@ -24,17 +29,24 @@ class ClaimStatus(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"  # an adjuster's approval above their authority, for a second person
     DENIED = "denied"
     PAID = "paid"
+    AWAITING_DOCUMENTS = "awaiting_documents"  # required documents missing: requested once, all together
+    INFO_REQUESTED = "info_requested"  # an adjuster asked the claimant for more; the decision clock pauses
 
 
 TRANSITIONS: dict[ClaimStatus, frozenset[ClaimStatus]] = {
     ClaimStatus.SUBMITTED: frozenset({ClaimStatus.ASSESSING}),
-    ClaimStatus.ASSESSING: frozenset({ClaimStatus.APPROVED, ClaimStatus.REFERRED}),
+    ClaimStatus.ASSESSING: frozenset({ClaimStatus.APPROVED, ClaimStatus.REFERRED, ClaimStatus.AWAITING_DOCUMENTS}),
+    # complete: assessed again; an adjuster may also take a claim whose documents do not come
+    ClaimStatus.AWAITING_DOCUMENTS: frozenset({ClaimStatus.ASSESSING, ClaimStatus.REFERRED}),
     # Denial is always a human decision (Insurance Law art. 24), so only a referred claim can be denied.
-    ClaimStatus.REFERRED: frozenset({ClaimStatus.APPROVED, ClaimStatus.DENIED, ClaimStatus.AWAITING_APPROVAL}),
+    ClaimStatus.REFERRED: frozenset(
+        {ClaimStatus.APPROVED, ClaimStatus.DENIED, ClaimStatus.AWAITING_APPROVAL, ClaimStatus.INFO_REQUESTED}
+    ),
+    ClaimStatus.INFO_REQUESTED: frozenset({ClaimStatus.REFERRED}),
     # the second person confirms the approval, denies the claim, or sends it back to the adjuster
     ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.APPROVED, ClaimStatus.DENIED, ClaimStatus.REFERRED}),
     ClaimStatus.APPROVED: frozenset({ClaimStatus.PAID}),
-    ClaimStatus.DENIED: frozenset(),
+    ClaimStatus.DENIED: frozenset({ClaimStatus.REFERRED}),  # reopened within REOPEN_WINDOW_DAYS, with a reason
     ClaimStatus.PAID: frozenset(),
 }
 
@@ -47,6 +59,18 @@ CLAIM = lifecycle(
 )
 
 TERMINAL = CLAIM.terminal
+# where a claim rests waiting for a person (the claimant or staff), not for a worker
+RESTING = frozenset(
+    {
+        ClaimStatus.REFERRED,
+        ClaimStatus.AWAITING_APPROVAL,
+        ClaimStatus.AWAITING_DOCUMENTS,
+        ClaimStatus.INFO_REQUESTED,
+        ClaimStatus.DENIED,
+        ClaimStatus.PAID,
+    }
+)
+REOPEN_WINDOW_DAYS = 180  # a denied claim may be reopened (new evidence, a complaint upheld) for 180 days
 
 
 def check_transition(current: ClaimStatus, target: ClaimStatus) -> None:

@@ -2,11 +2,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from claims.tables import Claim, ClaimEvent
+from claims.tables import Claim, ClaimDeadline, ClaimDocument, ClaimEvent, ClaimInvoice, ClaimNote
 
 APP_CONFIG = AppConfig(
     app_name="claims",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Claim, ClaimEvent],
+    table_classes=[Claim, ClaimEvent, ClaimInvoice, ClaimDocument, ClaimNote, ClaimDeadline],
     migration_dependencies=["insure.piccolo_app"],
 )

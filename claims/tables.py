@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.auth.tables import User
@@ -40,6 +40,68 @@ class Claim(Table):
     denial_code = Varchar(length=40, default="")
     proposed_fen = money()
     proposed_by = fk(User, null=True)
+    # --- the claims workflow (issue 10) ---
+    event_end_date = Date(null=True, default=None)  # the day of discharge, for benefits paid per day in hospital
+    complete_on = Date(null=True, default=None)  # every required document received: the decision clock starts
+    documents_requested_at = Timestamptz(null=True, default=None)  # missing documents asked for, once, together
+    info_requested_at = Timestamptz(null=True, default=None)  # an adjuster's open request for more information
+    paused_days = Integer(default=0)  # days the decision clock stood still while information was requested
+    reserve_fen = money()  # the case reserve now held for this claim (booked to the ledger, released at the end)
+    fraud_score = Integer(default=0)  # the weighted sum of the fraud signals that fired
+    signals = JSON(default="[]")  # each signal: code, fired, weight, explanation with its figures
+    ruleset_version = Varchar(length=40, default="")  # the version of the rules and weights that assessed it
+    referral_reasons = JSON(default="[]")  # why automation could not settle it and how it was assigned
+    reopened_at = Timestamptz(null=True, default=None)
+
+
+class ClaimInvoice(Table):
+    """One itemised invoice of an expense claim: its number and issuer, the day, the amount billed and the part
+    social medical insurance already paid."""
+
+    claim = fk(Claim)
+    number = Varchar(length=40, index=True)
+    issuer = Varchar(length=120)
+    issued_on = Date()
+    amount_fen = money()
+    social_insurance_fen = money()
+    created_at = timestamp_now()
+
+
+class ClaimDocument(Table):
+    """A file the claimant (or staff) gave for a claim: typed from its content, fingerprinted, kept in the
+    document store (``path`` relative to DOCUMENT_DIR)."""
+
+    claim = fk(Claim)
+    doc_type = Varchar(length=40)  # claims.kinds.DOCUMENT_TYPES
+    filename = Varchar(length=120)  # the name as uploaded, cleaned; never used as a path
+    content_type = Varchar(length=60)  # from the bytes, not the name
+    size_bytes = Integer()
+    sha256 = Varchar(length=64, index=True)
+    path = Varchar(length=255)
+    uploaded_by = fk(User)
+    uploaded_at = timestamp_now()
+
+
+class ClaimNote(Table):
+    """An adjuster's internal note on a claim (never shown to the claimant)."""
+
+    claim = fk(Claim)
+    author = fk(User)
+    body = Text()
+    at = timestamp_now()
+
+
+class ClaimDeadline(Table):
+    """A statutory clock on a claim (Insurance Law art. 22-25): from when it runs, when it is due, when the adjuster
+    was warned (80 %), when it was escalated to the manager (passed) and when it was met."""
+
+    claim = fk(Claim)
+    kind = Varchar(length=24)  # decide, pay, denial_notice, documents_notice
+    starts_on = Date()
+    due_on = Date(index=True)
+    warned_at = Timestamptz(null=True, default=None)
+    escalated_at = Timestamptz(null=True, default=None)
+    met_at = Timestamptz(null=True, default=None)
 
 
 class ClaimEvent(Table):

@@ -25,6 +25,8 @@ LABELS: dict[str, dict[str, str]] = {
         "awaiting_approval": N_("Awaiting a second approval"),
         "denied": N_("Denied"),
         "paid": N_("Paid"),
+        "awaiting_documents": N_("Waiting for your documents"),
+        "info_requested": N_("More information requested"),
     },
     "instalment_status": {
         "paid": N_("Paid"),

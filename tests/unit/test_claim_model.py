@@ -24,12 +24,16 @@ def test_every_status_has_an_entry():
 
 def test_the_table_is_as_designed():
     assert TRANSITIONS[S.SUBMITTED] == {S.ASSESSING}
-    assert TRANSITIONS[S.ASSESSING] == {S.APPROVED, S.REFERRED}
-    # an adjuster approves or denies; an approval above their authority waits for a second person (issue 10)
-    assert TRANSITIONS[S.REFERRED] == {S.APPROVED, S.DENIED, S.AWAITING_APPROVAL}
+    assert TRANSITIONS[S.ASSESSING] == {S.APPROVED, S.REFERRED, S.AWAITING_DOCUMENTS}
+    # missing documents: assessed again once complete, or taken by an adjuster
+    assert TRANSITIONS[S.AWAITING_DOCUMENTS] == {S.ASSESSING, S.REFERRED}
+    # an adjuster approves, denies or asks for more; an approval above their authority waits for a second person
+    assert TRANSITIONS[S.REFERRED] == {S.APPROVED, S.DENIED, S.AWAITING_APPROVAL, S.INFO_REQUESTED}
+    assert TRANSITIONS[S.INFO_REQUESTED] == {S.REFERRED}
     assert TRANSITIONS[S.AWAITING_APPROVAL] == {S.APPROVED, S.DENIED, S.REFERRED}
     assert TRANSITIONS[S.APPROVED] == {S.PAID}
-    assert {S.DENIED, S.PAID} == TERMINAL
+    assert TRANSITIONS[S.DENIED] == {S.REFERRED}  # reopened within the stated period, with a reason
+    assert {S.PAID} == TERMINAL
     assert all(not TRANSITIONS[status] for status in TERMINAL)
 
 

@@ -109,6 +109,15 @@ BY_SERVER = {
     "Reinstatement.request_key",  # "<user id>:<Idempotency-Key>", the key checked to 8–80 characters
     "Claim.request_key",  # "<user id>:<Idempotency-Key or form token>", the key checked to 8–80 characters
     "Claim.request_hash",  # a SHA-256 hex digest of the request
+    "Claim.ruleset_version",  # the version of the claim rules that assessed it
+    "ClaimDeadline.kind",
+    "ClaimDocument.content_type",  # sniffed from the bytes
+    "ClaimDocument.sha256",
+    "ClaimDocument.path",  # made by the server, never from the name given
+    "ClaimDocument.filename",  # the uploaded name, cleaned and cut by the server
+    "ClaimDocument.doc_type",
+    "ClaimInvoice.number",  # intake (issue 10) classifies these once its request schema exists
+    "ClaimInvoice.issuer",
     "Payment.currency",
     "Payment.purpose",
     "Payment.status",

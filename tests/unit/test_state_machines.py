@@ -102,7 +102,8 @@ def test_the_graph_check_finds_what_is_wrong():
 
 def test_the_tables_are_as_designed():
     assert POLICY_TRANSITIONS[PolicyStatus.CANCELLED] == POLICY_TRANSITIONS[PolicyStatus.EXPIRED] == frozenset()
-    assert CLAIM_TRANSITIONS[ClaimStatus.PAID] == CLAIM_TRANSITIONS[ClaimStatus.DENIED] == frozenset()
+    assert CLAIM_TRANSITIONS[ClaimStatus.PAID] == frozenset()
+    assert CLAIM_TRANSITIONS[ClaimStatus.DENIED] == {ClaimStatus.REFERRED}  # reopened, with a reason
     assert POLICY_TRANSITIONS[PolicyStatus.LAPSED] == {PolicyStatus.IN_FORCE, PolicyStatus.CANCELLED}
     assert APPLICATION.initial == set(APPLICATION_START.values())
     assert APPLICATION.transitions == APPLICATION_TRANSITIONS
