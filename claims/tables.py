@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Date, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from insure.auth.tables import User
@@ -111,3 +111,14 @@ class ClaimEvent(Table):
     actor = Varchar(length=64)
     reason = Varchar(length=255, default="")
     at = timestamp_now()
+
+
+class ClaimsStaff(Table):
+    """An adjuster's place in the claims team: the kinds of claims they handle (claims.kinds codes; none listed:
+    every kind), whether they are a claims manager (confirms approvals above others' authority, gets escalations,
+    sees the team) and the team. An adjuster without a row handles every kind and is not a manager."""
+
+    user = fk(User)
+    skills = JSON(default="[]")
+    manager = Boolean(default=False)
+    team = Varchar(length=40, default="claims")

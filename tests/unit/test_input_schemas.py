@@ -118,6 +118,7 @@ BY_SERVER = {
     "ClaimDocument.doc_type",
     "ClaimInvoice.number",  # intake (issue 10) classifies these once its request schema exists
     "ClaimInvoice.issuer",
+    "ClaimsStaff.team",
     "Payment.currency",
     "Payment.purpose",
     "Payment.status",

@@ -2,6 +2,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import BigInt
+from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
@@ -42,7 +43,7 @@ class User(Table, tablename="app_user", schema=None):
     )
 
 
-ID = "2026-11-30T01:20:00:167695"
+ID = "2026-11-30T01:22:17:069195"
 VERSION = "1.38.0"
 DESCRIPTION = ""
 
@@ -53,10 +54,7 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        schema=None,
-        columns=None,
+        class_name="ClaimNote", tablename="claim_note", schema=None, columns=None
     )
 
     manager.add_table(
@@ -74,12 +72,22 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="ClaimNote", tablename="claim_note", schema=None, columns=None
+        class_name="ClaimsStaff",
+        tablename="claims_staff",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        schema=None,
+        columns=None,
     )
 
     manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
+        table_class_name="ClaimNote",
+        tablename="claim_note",
         column_name="claim",
         db_column_name="claim",
         column_class_name="ForeignKey",
@@ -102,14 +110,37 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="ClaimNote",
+        tablename="claim_note",
+        column_name="author",
+        db_column_name="author",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "length": 24,
+            "references": User,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.restrict,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimNote",
+        tablename="claim_note",
+        column_name="body",
+        db_column_name="body",
+        column_class_name="Text",
+        column_class=Text,
+        params={
             "default": "",
             "null": False,
             "primary_key": False,
@@ -124,99 +155,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        column_name="starts_on",
-        db_column_name="starts_on",
-        column_class_name="Date",
-        column_class=Date,
+        table_class_name="ClaimNote",
+        tablename="claim_note",
+        column_name="at",
+        db_column_name="at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "default": DateNow(),
+            "default": TimestamptzNow(),
             "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        column_name="due_on",
-        db_column_name="due_on",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        column_name="warned_at",
-        db_column_name="warned_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        column_name="escalated_at",
-        db_column_name="escalated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClaimDeadline",
-        tablename="claim_deadline",
-        column_name="met_at",
-        db_column_name="met_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": None,
-            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
@@ -581,8 +528,96 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="ClaimNote",
-        tablename="claim_note",
+        table_class_name="ClaimsStaff",
+        tablename="claims_staff",
+        column_name="user",
+        db_column_name="user",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": User,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.restrict,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimsStaff",
+        tablename="claims_staff",
+        column_name="skills",
+        db_column_name="skills",
+        column_class_name="JSON",
+        column_class=JSON,
+        params={
+            "default": "[]",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimsStaff",
+        tablename="claims_staff",
+        column_name="manager",
+        db_column_name="manager",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": False,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimsStaff",
+        tablename="claims_staff",
+        column_name="team",
+        db_column_name="team",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "claims",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
         column_name="claim",
         db_column_name="claim",
         column_class_name="ForeignKey",
@@ -605,37 +640,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="ClaimNote",
-        tablename="claim_note",
-        column_name="author",
-        db_column_name="author",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "references": User,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.restrict,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="ClaimNote",
-        tablename="claim_note",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
+            "length": 24,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -650,15 +662,99 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="ClaimNote",
-        tablename="claim_note",
-        column_name="at",
-        db_column_name="at",
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        column_name="starts_on",
+        db_column_name="starts_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        column_name="due_on",
+        db_column_name="due_on",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        column_name="warned_at",
+        db_column_name="warned_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={
-            "default": TimestamptzNow(),
-            "null": False,
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        column_name="escalated_at",
+        db_column_name="escalated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="ClaimDeadline",
+        tablename="claim_deadline",
+        column_name="met_at",
+        db_column_name="met_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": None,
+            "null": True,
             "primary_key": False,
             "unique": False,
             "index": False,
