@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from claims import notices
 from claims.benefits import cover_terms, settle
 from claims.model import (
     CLAIM,
@@ -52,6 +53,7 @@ async def _move(
         values=cols,
         machine=CLAIM,
     )
+    await notices.queue(claim_id, current, target)  # the claimant's e-mail of this step (H5)
 
 
 async def run_assessment(claim_id: int) -> str | None:

@@ -15,3 +15,25 @@ def assess_claim(claim_id: int) -> None:
 @celery_app.task(name="claims.pay")
 def pay_claim(claim_id: int) -> None:
     run_counted("claims.pay", claim_id, lambda: services.pay(claim_id))
+
+
+@celery_app.task(name="claims.notify")
+def notify_claimant(event_id: int) -> None:
+    """The claimant's e-mail of one step of the claim (claims.notices; the letter attached to a decision)."""
+    from claims import notices
+
+    run_counted("claims.notify", event_id, lambda: notices.send(event_id))
+
+
+@celery_app.task(name="claims.deadline_warning")
+def deadline_warning(deadline_id: int) -> None:
+    from claims import notices
+
+    run_counted("claims.deadline_warning", deadline_id, lambda: notices.alert(deadline_id, "warning"))
+
+
+@celery_app.task(name="claims.deadline_escalation")
+def deadline_escalation(deadline_id: int) -> None:
+    from claims import notices
+
+    run_counted("claims.deadline_escalation", deadline_id, lambda: notices.alert(deadline_id, "escalation"))

@@ -54,6 +54,10 @@ KIND_LABELS: dict[str, str] = {
     "batch.offer_renewals.row": N_("Renewal offer"),
     "batch.end_of_term.row": N_("Maturity or expiry of a policy"),
     "batch.anniversaries.row": N_("Anniversary of a policy"),
+    "claims.notify": N_("Claim notice e-mail"),
+    "claims.deadline_warning": N_("Claim deadline warning e-mail"),
+    "claims.deadline_escalation": N_("Claim deadline escalation e-mail"),
+    "batch.claim_deadlines.row": N_("Deadlines of a claim"),
 }
 
 

@@ -98,6 +98,8 @@ def make_celery() -> Celery:
                     "end_of_term",
                 )
             },
+            # the statutory claim deadlines (claims.deadline_jobs): warnings at 80 %, escalations once passed
+            "batch-claim_deadlines": {"task": "batch.claim_deadlines", "schedule": 60.0, "options": {"expires": 120}},
         },
     )
     return app

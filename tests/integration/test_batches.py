@@ -25,6 +25,7 @@ JOBS = {
     "offer_renewals",
     "anniversaries",
     "end_of_term",
+    "claim_deadlines",  # claims.deadline_jobs (issue 10)
 }
 
 

@@ -228,7 +228,7 @@ def test_run_now_does_the_days_run_then_extra_passes_and_a_waiting_job_waits(pro
 def test_the_billing_jobs_run_in_the_order_of_the_old_scan_each_on_the_beat_schedule() -> None:
     from insure.worker import celery_app
 
-    names = [j.name for j in batch.jobs() if not j.name.startswith("probe_")]
+    names = [j.name for j in batch.jobs() if not j.name.startswith(("probe_", "claim_"))]
     assert names == [
         "notify_due",
         "lapse",
@@ -244,3 +244,14 @@ def test_the_billing_jobs_run_in_the_order_of_the_old_scan_each_on_the_beat_sche
     scheduled = {e["task"] for e in celery_app.conf.beat_schedule.values()}
     assert {j.task for j in billing} <= scheduled
     assert all(j.kind in work.KIND_LABELS for j in billing)  # a parked row can be listed and retried
+
+
+def test_the_claim_deadlines_job_runs_on_its_own_beat_after_the_billing_jobs() -> None:
+    from insure.worker import celery_app
+
+    names = [j.name for j in batch.jobs() if not j.name.startswith("probe_")]
+    assert names[-1] == "claim_deadlines"  # its module is listed after the billing jobs'
+    job = batch.get("claim_deadlines")
+    assert job.after is None  # independent of billing: it waits for nothing
+    assert job.task in {e["task"] for e in celery_app.conf.beat_schedule.values()}
+    assert job.kind in work.KIND_LABELS

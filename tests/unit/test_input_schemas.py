@@ -111,6 +111,9 @@ BY_SERVER = {
     "Claim.request_hash",  # a SHA-256 hex digest of the request
     "Claim.ruleset_version",  # the version of the claim rules that assessed it
     "ClaimDeadline.kind",
+    "ClaimNotice.notice_key",  # made by claims.notices from ids
+    "ClaimNotice.kind",
+    "ClaimNotice.recipient",  # the e-mail address of the user it went to
     "ClaimDocument.content_type",  # sniffed from the bytes
     "ClaimDocument.sha256",
     "ClaimDocument.path",  # made by the server, never from the name given
