@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from claims import decisions, filing, services
+from claims import decisions, explained, filing, services
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -101,6 +101,20 @@ class ReviewOut(msgspec.Struct):
     assigned_to: int | None
 
 
+class DeadlineOut(msgspec.Struct):
+    """Staff only: a statutory clock (Insurance Law art. 22-25): ``decide`` (30 days from a complete claim, plus
+    the days information was awaited), ``pay`` (10 days from the approval), ``denial_notice`` (3 days from the
+    denial), ``documents_notice`` (the missing documents told at once). ``days_left`` is negative once passed;
+    ``warned_at`` / ``escalated_at``: when the adjuster was warned (80 %) and the manager told (passed)."""
+
+    kind: str
+    due_on: str
+    days_left: int
+    met_at: str | None
+    warned_at: str | None
+    escalated_at: str | None
+
+
 class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
@@ -120,6 +134,13 @@ class ClaimOut(msgspec.Struct):
     paid_at: str | None = None
     decision: DecisionOut | None = None  # null until an adjuster approved or denied the claim
     review: ReviewOut | None = None  # staff (adjusters, admins) only
+    # the day by which the claimant hears our decision (Insurance Law art. 23; null once decided, or while the
+    # claim waits for documents); the decision letter: null before a decision, "pending" while rendered, "ready"
+    # (GET /api/v1/claims/{number}/letter); the documents still awaited (claims.kinds codes); staff: the deadlines
+    decide_by: str | None = None
+    letter: str | None = None
+    awaited_documents: list[str] = msgspec.field(default_factory=list)
+    deadlines: list[DeadlineOut] | None = None
 
 
 def decision_out(claim: dict) -> DecisionOut | None:
@@ -177,7 +198,8 @@ def _shown_reason(event: dict, staff: bool) -> str:
 async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
     """The claim as ``viewer`` may see it: staff (adjusters, admins) also get the internal review figures."""
     staff = viewer is not None and viewer["role"] in ("adjuster", "admin")
-    policy = await Policy.select(Policy.number).where(Policy.id == claim["policy"]).first()
+    policy = await Policy.select().where(Policy.id == claim["policy"]).first()
+    told = await explained.explain(claim, explained.coverage_of(policy, claim), staff=staff)
     return ClaimOut(
         number=claim["number"],
         policy_number=policy["number"],
@@ -199,6 +221,22 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         paid_at=_iso(claim["paid_at"]),
         decision=decision_out(claim),
         review=await review_out(claim) if staff else None,
+        decide_by=told["decide_by"].isoformat() if told["decide_by"] else None,
+        letter=told["letter"],
+        awaited_documents=told["awaited"],
+        deadlines=[
+            DeadlineOut(
+                d["kind"],
+                d["due_on"].isoformat(),
+                d["days_left"],
+                _iso(d["met_at"]),
+                _iso(d["warned_at"]),
+                _iso(d["escalated_at"]),
+            )
+            for d in told["deadlines"]
+        ]
+        if staff
+        else None,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from claims import decisions, filing, services
+from claims import decisions, explained, filing, services
 from claims.api import decision_out, rules_of
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
@@ -34,6 +34,8 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
         "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
         "events": await services.events(claim["id"]),
         **await _decision_context(user, claim),
+        # the date they will hear by, what is awaited, the letter, the timeline; staff: the deadlines (H5)
+        **await explained.explain(claim, explained.coverage_of(policy, claim), staff=user["role"] != "customer"),
     }
 
 

@@ -172,6 +172,12 @@ LABELS: dict[str, dict[str, str]] = {
         "fraud_suspected": N_("The claim could not be verified as genuine"),
         "insufficient_evidence": N_("The evidence does not support the claim"),
     },
+    "claim_deadline": {  # claims.deadlines.KINDS
+        "documents_notice": N_("Tell what is missing (at once)"),
+        "decide": N_("Decide (30 days)"),
+        "pay": N_("Pay (10 days)"),
+        "denial_notice": N_("Reasoned denial notice (3 days)"),
+    },
     "claim_decision": {  # claims.model.DECISION_OUTCOMES
         "approve": N_("Approve (in full or in part)"),
         "deny": N_("Deny"),
