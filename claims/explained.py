@@ -59,8 +59,7 @@ async def explain(claim: dict, coverage: Any, *, staff: bool) -> dict[str, Any]:
     facts = await deadline_jobs.clock_of(claim)
     events = await ClaimEvent.select().where(ClaimEvent.claim == claim["id"]).order_by(ClaimEvent.id)
     question = next((e["reason"] for e in reversed(events) if e["to_status"] == "info_requested"), "")
-    timeline = [{"at": claim["reported_on"], "step": STEPS["submitted"]}]
-    timeline += [{"at": e["at"], "step": step_label(e["from_status"], e["to_status"])} for e in events]
+    timeline = [{"at": e["at"], "step": step_label(e["from_status"], e["to_status"])} for e in events]
     return {
         "decide_by": deadlines.decide_by(facts, today),
         "letter": await letters.letter_status(claim),

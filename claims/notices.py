@@ -124,8 +124,8 @@ async def send(event_id: int) -> str | None:
     if kind in ("approved", "denied"):  # the decision letter goes with the notice
         path = await letters.ensure(claim["id"], event_id)
         attachments.append((f"{claim['number']}-decision.pdf", path.read_bytes(), "application/pdf"))
-    context = await _context(kind, claim, event)
-    with i18n.use_locale(claimant["locale"]):
+    with i18n.use_locale(claimant["locale"]):  # the clause cited is worded in the claimant's language too
+        context = await _context(kind, claim, event)
         body = render(f"mail/claim_{kind}.txt", claimant=claimant, claim=claim, event=event, **context)
         subject = i18n.gettext(SUBJECTS[kind], number=claim["number"])
     mail.send(claimant["email"], subject, body, attachments)

@@ -199,3 +199,30 @@ def test_deadlines_warn_the_adjuster_at_80_percent_and_escalate_to_the_manager_o
     assert sorted(q["task"] for q in queued) == ["claims.deadline_escalation", "claims.deadline_warning"]
     assert [m["Subject"] for m in mails_to(adjuster["email"], number)] == [warning]
     assert [m["Subject"] for m in mails_to(ADMIN, number)] == [escalation]
+
+
+def test_a_claim_settled_straight_through_is_e_mailed_at_each_step_with_the_letter_and_the_account(api):
+    customer = register(api)
+    policy = buy_policy(api, customer)
+    number = filed(api, customer, policy["number"], "accidental_medical", "800")["number"]
+    claim = wait_for(
+        lambda: api.get(f"/claims/{number}", headers=auth(customer)).json(),
+        lambda c: c["status"] == "paid" and c["letter"] == "ready",
+        timeout=60,
+    )
+    assert claim["status"] == "paid" and claim["decide_by"] is None
+    paid = zh("Claim %(number)s is paid", number=number)
+    mails = wait_for(lambda: mails_to(customer["email"], number), lambda m: any(x["Subject"] == paid for x in m))
+    by_subject = {m["Subject"]: m for m in mails}
+    assert set(by_subject) == {
+        zh("We have received your claim %(number)s", number=number),
+        zh("Claim %(number)s is approved", number=number),
+        paid,
+    }
+    approved = by_subject[zh("Claim %(number)s is approved", number=number)]
+    text = approved.get_body(("plain",)).get_content()
+    assert zh("Payable, within the cover's limit") in text and claim["approved_amount"] in text
+    letter = next(p for p in approved.iter_attachments() if p.get_content_type() == "application/pdf")
+    assert "Decision: approved." in pdf_text(letter.get_content())
+    last4 = claim["payout"]["account_last4"]
+    assert last4 and last4 in by_subject[paid].get_body(("plain",)).get_content()
