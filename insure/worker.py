@@ -65,6 +65,9 @@ def make_celery() -> Celery:
         # one direct exchange per queue, so a message reaches exactly the queue it was routed to
         task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         task_routes={
+            # the claimant's notices render the decision letter (wkhtmltopdf, ~0.3 s): on the documents queue, so
+            # assessments and payments never wait behind them (an exact name wins over the patterns)
+            "claims.notify": {"queue": "documents", "routing_key": "documents"},
             "claims.*": {"queue": "claims", "routing_key": "claims"},
             "documents.*": {"queue": "documents", "routing_key": "documents"},
             "payments.*": {"queue": "payments", "routing_key": "payments"},
