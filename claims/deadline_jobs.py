@@ -16,7 +16,7 @@ from claims.deadlines import ClaimClock, Deadline
 from claims.notice_tables import ClaimNotice
 from claims.tables import Claim, ClaimDeadline, ClaimEvent
 from insure import batch, clock, outbox
-from insure.db import transaction
+from insure.db import for_update, transaction
 from insure.errors import N_
 from insure.settings import get_settings
 
@@ -149,6 +149,9 @@ async def track(claim_id: int, day: date) -> str | None:
     facts = await clock_of(claim)
     outcome: str | None = None
     async with transaction():
+        # the claim's row lock serialises two runners on one claim (the day's run and a "run now" pass), so its
+        # deadline rows are inserted once and each mark is set once
+        await for_update(Claim.select(Claim.id).where(Claim.id == claim_id)).first()
         rows = {r["kind"]: r for r in await ClaimDeadline.select().where(ClaimDeadline.claim == claim_id)}
         for d in deadlines.deadlines(facts, day):
             row = await _upsert(claim_id, d, rows.get(d.kind))
