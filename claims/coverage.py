@@ -47,7 +47,7 @@ class Cover:
     code: str
     kind: str  # claims.kinds code (the coverage's ``benefit``)
     pays: str  # FIXED, EXPENSE or DAILY
-    limit: Decimal  # sum insured × percent_of_sum_insured: per claim, and per policy year
+    limit: Decimal  # sum insured × percent_of_sum_insured: per claim and per policy year (daily: per day)
     deductible: Decimal = ZERO
     deductible_basis: str = "per_claim"
     coinsurance_percent: Decimal = HUNDRED
@@ -161,6 +161,8 @@ def waiting_period_passed(f: CoverageFacts) -> Check:
 
 def annual_limit_left(f: CoverageFacts) -> Check:
     code = "annual_limit_left"
+    if f.cover.pays == DAILY:
+        return Check(code, True, f"A daily benefit of {cny(f.cover.limit)} a day, without an annual limit.")
     left = max(ZERO, f.cover.limit - f.paid_this_year)
     if left <= 0:
         return Check(
@@ -198,14 +200,13 @@ def compute_benefit(f: CoverageFacts) -> Benefit:
             (("fixed_benefit", cover.limit), ("annual_limit_left", annual_left), ("payable", payable)),
             (f"A fixed benefit: the cover's amount of {cny(cover.limit)}.",),
         )
-    if cover.pays == DAILY:
+    if cover.pays == DAILY:  # the limit is a daily amount; the product states no annual cap on it
         days = days_in_hospital(f.loss_date, f.event_end_date)
-        gross = cover.limit * days
-        payable = quantize(min(gross, annual_left))
+        payable = quantize(cover.limit * days)
         return Benefit(
             payable,
-            (("daily_benefit", gross), ("annual_limit_left", annual_left), ("payable", payable)),
-            (f"{days} day(s) in hospital × {cny(cover.limit)} a day = {cny(gross)}.",),
+            (("daily_benefit", payable), ("payable", payable)),
+            (f"{days} day(s) in hospital × {cny(cover.limit)} a day = {cny(payable)}.",),
         )
     assert cover.pays == EXPENSE, cover.pays
     if f.invoices:

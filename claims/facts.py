@@ -63,12 +63,22 @@ async def _invoices(claim_id: int) -> tuple[Invoice, ...]:
     )
 
 
+def _spellings(invoices: tuple[Invoice, ...]) -> list[str]:
+    """The ways an invoice number may have been typed (as given, trimmed, upper or lower case); the match itself
+    is then made on the trimmed, case-folded number and issuer."""
+    found = set()
+    for i in invoices:
+        for n in (i.number, i.number.strip()):
+            found.update((n, n.upper(), n.lower()))
+    return sorted(found)
+
+
 async def _duplicate_invoices(claim_id: int, invoices: tuple[Invoice, ...]) -> tuple[tuple[str, str, str], ...]:
     if not invoices:
         return ()
     rows = await ClaimInvoice.select(
         ClaimInvoice.number, ClaimInvoice.issuer, ClaimInvoice.claim.number.as_alias("claim_number")
-    ).where(ClaimInvoice.number.is_in(sorted({i.number for i in invoices})) & (ClaimInvoice.claim < claim_id))
+    ).where(ClaimInvoice.number.is_in(_spellings(invoices)) & (ClaimInvoice.claim < claim_id))
     mine = {(i.number.strip().lower(), i.issuer.strip().lower()) for i in invoices}
     return tuple(
         (r["number"], r["issuer"], r["claim_number"])

@@ -82,6 +82,13 @@ LABELS: dict[str, dict[str, str]] = {
         "after_deductible": N_("After the deductible"),
         "insurer_share": N_("Insurer's share (co-insurance)"),
         "within_limit": N_("Payable, within the cover's limit"),
+        "billed": N_("Billed (invoices)"),
+        "social_insurance": N_("Paid by social insurance"),
+        "deductible": N_("Deductible applied"),
+        "fixed_benefit": N_("Fixed benefit (the cover's amount)"),
+        "daily_benefit": N_("Daily benefit × days in hospital"),
+        "annual_limit_left": N_("Left of the annual limit"),
+        "payable": N_("Payable"),
     },
     "premium_line": {
         "net_premium": N_("Net premium (equivalence principle)"),
