@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from claims import exclusions
 from claims.assessing import payable_now
 from claims.model import (
     DECIDING_ROLES,
@@ -127,6 +128,7 @@ async def decide(adjuster: dict, number: str, data: dict) -> dict:
                     code="above_authority",
                 )
         outcome, reason, code, amount_fen = _parse_decision(data, status, claim, payable)
+        exclusion = await exclusions.parse_cited(data, outcome, claim)  # H3: the product exclusion a denial cites
         actor = _actor(adjuster)
         now = clock.now()
         if outcome == "send_back":
@@ -157,6 +159,8 @@ async def decide(adjuster: dict, number: str, data: dict) -> dict:
                 decided_by=adjuster["id"],
                 decided_at=now,
             )
+            if exclusion:
+                await exclusions.cite(claim["id"], exclusion, adjuster["id"])
         elif status == ClaimStatus.REFERRED and not within_authority(
             adjuster["role"], adjuster["authority_fen"], amount_fen
         ):

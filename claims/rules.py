@@ -47,8 +47,8 @@ class Evaluation:
         return self.coverage.benefit.payable
 
     def assessment_record(self) -> list[dict]:
+        """The checks the claimant sees (coverage and the automatic limit); the fraud signals are staff-only."""
         return [{"code": c.code, "passed": c.passed, "reason": c.reason} for c in self.coverage.checks] + [
-            {"code": "fraud_score", "passed": self.scored.score < self.threshold, "reason": self.score_reason()},
             {"code": "within_automatic_limit", "passed": self.within_limit, "reason": self.limit_reason()},
         ]
 
