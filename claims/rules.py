@@ -14,6 +14,7 @@ from decimal import Decimal
 from claims.coverage import CoverageFacts, CoverageResult, assess_coverage, cny
 from claims.ruleset import Rules, Ruleset
 from claims.signals import Scored, SignalFacts, score
+from insure.money import quantize
 
 APPROVE = "approve"
 REFER = "refer"
@@ -49,11 +50,11 @@ class Evaluation:
     def assessment_record(self) -> list[dict]:
         """The checks the claimant sees (coverage and the automatic limit); the fraud signals are staff-only."""
         return [{"code": c.code, "passed": c.passed, "reason": c.reason} for c in self.coverage.checks] + [
-            {"code": "within_automatic_limit", "passed": self.within_limit, "reason": self.limit_reason()},
+            {"code": "within_straight_through_limit", "passed": self.within_limit, "reason": self.limit_reason()},
         ]
 
     def calculation_record(self) -> list[dict]:
-        return [{"step": step, "amount": str(amount)} for step, amount in self.coverage.benefit.steps]
+        return [{"step": step, "amount": str(quantize(amount))} for step, amount in self.coverage.benefit.steps]
 
     def signals_record(self) -> list[dict]:
         return [s.as_record() for s in self.scored.signals]

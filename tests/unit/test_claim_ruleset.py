@@ -49,7 +49,7 @@ straight_through_threshold = 10
             "whole number",
         ),
         (
-            lambda t: t.replace("weight = 15\ndays = 30", "weight = 15\ndayz = 30"),
+            lambda t: t.replace("weight = 10\ndays = 30", "weight = 10\ndayz = 30"),
             "defaults.signals.soon_after_issue.dayz",
             "not a parameter",
         ),
