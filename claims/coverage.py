@@ -4,10 +4,11 @@ Checks: the policy in force on the loss date; the loss not after the report; the
 accidents are covered from the first day); the annual limit not used up; something payable. Each check is a named
 ``Check`` with its figures, so a referral (or an adjuster's denial) can say exactly why.
 
-The benefit: fixed benefits pay the cover's limit; daily benefits the days in hospital × the daily limit; expense
-benefits (billed − social insurance − deductible) × co-insurance, within the per-claim limit and what is left of
-the annual limit across the approved claims of the same coverage in the same policy year. A deductible stated
-``per_year`` is used up by the earlier claims of the policy year. Rounded once, half-up to the fen.
+The benefit: fixed benefits pay the cover's limit (or less when less is claimed, e.g. a disability grade);
+daily benefits the days in hospital × the daily limit; expense benefits (billed − social insurance − deductible)
+× co-insurance, within the per-claim limit and what is left of the annual limit across the approved claims of
+the same coverage in the same policy year. A deductible stated ``per_year`` is used up by the earlier claims of
+the policy year. Rounded once, half-up to the fen.
 """
 
 from __future__ import annotations
@@ -193,12 +194,16 @@ def days_in_hospital(loss_date: date, event_end_date: date | None) -> int:
 def compute_benefit(f: CoverageFacts) -> Benefit:
     cover = f.cover
     annual_left = max(ZERO, cover.limit - f.paid_this_year)
-    if cover.pays == FIXED:
-        payable = quantize(min(cover.limit, annual_left))
+    if cover.pays == FIXED:  # the cover's amount; a claim for less (a disability graded below 100 %) pays that
+        amount = min(cover.limit, f.claimed) if f.claimed > 0 else cover.limit
+        payable = quantize(min(amount, annual_left))
+        note = f"A fixed benefit: the cover's amount of {cny(cover.limit)}"
+        if amount < cover.limit:
+            note += f", of which {cny(amount)} is claimed"
         return Benefit(
             payable,
-            (("fixed_benefit", cover.limit), ("annual_limit_left", annual_left), ("payable", payable)),
-            (f"A fixed benefit: the cover's amount of {cny(cover.limit)}.",),
+            (("fixed_benefit", amount), ("annual_limit_left", annual_left), ("payable", payable)),
+            (note + ".",),
         )
     if cover.pays == DAILY:  # the limit is a daily amount; the product states no annual cap on it
         days = days_in_hospital(f.loss_date, f.event_end_date)

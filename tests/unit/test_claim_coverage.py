@@ -120,7 +120,9 @@ def test_the_per_claim_limit_caps_one_claim():
 
 def test_fixed_benefits_pay_the_cover_amount_and_daily_benefits_days_times_the_daily_amount():
     death = Cover("accidental_death_disability", "accident_death_disability", FIXED, limit=D("300000.00"))
-    assert compute_benefit(replace(BASE, cover=death, claimed=D("1"))).payable == D("300000.00")
+    assert compute_benefit(replace(BASE, cover=death, claimed=D("300000"))).payable == D("300000.00")
+    assert compute_benefit(replace(BASE, cover=death, claimed=D("0"))).payable == D("300000.00")
+    assert compute_benefit(replace(BASE, cover=death, claimed=D("90000"))).payable == D("90000.00")  # a grade
     daily = Cover("accident_hospital_allowance", "hospital_allowance", DAILY, limit=D("150.00"))
     stay = replace(BASE, cover=daily, loss_date=date(2026, 3, 1), event_end_date=date(2026, 3, 6))
     assert compute_benefit(stay).payable == D("750.00")  # 5 days × 150
