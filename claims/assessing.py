@@ -6,6 +6,7 @@ reason recorded on the claim (assessment, calculation, signals, fraud score, rul
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from claims import facts as claim_facts
 from claims.assignment import Adjuster, Assignment, choose
@@ -114,7 +115,7 @@ async def assign(kind: str, payable_fen: int) -> Assignment:
     return choose(await adjusters(), kind, payable_fen)
 
 
-async def payable_now(claim_id: int) -> object:
+async def payable_now(claim_id: int) -> Decimal | None:
     """What the claim's benefit pays if decided now (the adjuster's ceiling), or None."""
     found = await claim_facts.gather(claim_id)
     if found is None:
