@@ -76,6 +76,7 @@ LABELS: dict[str, dict[str, str]] = {
         "no_prior_claims": N_("No earlier claim on this policy"),
         "benefit_payable": N_("Something is payable after the deductible"),
         "waiting_period_passed": N_("The loss is after the waiting period"),
+        "annual_limit_left": N_("Something is left of the annual limit"),
     },
     "calculation": {
         "claimed": N_("Amount claimed"),
@@ -83,7 +84,7 @@ LABELS: dict[str, dict[str, str]] = {
         "insurer_share": N_("Insurer's share (co-insurance)"),
         "within_limit": N_("Payable, within the cover's limit"),
         "billed": N_("Billed (invoices)"),
-        "social_insurance": N_("Paid by social insurance"),
+        "social_insurance": N_("Covered by social insurance"),
         "deductible": N_("Deductible applied"),
         "fixed_benefit": N_("Fixed benefit (the cover's amount)"),
         "daily_benefit": N_("Daily benefit × days in hospital"),
