@@ -36,16 +36,8 @@ async def run_assessment(claim_id: int) -> str | None:
         if claim["status"] == ClaimStatus.SUBMITTED:
             await _move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
         found = await claim_facts.gather(claim_id)
-        if found is None:
-            await _move(
-                claim_id,
-                ClaimStatus.ASSESSING,
-                ClaimStatus.REFERRED,
-                "referred: the coverage claimed is not in the product",
-                referral_reasons=json.dumps(["The coverage claimed is not in the policy's product."]),
-                assigned_to=(await assign("medical", 0)).adjuster_id,
-            )
-            return "refer"
+        if found is None:  # input the rules cannot use: fail, so the step is retried and parked for staff
+            raise LookupError(f"claim {claim_id}: coverage {claim['coverage_code']!r} is not in the policy's product")
         result = evaluate(found, current())
         recorded = {
             "assessment": json.dumps(result.assessment_record()),
