@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from claims import decisions, explained, filing, services
+from claims import decisions, exclusions, explained, filing, services
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -46,12 +46,20 @@ class ClaimDecisionRequest(RequestBody, kw_only=True):
     reason: Reason
     amount: Amount = ""
     reason_code: one_of(DENIAL_CODES) = ""  # type: ignore[valid-type]
+    exclusion_code: Code = ""  # with a denial: the product exclusion cited (its code in the product file)
 
 
 class RuleOut(msgspec.Struct):
     code: str
     passed: bool
     reason: str
+
+
+class SignalOut(msgspec.Struct):
+    code: str
+    fired: bool
+    weight: int
+    explanation: str
 
 
 class CalculationStep(msgspec.Struct):
@@ -88,6 +96,8 @@ class DecisionOut(msgspec.Struct):
     decided_at: str | None
     reason_code: str | None = None
     reason_label: str | None = None
+    exclusion_code: str | None = None  # a denial citing one of the product's exclusions: its code and wording
+    exclusion: str | None = None
 
 
 class ReviewOut(msgspec.Struct):
@@ -99,6 +109,12 @@ class ReviewOut(msgspec.Struct):
     proposed_by: int | None
     decided_by: int | None
     assigned_to: int | None
+    # the automated assessment (H3): the fraud score, each signal with its figures, the rule set version, and why
+    # the claim was referred and to whom (each in plain words)
+    fraud_score: int = 0
+    ruleset_version: str = ""
+    signals: list[SignalOut] = msgspec.field(default_factory=list)
+    referral_reasons: list[str] = msgspec.field(default_factory=list)
 
 
 class DeadlineOut(msgspec.Struct):
@@ -152,6 +168,16 @@ def decision_out(claim: dict) -> DecisionOut | None:
     return None
 
 
+async def with_exclusion(decision: DecisionOut | None, claim: dict) -> DecisionOut | None:
+    """A denial that cites a product exclusion shows its code and wording (H3)."""
+    if decision is None or decision.outcome != "denied":
+        return decision
+    found = await exclusions.cited(claim)
+    if found is not None:
+        decision.exclusion_code, decision.exclusion = found
+    return decision
+
+
 async def review_out(claim: dict) -> ReviewOut:
     proposed = claim["proposed_fen"] if claim["proposed_by"] is not None else None
     return ReviewOut(
@@ -160,6 +186,10 @@ async def review_out(claim: dict) -> ReviewOut:
         proposed_by=claim["proposed_by"],
         decided_by=claim["decided_by"],
         assigned_to=claim["assigned_to"],
+        fraud_score=claim["fraud_score"],
+        ruleset_version=claim["ruleset_version"],
+        signals=[SignalOut(**s) for s in json_value(claim["signals"]) or []],
+        referral_reasons=[str(r) for r in json_value(claim["referral_reasons"]) or []],
     )
 
 
@@ -219,7 +249,7 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         ],
         payout=payout_out(await services.payout_of(claim["id"])),
         paid_at=_iso(claim["paid_at"]),
-        decision=decision_out(claim),
+        decision=await with_exclusion(decision_out(claim), claim),
         review=await review_out(claim) if staff else None,
         decide_by=told["decide_by"].isoformat() if told["decide_by"] else None,
         letter=told["letter"],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from claims.benefits import cover_terms, settle
+from claims import exclusions
+from claims.assessing import payable_now
 from claims.model import (
     DECIDING_ROLES,
     DECISION_OUTCOMES,
@@ -22,7 +23,6 @@ from insure.events import ClaimApproved, publish
 from insure.money import from_fen, to_fen
 from insure.policies.tables import Policy
 from insure.text_input import parse_decimal, take
-from products import services as products
 
 MAX_AMOUNT = Decimal(10) ** 12  # far above any benefit; the real bound is the payable amount
 
@@ -32,13 +32,11 @@ def _actor(user: dict) -> str:
 
 
 async def payable_of(claim: dict) -> Decimal:
-    """The most the claimed benefit can pay, computed as the automated assessment does (deductible, co-insurance,
-    the cover's limit): an adjuster approves at most this, a smaller amount being a partial approval."""
-    policy = await Policy.select().where(Policy.id == claim["policy"]).first()
-    prod = products.product(policy["product_code"], on=policy["effective_date"])
-    coverage = next(c for c in prod.coverages if c.code == claim["coverage_code"])
-    terms = cover_terms(from_fen(policy["sum_insured_fen"]), coverage)
-    return settle(from_fen(claim["amount_fen"]), terms).payable
+    """The most the claimed benefit can pay, computed as the automated assessment does (social insurance, the
+    deductible, co-insurance, the per-claim and annual limits): an adjuster approves at most this, a smaller amount
+    being a partial approval."""
+    payable = await payable_now(claim["id"])
+    return payable if isinstance(payable, Decimal) else Decimal(0)
 
 
 def _parse_decision(data: dict, status: str, claim: dict, payable: Decimal) -> tuple[str, str, str, int]:
@@ -130,6 +128,7 @@ async def decide(adjuster: dict, number: str, data: dict) -> dict:
                     code="above_authority",
                 )
         outcome, reason, code, amount_fen = _parse_decision(data, status, claim, payable)
+        exclusion = await exclusions.parse_cited(data, outcome, claim)  # H3: the product exclusion a denial cites
         actor = _actor(adjuster)
         now = clock.now()
         if outcome == "send_back":
@@ -160,6 +159,8 @@ async def decide(adjuster: dict, number: str, data: dict) -> dict:
                 decided_by=adjuster["id"],
                 decided_at=now,
             )
+            if exclusion:
+                await exclusions.cite(claim["id"], exclusion, adjuster["id"])
         elif status == ClaimStatus.REFERRED and not within_authority(
             adjuster["role"], adjuster["authority_fen"], amount_fen
         ):

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from claims import decisions, explained, filing, services
-from claims.api import decision_out, rules_of
+from claims.api import decision_out, rules_of, with_exclusion
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
 from insure.errors import Conflict, ValidationFailed
@@ -42,7 +42,8 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
 async def _decision_context(user: dict, claim: dict) -> dict[str, Any]:
     """The decision shown to everyone who may see the claim; for staff, the review figures and the form."""
     staff = user["role"] in ("adjuster", "admin")
-    ctx: dict[str, Any] = {"decision": decision_out(claim), "staff": staff, "may_decide": False}
+    decision = await with_exclusion(decision_out(claim), claim)
+    ctx: dict[str, Any] = {"decision": decision, "staff": staff, "may_decide": False}
     if staff:
         ctx["may_decide"] = decisions.may_decide(user, claim)
         ctx["payable"] = await decisions.payable_of(claim)

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from claims import notices
-from claims.benefits import cover_terms, settle
 from claims.model import (
     CLAIM,
     ClaimStatus,
     within_authority,
 )
-from claims.rules import ClaimFacts, assess
 from claims.tables import Claim, ClaimEvent
-from insure import clock, outbox
-from insure.auth.tables import User
+from insure import clock
 from insure.db import for_update, transaction
 from insure.errors import N_, NotFound
-from insure.events import ClaimApproved, publish
-from insure.money import from_fen, to_fen
 from insure.payments import payouts
 from insure.payments.payout_model import payout_key
 from insure.payments.tables import Payout
 from insure.policies.tables import Policy
 from insure.state import transition
-from products import services as products
 
 # Insurance Law art. 26: the right to claim on personal insurance (other than life) lapses after 2 years.
 CLAIM_WINDOW = timedelta(days=730)
@@ -56,73 +49,7 @@ async def _move(
     await notices.queue(claim_id, current, target)  # the claimant's e-mail of this step (H5)
 
 
-async def run_assessment(claim_id: int) -> str | None:
-    """Worker step: run the rules, then approve (and queue payment) or refer to an adjuster. Idempotent."""
-    async with transaction():
-        claim = await for_update(Claim.select().where(Claim.id == claim_id)).first()
-        if claim is None or claim["status"] not in (ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING):
-            return None
-        if claim["status"] == ClaimStatus.SUBMITTED:
-            await _move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
-        policy = await Policy.select().where(Policy.id == claim["policy"]).first()
-        prod = products.product(policy["product_code"], on=policy["effective_date"])
-        prior = await Claim.count().where((Claim.policy == policy["id"]) & (Claim.id != claim_id))
-        coverage = next(c for c in prod.coverages if c.code == claim["coverage_code"])
-        terms = cover_terms(from_fen(policy["sum_insured_fen"]), coverage)
-        settlement = settle(from_fen(claim["amount_fen"]), terms)
-        facts = ClaimFacts(
-            claim_amount=from_fen(claim["amount_fen"]),
-            loss_date=claim["loss_date"],
-            reported_on=claim["reported_on"],
-            policy_status=policy["status"],
-            policy_effective=policy["effective_date"],
-            policy_expiry=policy["expiry_date"] or date.max,
-            sum_insured=terms.limit,
-            straight_through_limit=prod.straight_through_limit,
-            prior_claims_on_policy=prior,
-            payable=settlement.payable,
-            waiting_period_days=prod.waiting_period_days,
-        )
-        result = assess(facts)
-        record = json.dumps([{"code": r.code, "passed": r.passed, "reason": r.reason} for r in result.results])
-        calculation = json.dumps([{"step": step, "amount": str(amount)} for step, amount in settlement.steps])
-        fired = ", ".join(r.code for r in result.fired)
-        if result.outcome == "approve":
-            await _move(
-                claim_id,
-                ClaimStatus.ASSESSING,
-                ClaimStatus.APPROVED,
-                "all automated checks passed",
-                assessment=record,
-                calculation=calculation,
-                approved_fen=to_fen(settlement.payable),
-            )
-            await publish(ClaimApproved(claim_id, policy["id"], to_fen(settlement.payable)))
-            await outbox.enqueue("claims.pay", claim_id)
-        else:
-            adjuster = await _least_loaded_adjuster()
-            await _move(
-                claim_id,
-                ClaimStatus.ASSESSING,
-                ClaimStatus.REFERRED,
-                f"referred: {fired}"[:255],
-                assessment=record,
-                calculation=calculation,
-                assigned_to=adjuster,
-            )
-    return result.outcome
-
-
-async def _least_loaded_adjuster() -> int | None:
-    adjusters = await User.select(User.id).where((User.role == "adjuster") & (User.is_active.eq(True)))
-    if not adjusters:
-        return None
-    open_claims = await Claim.select(Claim.assigned_to).where(Claim.status == ClaimStatus.REFERRED)
-    load = {a["id"]: 0 for a in adjusters}
-    for row in open_claims:
-        if row["assigned_to"] in load:
-            load[row["assigned_to"]] += 1
-    return min(load, key=lambda uid: (load[uid], uid))
+# run_assessment (the worker's assessment step) lives in claims.assessing (issue 10, H3)
 
 
 async def pay(claim_id: int) -> None:

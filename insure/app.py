@@ -15,6 +15,7 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from claims.api import ClaimsController
+from claims.backtest_web import BacktestController, BacktestPages
 from claims.letter_api import ClaimLetterController, ClaimLetterPages
 from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
@@ -125,6 +126,7 @@ def create_app() -> Litestar:
             PaymentsController,
             ClaimsController,
             ClaimLetterController,
+            BacktestController,
             AuthPages,
             ProductPages,
             PolicyPages,
@@ -134,6 +136,7 @@ def create_app() -> Litestar:
             ClaimPages,
             ClaimLetterPages,
             MyClaimsPages,
+            BacktestPages,
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -1,4 +1,4 @@
-"""`insure run | web | worker | beat | migrate | seed | create-user | relay`."""
+"""`insure run | web | worker | beat | migrate | seed | create-user | relay | claims backtest`."""
 
 from __future__ import annotations
 
@@ -98,6 +98,27 @@ def products_check() -> None:
     click.echo(f"catalog OK: {len(on_sale)} products on sale today from {len(insurers)} insurers")
     for p in on_sale:
         click.echo(f"  {p.code:<20} v{p.version}  {p.type:<26} {p.insurer_code:<14} {','.join(p.channels)}")
+
+
+@main.group()
+def claims() -> None:
+    """Claims: the rules of the automated workflow."""
+
+
+@claims.command("backtest")
+@click.option("--rules", "rules_file", type=click.Path(dir_okay=False, exists=True), help="a candidate rule set (TOML)")
+@click.option("--all", "every_claim", is_flag=True, help="list every claim, not only those whose decision changes")
+@click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
+@click.option("--limit", type=int, default=None, help="only the most recent N claims")
+def claims_backtest(rules_file: str | None, every_claim: bool, as_json: bool, limit: int | None) -> None:
+    """Run the current (or a candidate) rule set over the historic claims; show the decisions that would change.
+    Changes nothing."""
+    from claims.backtest_cli import backtest
+
+    try:
+        click.echo(_run(backtest(rules_file, every_claim=every_claim, as_json=as_json, limit=limit)))
+    except ValueError as exc:  # claims.ruleset.RulesetError: the file and field at fault
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()

@@ -69,6 +69,8 @@ AGE_BASES = frozenset({"last_birthday", "nearest_birthday"})
 FREQUENCIES = {"annual": 1, "semi_annual": 2, "quarterly": 4, "monthly": 12}
 SEXES = ("male", "female")
 ZONES = ("asia", "europe", "worldwide")
+# a deductible applies to each claim, or once per policy year across its claims (medical cover usually)
+DEDUCTIBLE_BASES = frozenset({"per_claim", "per_year"})
 OCCUPATION_CLASSES = frozenset(range(1, 7))
 # each product type is priced by exactly one method
 PRICING_METHODS = {
@@ -156,8 +158,10 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         top.fail("coverages", "must not repeat a coverage code")
     exclusions = []
     for item in top.tables("exclusions"):
-        exclusions.append(Exclusion(zh=item.text("zh"), en=item.text("en")))
+        exclusions.append(Exclusion(zh=item.text("zh"), en=item.text("en"), code=item.text("code", CODE_RE)))
         item.done()
+    if len({e.code for e in exclusions}) != len(exclusions):
+        top.fail("exclusions", "must not repeat an exclusion code")
 
     cash_values = None
     if top.has("cash_values"):
@@ -275,6 +279,9 @@ def _read_coverage(cover: Table, method: str) -> Coverage:
         deductible=cover.amount("deductible", positive=False),
         coinsurance_percent=coinsurance,
         coinsurance_percent_without_social_insurance=without,
+        deductible_basis=cover.text("deductible_basis", allowed=DEDUCTIBLE_BASES)
+        if cover.has("deductible_basis")
+        else "per_claim",
     )
     cover.done()
     return coverage

@@ -43,12 +43,14 @@ class Coverage:
     coinsurance_percent: Decimal
     coinsurance_percent_without_social_insurance: Decimal | None = None
     benefit: str = "medical"  # one of BENEFIT_KINDS (the product file always states it)
+    deductible_basis: str = "per_claim"  # DEDUCTIBLE_BASES: each claim, or once per policy year
 
 
 @dataclass(frozen=True)
 class Exclusion:
     zh: str
     en: str
+    code: str = ""  # stable: an adjuster cites it in a denial (claims.decisions), the claimant reads the wording
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,8 @@ def test_an_approval_above_authority_waits_for_a_second_person_with_the_authorit
         "decided_at": claim["decision"]["decided_at"],
         "reason_code": None,
         "reason_label": None,
+        "exclusion_code": None,
+        "exclusion": None,
     }
     staff_view = api.get(f"/claims/{number}", headers=senior).json()
     senior_id = db(User.select(User.id).where(User.email == SENIOR).first())["id"]

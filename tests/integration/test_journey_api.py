@@ -85,15 +85,19 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     )
     assert claim["status"] == "paid"
     assert claim["approved_amount"] == "990.45"
-    assert [(c["step"], c["amount"]) for c in claim["calculation"]] == [
-        ("claimed", "1200.50"),
+    steps = [(c["step"], c["amount"]) for c in claim["calculation"]]
+    assert steps[:6] == [
+        ("billed", "1200.50"),
+        ("social_insurance", "0.00"),
+        ("deductible", "100.00"),
         ("after_deductible", "1100.50"),
         ("insurer_share", "990.45"),
         ("within_limit", "990.45"),
     ]
+    assert steps[-1] == ("payable", "990.45")
     assert {rule["code"] for rule in claim["assessment"]} >= {
         "policy_in_force_on_loss_date",
-        "amount_within_sum_insured",
+        "within_straight_through_limit",
     }
     assert all(rule["passed"] for rule in claim["assessment"])
     assert [e["to_status"] for e in claim["events"]] == ["submitted", "assessing", "approved", "paid"]

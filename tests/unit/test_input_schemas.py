@@ -122,6 +122,7 @@ BY_SERVER = {
     "ClaimInvoice.number",  # intake (issue 10) classifies these once its request schema exists
     "ClaimInvoice.issuer",
     "ClaimsStaff.team",
+    "ClaimExclusion.code",  # one of the product's exclusion codes, checked by claims.exclusions before it is stored
     "Payment.currency",
     "Payment.purpose",
     "Payment.status",
