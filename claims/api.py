@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from claims import decisions, filing, services
+from claims.documents_api import DocumentsOut, documents_out
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -120,6 +121,7 @@ class ClaimOut(msgspec.Struct):
     paid_at: str | None = None
     decision: DecisionOut | None = None  # null until an adjuster approved or denied the claim
     review: ReviewOut | None = None  # staff (adjusters, admins) only
+    documents: DocumentsOut | None = None  # the checklist (required, missing) and the files given (issue 10, H2)
 
 
 def decision_out(claim: dict) -> DecisionOut | None:
@@ -199,6 +201,7 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         paid_at=_iso(claim["paid_at"]),
         decision=decision_out(claim),
         review=await review_out(claim) if staff else None,
+        documents=await documents_out(claim),
     )
 
 

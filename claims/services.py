@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from claims import documents
 from claims.benefits import cover_terms, settle
 from claims.model import (
     CLAIM,
@@ -62,6 +63,8 @@ async def run_assessment(claim_id: int) -> str | None:
             return None
         if claim["status"] == ClaimStatus.SUBMITTED:
             await _move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
+        if not await documents.check_complete(claim_id):  # documents missing: requested, all together (H2)
+            return "awaiting_documents"
         policy = await Policy.select().where(Policy.id == claim["policy"]).first()
         prod = products.product(policy["product_code"], on=policy["effective_date"])
         prior = await Claim.count().where((Claim.policy == policy["id"]) & (Claim.id != claim_id))

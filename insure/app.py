@@ -15,6 +15,7 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from claims.api import ClaimsController
+from claims.document_pages import documents_router
 from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
 from insure import db, outbox
@@ -131,6 +132,7 @@ def create_app() -> Litestar:
             ApplicationPages,
             ClaimPages,
             MyClaimsPages,
+            documents_router(),  # claim documents, API and pages, with the upload body limit (issue 10, H2)
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
