@@ -12,7 +12,7 @@ import zlib
 
 import httpx
 
-from tests.integration.helpers import auth, today
+from tests.integration.helpers import auth, today, wait_for
 
 DESCRIPTION = "Slipped on wet stairs at the office and hurt an ankle"
 # a 1 x 1 white PNG (signature, IHDR, IDAT, IEND)
@@ -110,8 +110,19 @@ def filed(
     **body: object,
 ) -> dict:
     """File the claim and give it everything it needs to be assessed (every required document); the claim as the
-    API answers it after that."""
+    API answers it after that.
+
+    The documents are given once the worker has asked for them (the claim rests in ``awaiting_documents``), as a
+    claimant answering the request would: so every claim filed here has the same history (submitted, assessing,
+    awaiting_documents, assessing, …), whichever of the worker and the uploads would otherwise come first."""
     r = file_claim(api, customer, policy_number, coverage, amount, **body)  # type: ignore[arg-type]
     assert r.status_code == 201, r.text
-    give_documents(api, customer, r.json())
-    return api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json()
+    number = r.json()["number"]
+    asked = wait_for(
+        lambda: api.get(f"/claims/{number}", headers=auth(customer)).json(),
+        lambda claim: claim["status"] not in ("submitted", "assessing"),
+        timeout=60,
+    )
+    assert asked["status"] == "awaiting_documents", asked
+    give_documents(api, customer, asked)
+    return api.get(f"/claims/{number}", headers=auth(customer)).json()
