@@ -13,7 +13,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import Body
 from litestar.response import File
 from litestar.status_codes import HTTP_201_CREATED
@@ -105,7 +105,9 @@ class FileOperation(Operation):
         self.responses["200"] = OpenAPIResponse(
             description="The file, inline (`Content-Disposition: inline` with its name, `X-Content-Type-Options: "
             "nosniff`), in the type read from its bytes when it was uploaded.",
-            content={ct: OpenAPIMediaType(schema=Schema(content_media_type=ct)) for ct in EXTENSIONS},
+            content={
+                ct: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, content_media_type=ct)) for ct in EXTENSIONS
+            },
         )
 
 
