@@ -7,12 +7,13 @@ and giving what it needs); ``file_claim(...)`` for the raw response (to test ref
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 
 import httpx
 
-from tests.integration.helpers import auth, today, wait_for
+from tests.integration.helpers import auth, csrf_token, today, wait_for
 
 DESCRIPTION = "Slipped on wet stairs at the office and hurt an ankle"
 # a 1 x 1 white PNG (signature, IHDR, IDAT, IEND)
@@ -99,6 +100,20 @@ def file_claim(
         json=claim_body(policy_number, coverage, amount, **body),  # type: ignore[arg-type]
         headers={**auth(customer), **(headers or {})},
     )
+
+
+def give_documents_on_page(web: httpx.Client, claim_url: str) -> None:
+    """On the claim page (``web``: the claimant's signed-in page client), once the worker has asked for the
+    documents, upload every missing one through the page's form (a plain multipart post, as without scripts)."""
+    wait_for(lambda: web.get(claim_url + "/status").text, lambda html: "every 2s" not in html, timeout=60)
+    html = web.get(claim_url).text
+    for doc_type in re.findall(r'<li class="missing" data-doc-type="([a-z_]+)"', html):
+        r = web.post(
+            claim_url + "/documents",
+            data={"doc_type": doc_type, "_csrf_token": csrf_token(html)},
+            files=[("files", (f"{doc_type}.pdf", tiny_pdf(f"{claim_url} {doc_type}"), "application/pdf"))],
+        )
+        assert r.status_code == 303, r.text[:2000]
 
 
 def filed(
