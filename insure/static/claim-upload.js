@@ -41,13 +41,17 @@
         window.location.assign(xhr.responseURL || window.location.href);
         return;
       }
-      replaceSection(xhr.responseText) || window.location.reload();
+      // refused with the form again (422, 409): shown in place; anything else (413 too large, a server error)
+      // leaves the form as it was with a short message
+      if (!replaceSection(xhr.responseText)) failed();
     });
-    xhr.addEventListener("error", () => {
+    xhr.addEventListener("error", failed);
+
+    function failed() {
       if (button) button.disabled = false;
       if (bar) bar.hidden = true;
       if (status) status.textContent = form.dataset.failed || "×";
-    });
+    }
     xhr.send(new FormData(form));
   }
 
