@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from claims.document_rules import (
@@ -242,7 +243,7 @@ async def check_complete(claim_id: int) -> bool:
         return False
 
 
-async def _completed_on(claim: dict) -> object:
+async def _completed_on(claim: dict) -> date:
     """When the checklist became full: the day the last document came, never before the filing day."""
     files = await files_of(claim["id"])
     last = max((clock.local(row["uploaded_at"]).date() for row in files), default=claim["reported_on"])
