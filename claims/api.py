@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from claims import decisions, exclusions, explained, filing, services
+from claims.documents_api import DocumentsOut, documents_out
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -157,6 +158,7 @@ class ClaimOut(msgspec.Struct):
     letter: str | None = None
     awaited_documents: list[str] = msgspec.field(default_factory=list)
     deadlines: list[DeadlineOut] | None = None
+    documents: DocumentsOut | None = None  # the checklist (required, missing) and the files given (issue 10, H2)
 
 
 def decision_out(claim: dict) -> DecisionOut | None:
@@ -267,6 +269,7 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         ]
         if staff
         else None,
+        documents=await documents_out(claim),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from claims import documents
 from claims import facts as claim_facts
 from claims.assignment import Adjuster, Assignment, choose
 from claims.model import UNLIMITED_ROLES, ClaimStatus
@@ -32,9 +33,10 @@ async def run_assessment(claim_id: int) -> str | None:
         claim = await for_update(Claim.select().where(Claim.id == claim_id)).first()
         if claim is None or claim["status"] not in (ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING):
             return None
-        # (H2: the completeness gate goes here — a claim missing documents waits for them)
         if claim["status"] == ClaimStatus.SUBMITTED:
             await _move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
+        if not await documents.check_complete(claim_id):  # documents missing: requested, all together (art. 22)
+            return "awaiting_documents"
         found = await claim_facts.gather(claim_id)
         if found is None:  # input the rules cannot use: fail, so the step is retried and parked for staff
             raise LookupError(f"claim {claim_id}: coverage {claim['coverage_code']!r} is not in the policy's product")

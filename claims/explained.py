@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from claims import deadline_jobs, deadlines, letters
-from claims.kinds import kind_of, missing_documents
-from claims.tables import ClaimDocument, ClaimEvent
+from claims import deadline_jobs, deadlines, documents, letters
+from claims.tables import ClaimEvent
 from insure import clock
 from insure.errors import N_
 from insure.policies.tables import Policy
@@ -47,11 +46,7 @@ async def awaited_documents(claim: dict, coverage: Any) -> list[str]:
     """The documents still missing (claims.kinds codes) while the claim waits for them."""
     if claim["status"] != "awaiting_documents":
         return []
-    present = {
-        d["doc_type"]
-        for d in await ClaimDocument.select(ClaimDocument.doc_type).where(ClaimDocument.claim == claim["id"])
-    }
-    return list(missing_documents(kind_of(coverage), present))
+    return list(await documents.missing_for(claim))
 
 
 async def explain(claim: dict, coverage: Any, *, staff: bool) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from claims import decisions, explained, filing, services
 from claims.api import decision_out, rules_of, with_exclusion
+from claims.document_pages import documents_context
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
 from insure.errors import Conflict, ValidationFailed
@@ -33,6 +34,7 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
         "calculation": json_value(claim["calculation"]) or [],
         "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
         "events": await services.events(claim["id"]),
+        "documents": await documents_context(user, claim),  # the checklist and the upload form (issue 10, H2)
         **await _decision_context(user, claim),
         # the date they will hear by, what is awaited, the letter, the timeline; staff: the deadlines (H5)
         **await explained.explain(claim, explained.coverage_of(policy, claim), staff=user["role"] != "customer"),

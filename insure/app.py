@@ -16,6 +16,7 @@ from litestar.template.config import TemplateConfig
 
 from claims.api import ClaimsController
 from claims.backtest_web import BacktestController, BacktestPages
+from claims.document_pages import documents_router
 from claims.letter_api import ClaimLetterController, ClaimLetterPages
 from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
@@ -137,6 +138,7 @@ def create_app() -> Litestar:
             ClaimLetterPages,
             MyClaimsPages,
             BacktestPages,
+            documents_router(),  # claim documents, API and pages, with the upload body limit (issue 10, H2)
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

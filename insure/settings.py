@@ -55,6 +55,9 @@ class Settings:
     database_password: str | None
     db_pool_min: int
     db_pool_max: int
+    # claim documents (issue 10): the largest file, and the most all files of one claim may take together
+    document_max_mb: int = 10
+    claim_documents_max_mb: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,6 +127,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_password=env.get("DATABASE_PASSWORD") or None,
         db_pool_min=pool_min,
         db_pool_max=pool_max,
+        document_max_mb=_int(env, "DOCUMENT_MAX_MB", 10),
+        claim_documents_max_mb=_int(env, "CLAIM_DOCUMENTS_MAX_MB", 60),
     )
 
 

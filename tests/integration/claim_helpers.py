@@ -7,11 +7,61 @@ and giving what it needs); ``file_claim(...)`` for the raw response (to test ref
 
 from __future__ import annotations
 
+import re
+import struct
+import zlib
+
 import httpx
 
-from tests.integration.helpers import auth, today
+from tests.integration.helpers import auth, csrf_token, today, wait_for
 
 DESCRIPTION = "Slipped on wet stairs at the office and hurt an ankle"
+# a 1 x 1 white PNG (signature, IHDR, IDAT, IEND)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_IHDR = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+_IDAT = zlib.compress(b"\x00\xff\xff\xff")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def tiny_png(note: str = "") -> bytes:
+    """A valid 1 x 1 PNG; ``note`` goes in a text chunk, so that every claim's files differ (the fraud signals
+    flag the same file on two claims)."""
+    text = _chunk(b"tEXt", b"Comment\x00" + note.encode()) if note else b""
+    return _PNG_SIGNATURE + _chunk(b"IHDR", _IHDR) + text + _chunk(b"IDAT", _IDAT) + _chunk(b"IEND", b"")
+
+
+def tiny_pdf(note: str = "") -> bytes:
+    """A plain one-page PDF (no scripts); ``note`` in a comment makes each one differ."""
+    return (
+        b"%PDF-1.4\n%" + note.encode() + b"\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def upload(api: httpx.Client, customer: dict, number: str, doc_type: str, name: str, data: bytes) -> httpx.Response:
+    """POST one file as a ``doc_type`` document of the claim (multipart, as a client would); the raw response."""
+    return api.post(
+        f"/claims/{number}/documents",
+        data={"doc_type": doc_type},
+        files=[("files", (name, data, "application/octet-stream"))],
+        headers=auth(customer),
+    )
+
+
+def give_documents(api: httpx.Client, customer: dict, claim: dict) -> None:
+    """Upload every document the claim's benefit requires: a small PNG for identity papers, a PDF otherwise."""
+    for doc_type in claim["documents"]["required"]:
+        note = f"{claim['number']} {doc_type}"
+        if doc_type.endswith("_id"):
+            r = upload(api, customer, claim["number"], doc_type, f"{doc_type}.png", tiny_png(note))
+        else:
+            r = upload(api, customer, claim["number"], doc_type, f"{doc_type}.pdf", tiny_pdf(note))
+        assert r.status_code == 201, r.text
 
 
 def claim_body(
@@ -52,6 +102,20 @@ def file_claim(
     )
 
 
+def give_documents_on_page(web: httpx.Client, claim_url: str) -> None:
+    """On the claim page (``web``: the claimant's signed-in page client), once the worker has asked for the
+    documents, upload every missing one through the page's form (a plain multipart post, as without scripts)."""
+    wait_for(lambda: web.get(claim_url + "/status").text, lambda html: "every 2s" not in html, timeout=60)
+    html = web.get(claim_url).text
+    for doc_type in re.findall(r'<li class="missing" data-doc-type="([a-z_]+)"', html):
+        r = web.post(
+            claim_url + "/documents",
+            data={"doc_type": doc_type, "_csrf_token": csrf_token(html)},
+            files=[("files", (f"{doc_type}.pdf", tiny_pdf(f"{claim_url} {doc_type}"), "application/pdf"))],
+        )
+        assert r.status_code == 303, r.text[:2000]
+
+
 def filed(
     api: httpx.Client,
     customer: dict,
@@ -60,7 +124,20 @@ def filed(
     amount: str = "800",
     **body: object,
 ) -> dict:
-    """File the claim and give it everything it needs to be assessed; the claim as the API answers it."""
+    """File the claim and give it everything it needs to be assessed (every required document); the claim as the
+    API answers it after that.
+
+    The documents are given once the worker has asked for them (the claim rests in ``awaiting_documents``), as a
+    claimant answering the request would: so every claim filed here has the same history (submitted, assessing,
+    awaiting_documents, assessing, …), whichever of the worker and the uploads would otherwise come first."""
     r = file_claim(api, customer, policy_number, coverage, amount, **body)  # type: ignore[arg-type]
     assert r.status_code == 201, r.text
-    return r.json()
+    number = r.json()["number"]
+    asked = wait_for(
+        lambda: api.get(f"/claims/{number}", headers=auth(customer)).json(),
+        lambda claim: claim["status"] not in ("submitted", "assessing"),
+        timeout=60,
+    )
+    assert asked["status"] == "awaiting_documents", asked
+    give_documents(api, customer, asked)
+    return api.get(f"/claims/{number}", headers=auth(customer)).json()

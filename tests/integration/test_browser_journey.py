@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .claim_helpers import tiny_pdf
 from .helpers import GOOD_CARD, new_identity, travel
 
 try:
@@ -218,6 +219,14 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
 
     expect(page).to_have_url(re.compile(r"/claims/[^/]+$"))
     claim_status = page.locator("#claim-status")
+    # the claim page asks for the documents of the benefit (issue 10): each uploaded from the checklist's form
+    expect(claim_status.locator(".badge")).to_have_text("Waiting for your documents", timeout=SLOW)
+    for doc_type in ("claimant_id", "accident_report", "disability_assessment"):
+        page.locator("#doc_type").select_option(doc_type)
+        pdf = {"name": f"{doc_type}.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf(f"{page.url} {doc_type}")}
+        page.locator("#files").set_input_files([pdf])
+        page.get_by_role("button", name="Upload").click()
+        expect(page.locator(f'#documents li[data-doc-type="{doc_type}"]')).to_have_class(re.compile(r"\breceived\b"))
     expect(claim_status.locator(".badge")).to_have_text("Paid", timeout=SLOW)
     expect(claim_status).to_contain_text("Paid: 800.00 CNY")
     # paid where the money really went: the bank account given on the application, not the card that paid

@@ -8,6 +8,7 @@ import pytest
 
 from insure.seed import DEMO_PASSWORD
 
+from .claim_helpers import give_documents_on_page
 from .helpers import GOOD_CARD, csrf_token, new_identity, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
@@ -93,6 +94,7 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser, 
     )
     assert r.status_code in (302, 303), re.findall(r'class="error"[^<]*<', r.text)
     claim_url = r.headers["location"]
+    give_documents_on_page(browser, claim_url)  # the documents the claim page asks for (issue 10)
     detail = browser.get(claim_url).text
     assert 'hx-trigger="every 2s"' in detail or "Paid" in detail  # the page refreshes itself until settled
     settled = wait_for(lambda: browser.get(claim_url + "/status").text, lambda html: "Paid" in html)
