@@ -33,18 +33,17 @@ from claims.document_rules import (
     over_claim_limit,
 )
 from claims.kinds import DOCUMENT_TYPES, ClaimKind, kind_of, missing_documents
-from claims.model import CLAIM, ClaimStatus
-from claims.tables import Claim, ClaimDocument, ClaimEvent
+from claims.model import ClaimStatus
+from claims.moves import move
+from claims.tables import Claim, ClaimDocument
 from insure import clock, filestore, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, NotFound, ValidationFailed
 from insure.labels import label
 from insure.policies.tables import Policy
 from insure.settings import get_settings
-from insure.state import transition
 from products import services as products
 
-SYSTEM = "system:claims-workflow"
 # a customer may add documents until the claim is settled either way
 CLOSED = frozenset({ClaimStatus.PAID, ClaimStatus.DENIED})
 STAFF = ("adjuster", "admin")
@@ -190,23 +189,6 @@ async def _store(
     return rows
 
 
-async def _move(claim_id: int, current: ClaimStatus, target: ClaimStatus, reason: str, **values: object) -> None:
-    cols = {getattr(Claim, k): v for k, v in values.items()}
-    cols[Claim.updated_at] = clock.now()
-    await transition(
-        Claim,
-        claim_id,
-        current,
-        target,
-        event_table=ClaimEvent,
-        event_owner="claim",
-        actor=SYSTEM,
-        reason=reason,
-        values=cols,
-        machine=CLAIM,
-    )
-
-
 async def _after_upload(claim: dict) -> None:
     """The checklist is full: the decision clock starts today; a claim waiting for documents is assessed again."""
     if await missing_for(claim):
@@ -214,7 +196,7 @@ async def _after_upload(claim: dict) -> None:
     if claim["complete_on"] is None:
         await Claim.update({Claim.complete_on: clock.today()}).where(Claim.id == claim["id"])
     if claim["status"] == ClaimStatus.AWAITING_DOCUMENTS:
-        await _move(claim["id"], ClaimStatus.AWAITING_DOCUMENTS, ClaimStatus.ASSESSING, "documents complete")
+        await move(claim["id"], ClaimStatus.AWAITING_DOCUMENTS, ClaimStatus.ASSESSING, "documents complete")
         await outbox.enqueue("claims.assess", claim["id"])
 
 
@@ -237,7 +219,7 @@ async def check_complete(claim_id: int) -> bool:
         values: dict[str, object] = {}
         if claim["documents_requested_at"] is None:
             values["documents_requested_at"] = clock.now()
-        await _move(
+        await move(
             claim_id, ClaimStatus.ASSESSING, ClaimStatus.AWAITING_DOCUMENTS, REQUESTED + ", ".join(missing), **values
         )
         return False

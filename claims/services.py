@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from claims import notices
 from claims.model import (
-    CLAIM,
     ClaimStatus,
     within_authority,
 )
+from claims.moves import SYSTEM, move
 from claims.tables import Claim, ClaimEvent
 from insure import clock
 from insure.db import for_update, transaction
@@ -18,35 +17,16 @@ from insure.payments import payouts
 from insure.payments.payout_model import payout_key
 from insure.payments.tables import Payout
 from insure.policies.tables import Policy
-from insure.state import transition
 
 # Insurance Law art. 26: the right to claim on personal insurance (other than life) lapses after 2 years.
 CLAIM_WINDOW = timedelta(days=730)
 STUCK_AFTER = timedelta(minutes=2)
 # Insurance Law art. 23: decide within 30 days of a complete claim (the filing date until documents arrive).
 DECISION_WINDOW = timedelta(days=30)
-SYSTEM = "system:claims-workflow"
 CLAIM_PAYOUT = "claim"  # the payout purpose of a claim benefit (booked to claims paid)
 
 
-async def _move(
-    claim_id: int, current: ClaimStatus, target: ClaimStatus, reason: str, *, actor: str = SYSTEM, **values: object
-) -> None:
-    cols = {getattr(Claim, k): v for k, v in values.items()}
-    cols[Claim.updated_at] = clock.now()
-    await transition(
-        Claim,
-        claim_id,
-        current,
-        target,
-        event_table=ClaimEvent,
-        event_owner="claim",
-        actor=actor,
-        reason=reason,
-        values=cols,
-        machine=CLAIM,
-    )
-    await notices.queue(claim_id, current, target)  # the claimant's e-mail of this step (H5)
+_move = move  # the one way a claim changes status (claims.moves)
 
 
 # run_assessment (the worker's assessment step) lives in claims.assessing (issue 10, H3)

@@ -129,6 +129,8 @@ def test_a_denial_comes_with_its_letter_in_both_languages_citing_the_reason_and_
     assert sorted(m["Subject"] for m in mails) == sorted(
         [
             zh("We have received your claim %(number)s", number=number),
+            zh("Claim %(number)s: documents we still need", number=number),  # all in one list
+            zh("Claim %(number)s is complete", number=number),
             zh("Claim %(number)s is with a claims adjuster", number=number),
             denial,
         ]
@@ -216,9 +218,14 @@ def test_a_claim_settled_straight_through_is_e_mailed_at_each_step_with_the_lett
     by_subject = {m["Subject"]: m for m in mails}
     assert set(by_subject) == {
         zh("We have received your claim %(number)s", number=number),
+        zh("Claim %(number)s: documents we still need", number=number),  # all in one list
+        zh("Claim %(number)s is complete", number=number),
         zh("Claim %(number)s is approved", number=number),
         paid,
     }
+    wanted = by_subject[zh("Claim %(number)s: documents we still need", number=number)].get_body(("plain",))
+    for document in ("Your identity card", "Original invoices", "Itemised list of charges", "Discharge summary"):
+        assert zh(document) in wanted.get_content()  # every missing document, in the one message
     approved = by_subject[zh("Claim %(number)s is approved", number=number)]
     text = approved.get_body(("plain",)).get_content()
     assert zh("Payable, within the cover's limit") in text and claim["approved_amount"] in text
