@@ -101,3 +101,12 @@ def filed(
     r = file_claim(api, customer, policy_number, coverage, amount, **body)  # type: ignore[arg-type]
     assert r.status_code == 201, r.text
     return r.json()
+
+
+def form_fields(body: dict) -> dict[str, str]:
+    """The claim form's fields (the page at /policies/{number}/claims/new?coverage=...) for a claim_body(): its
+    invoices as ``invoices[i].<field>`` inputs."""
+    fields = {k: str(v) for k, v in body.items() if k not in ("policy_number", "invoices")}
+    for i, item in enumerate(body.get("invoices", [])):
+        fields.update({f"invoices[{i}].{k}": str(v) for k, v in item.items()})
+    return fields
