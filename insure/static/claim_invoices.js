@@ -27,7 +27,7 @@
     const index = next++;
     row.dataset.invoice = String(index);
     row.querySelectorAll("p.error").forEach((p) => p.remove());
-    row.querySelectorAll("button[name=remove_invoice]").forEach((b) => b.remove());
+    row.querySelectorAll("button[name=remove_invoice], button.remove-invoice").forEach((b) => b.remove());
     row.querySelectorAll("input, label").forEach((el) => {
       for (const attr of ["name", "id", "for"]) {
         const value = el.getAttribute(attr);
