@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from claims.benefits import cover_terms
+from claims.benefits import HUNDRED, cover_terms
 from claims.invoices import INVOICE_FIELDS, Claimed, Invoice, claimed_for
 from claims.kinds import ClaimKind, claimable, kind_of
 from claims.model import ClaimStatus
@@ -22,7 +24,7 @@ from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.idempotency import check_key, replay
-from insure.money import from_fen, to_fen
+from insure.money import from_fen, quantize, to_fen
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus, new_number
 from insure.policies.tables import Policy
@@ -163,17 +165,37 @@ async def file_claim(claimant: dict, policy_number: str, data: dict, key: str = 
     the claim form's one-time token), a retry of the same request returns the first claim and files nothing."""
     if key:
         check_key(key)
-    request_key = f"{claimant['id']}:{key}" if key else ""
-    fingerprint = _fingerprint(policy_number, data) if key else ""
     policy = await policies.get_for(claimant, policy_number)
+    if policy["customer"] != claimant["id"]:
+        raise NotFound(N_("No such policy."), code="policy_not_found")
+    return await file_on(claimant, policy, data, key)
+
+
+async def file_on(
+    claimant: dict,
+    policy: dict,
+    data: dict,
+    key: str = "",
+    *,
+    share: Decimal = HUNDRED,
+    only: Callable[[object], bool] | None = None,
+    on_filed: Callable[[dict], Awaitable[None]] | None = None,
+) -> dict:
+    """File ``claimant``'s claim on ``policy`` (whose right to claim the caller has checked): the policyholder's
+    own claim, or a beneficiary's (claims.beneficiary: ``share`` of a lump sum, ``only`` the coverages they may
+    claim, ``on_filed`` records more in the same transaction)."""
+    if key:
+        check_key(key)
+    request_key = f"{claimant['id']}:{key}" if key else ""
+    fingerprint = _fingerprint(policy["number"], data) if key else ""
     if previous := await _replay(request_key, fingerprint):
         return previous
     today = clock.today()
     prod = products.product(policy["product_code"], on=policy["effective_date"] or today)
-    coverages = {c.code: c for c in claimable(prod.coverages)}
+    coverages = {c.code: c for c in claimable(prod.coverages) if only is None or only(c)}
     loss, description, claimed, errors = _parse_claim(data, today, coverages, from_fen(policy["sum_insured_fen"]))
-    if policy["customer"] != claimant["id"]:
-        raise NotFound(N_("No such policy."), code="policy_not_found")
+    if claimed.amount is not None and share != HUNDRED:
+        claimed = replace(claimed, amount=quantize(claimed.amount * share / HUNDRED))
     if policy["status"] == PolicyStatus.PENDING_PAYMENT:
         errors.append(FieldError("policy_number", "policy_not_issued", N_("This policy has not been paid yet.")))
     if not any(e.field == "loss_date" for e in errors):
@@ -215,5 +237,7 @@ async def file_claim(claimant: dict, policy_number: str, data: dict, key: str = 
                 at=clock.now(),
             )
         )
+        if on_filed is not None:
+            await on_filed(claim)
         await outbox.enqueue("claims.assess", claim["id"])
     return claim

@@ -15,6 +15,7 @@ from litestar.stores.base import Store
 from litestar.template.config import TemplateConfig
 
 from claims.api import ClaimsController
+from claims.beneficiary_web import BeneficiaryClaimPages, BeneficiaryClaimsController
 from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
 from insure import db, outbox
@@ -123,6 +124,7 @@ def create_app() -> Litestar:
             ReinstatementReviewController,
             PaymentsController,
             ClaimsController,
+            BeneficiaryClaimsController,
             AuthPages,
             ProductPages,
             PolicyPages,
@@ -130,6 +132,7 @@ def create_app() -> Litestar:
             ServicingPages,
             ApplicationPages,
             ClaimPages,
+            BeneficiaryClaimPages,
             MyClaimsPages,
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -119,6 +119,9 @@ BY_SERVER = {
     "ClaimDocument.filename",  # the uploaded name, cleaned and cut by the server
     "ClaimDocument.doc_type",
     "ClaimsStaff.team",
+    "BeneficiaryClaim.share",  # the policy's own share (claims.beneficiary)
+    "BeneficiaryClaim.account_last4",  # of a bank account the gateway tokenised
+    "BeneficiaryClaim.account_token",
     "Payment.currency",
     "Payment.purpose",
     "Payment.status",
