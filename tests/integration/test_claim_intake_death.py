@@ -6,6 +6,7 @@ stored; the page does the same in the browser-like client."""
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 import pytest
 
@@ -13,12 +14,25 @@ from claims.beneficiary_tables import BeneficiaryClaim
 from claims.tables import Claim
 from insure.payments.tables import Payout
 
-from .helpers import GOOD_CARD, apply, auth, csrf_token, db, register, today, travel, wait_for, web_session
+from .helpers import (
+    GOOD_CARD,
+    PASSWORD,
+    apply,
+    auth,
+    csrf_token,
+    db,
+    new_identity,
+    today,
+    travel,
+    wait_for,
+    web_session,
+)
 from .test_claim_decisions import ADMIN, staff
 
 pytestmark = pytest.mark.integration
 
 BENEFICIARY_ACCOUNT = "6217000010001234567"
+BIRTH = date(1985, 7, 1)
 
 
 def insured_with_beneficiaries(api, customer: dict, named: list[dict]) -> dict:
@@ -36,7 +50,8 @@ def insured_with_beneficiaries(api, customer: dict, named: list[dict]) -> dict:
         },
     )
     assert q.status_code == 201, q.text
-    app = apply(api, customer, q.json()["id"], legal_heirs=False, beneficiaries=named)
+    changes = {"legal_heirs": False, "beneficiaries": named} if named else {}
+    app = apply(api, customer, q.json()["id"], **changes)
     assert app["status"] == "accepted", app
     number = app["policy_number"]
     r = api.post(
@@ -52,6 +67,14 @@ def insured_with_beneficiaries(api, customer: dict, named: list[dict]) -> dict:
     return policy
 
 
+def person(api, name: str) -> dict:
+    """A registered customer with this name (and a resident ID number of their own) and a bearer token."""
+    ident = {**new_identity(BIRTH), "name": name}
+    assert api.post("/auth/register", json=ident).status_code == 201
+    token = api.post("/auth/token", json={"email": ident["email"], "password": PASSWORD}).json()["access_token"]
+    return {**ident, "auth": f"Bearer {token}", "birth_date": BIRTH.isoformat()}
+
+
 def death_claim(policy_number: str, insured: dict, **changes: str) -> dict:
     return {
         "policy_number": policy_number,
@@ -65,7 +88,8 @@ def death_claim(policy_number: str, insured: dict, **changes: str) -> dict:
 
 
 def test_a_named_beneficiary_claims_their_share_to_their_own_account_and_sees_only_that_claim(api):
-    insured, spouse, child, stranger = register(api), register(api), register(api), register(api)
+    insured, spouse, child = person(api, "王建国"), person(api, "李秀英"), person(api, "王小明")
+    stranger = person(api, "张伟")  # knows the policy number and the insured's ID number, but is not named
     named = [
         {"name": spouse["name"], "relation": "spouse", "share": "60"},
         {"name": child["name"], "relation": "child", "share": "40"},
@@ -127,7 +151,7 @@ def test_a_named_beneficiary_claims_their_share_to_their_own_account_and_sees_on
 
 
 def test_the_policyholder_claims_for_the_legal_heirs_on_the_page_and_a_stranger_is_refused(api):
-    holder, stranger = register(api), register(api)
+    holder, stranger = person(api, "赵丽"), person(api, "钱强")
     policy = insured_with_beneficiaries(api, holder, [])  # no one named: the legal heirs
     number = policy["number"]
     with web_session(api, stranger["email"]) as web:
