@@ -263,7 +263,15 @@ class ClaimsController(Controller):
         responses=problems(404, 409),
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
-        description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "
+        description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}); what "
+        "the claim carries follows its kind (`benefit_kind` in the answer): a lump sum (death, critical illness, "
+        "accidental death or disability, travel delay) claims the cover's limit and takes no `amount` (422 "
+        "`amount_not_claimed`); an expense benefit (medical, trip cancellation) lists 1 to 50 `invoices` (number "
+        "unique in the claim, issuer, date neither in the future nor more than 30 days before `loss_date`, "
+        "`amount` billed and the part `social_insurance` paid, at most 2 decimals) and claims their total; a daily "
+        "benefit (hospital allowance) gives `discharge_date` (on or after `loss_date`, the admission, not in the "
+        "future) and claims the nights in hospital (at least one) × the daily limit. Each refusal is 422 naming "
+        "the field, e.g. `invoices[2].amount`, with a stable code; nothing is filed. "
         "A loss date before the policy's cover started or after it ended (its expiry, or the day it was cancelled "
         "or surrendered) is refused at once: 422 on `loss_date` with code `loss_before_cover` or `loss_after_cover`, "
         "nothing filed. "
