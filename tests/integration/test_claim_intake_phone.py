@@ -64,6 +64,13 @@ def test_a_medical_claim_with_three_invoices_is_filed_on_a_phone(page: Page, sta
     page.get_by_role("button", name="Submit the claim").click()
     page.wait_for_url(lambda url: "/claims/new" not in url and "/claims/" in url)
 
+    # My claims leads a beneficiary to the death claim, whose form fits the phone too
+    page.goto("/claims")
+    page.locator("#death-claim-link a").click()
+    page.wait_for_url("**/claims/death")
+    expect(page.get_by_label("The insured's resident ID number")).to_be_visible()
+    assert page_width(page) <= PHONE["width"], "the death claim form is wider than the phone"
+
     with httpx.Client(base_url=stack.base_url + "/api/v1", timeout=15) as api:
         [claim] = api.get("/claims", headers=auth(customer)).json()
     assert claim["amount"] == "2000.00"
