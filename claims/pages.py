@@ -39,6 +39,7 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
         "calculation": json_value(claim["calculation"]) or [],
         "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
         "events": await services.events(claim["id"]),
+        "invoices": await filing.invoices_of(claim["id"]),  # an expense claim's invoices (claims/_intake.html)
         **await _decision_context(user, claim),
     }
 

@@ -235,5 +235,9 @@ def test_the_claim_form_follows_the_benefit_and_adds_invoice_rows_without_javasc
         second["invoices[1].amount"] = "45.50"
         r = web.post(f"/policies/{number}/claims", data={**fields, **second, "_csrf_token": csrf_token(r.text)})
         assert r.status_code in (302, 303), r.text[:800]
+        # the claim's page lists the invoices it was filed with
+        detail = web.get(r.headers["location"]).text
+        assert 'id="claim-invoices"' in detail
+        assert fields["invoices[0].number"] in detail and second["invoices[1].number"] in detail
     claims = api.get("/claims", headers=auth(customer)).json()
     assert [(c["amount"], len(c["invoices"])) for c in claims] == [("345.50", 2)]

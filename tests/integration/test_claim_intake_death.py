@@ -123,6 +123,9 @@ def test_a_named_beneficiary_claims_their_share_to_their_own_account_and_sees_on
     assert api.get(f"/policies/{number}", headers=auth(spouse)).status_code == 404
     for other in (child, stranger):
         assert api.get(f"/claims/{claim['number']}", headers=auth(other)).status_code == 404
+    with web_session(api, spouse["email"]) as web:
+        page = web.get(f"/claims/{claim['number']}").text
+        assert claim["number"] in page and f'href="/policies/{number}"' not in page  # not their policy
 
     # approved, the benefit goes to the spouse's own account, not the policy's
     claim = wait_for(
