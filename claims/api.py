@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from claims import decisions, exclusions, explained, filing, services
 from claims.documents_api import DocumentsOut, documents_out
+from claims.invoices import MAX_INVOICES
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES, ClaimStatus
 from insure.idempotency import KEY_RE
 from insure.labels import label
@@ -20,7 +21,7 @@ from insure.openapi import BEARER_SECURITY, problems
 from insure.payments.payout_model import PayoutStatus
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
-from insure.text_input import Amount, Code, DateText, FreeText, PublicId, Reason, RequestBody, one_of
+from insure.text_input import Amount, Code, DateText, FreeText, Name, PublicId, Reason, RequestBody, one_of
 from insure.web.guards import role, signed_in
 
 # optional; the document states the rule check_key applies (422 idempotency_key_invalid, naming the header)
@@ -29,12 +30,32 @@ IdempotencyKey = Annotated[
 ]
 
 
-class ClaimRequest(RequestBody):
+class InvoiceIn(RequestBody, kw_only=True):
+    """One itemised invoice of an expense claim: ``number`` (unique within the claim), ``issuer`` (the hospital or
+    shop), ``date`` (YYYY-MM-DD, not in the future, at most 30 days before the loss), ``amount`` billed in CNY (more
+    than 0, at most 2 decimals) and ``social_insurance``, the part social insurance paid (0 to ``amount``)."""
+
+    number: Code
+    issuer: Name
+    date: DateText
+    amount: Amount
+    social_insurance: Amount = "0"
+
+
+class ClaimRequest(RequestBody, kw_only=True):
+    """A claim under one benefit of the policy. What it carries follows the benefit's kind (``benefit_kind`` of
+    the product's coverage): a lump sum (death, critical illness, accident, travel delay) pays the cover's limit,
+    so ``amount`` is left out; an expense benefit (medical, trip cancellation) lists its ``invoices`` (1 to 50; the
+    amount claimed is their total, ``amount`` optional and then equal to it); a daily benefit (hospital allowance)
+    gives ``discharge_date`` (``loss_date`` is the admission) and pays the cover's daily limit per night."""
+
     policy_number: PublicId
     coverage_code: Code
     loss_date: DateText
     description: FreeText
-    amount: Amount
+    amount: Amount | None = None
+    invoices: Annotated[list[InvoiceIn], msgspec.Meta(max_length=MAX_INVOICES)] = []
+    discharge_date: DateText | None = None
 
 
 class ClaimDecisionRequest(RequestBody, kw_only=True):
@@ -132,6 +153,14 @@ class DeadlineOut(msgspec.Struct):
     escalated_at: str | None
 
 
+class InvoiceOut(msgspec.Struct):
+    number: str
+    issuer: str
+    date: str
+    amount: str
+    social_insurance: str
+
+
 class ClaimOut(msgspec.Struct):
     number: str
     policy_number: str
@@ -159,6 +188,10 @@ class ClaimOut(msgspec.Struct):
     awaited_documents: list[str] = msgspec.field(default_factory=list)
     deadlines: list[DeadlineOut] | None = None
     documents: DocumentsOut | None = None  # the checklist (required, missing) and the files given (issue 10, H2)
+    # intake by benefit kind (issue 10, H1): claims.kinds code; the invoices of an expense claim; discharge (daily)
+    benefit_kind: str = ""
+    invoices: list[InvoiceOut] = []
+    discharge_date: str | None = None
 
 
 def decision_out(claim: dict) -> DecisionOut | None:
@@ -270,7 +303,24 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         if staff
         else None,
         documents=await documents_out(claim),
+        benefit_kind=filing.claim_kind(policy, claim["coverage_code"]).code,
+        invoices=[invoice_out(i) for i in await filing.invoices_of(claim["id"])],
+        discharge_date=_day(claim["event_end_date"]),
     )
+
+
+def invoice_out(row: dict) -> InvoiceOut:
+    return InvoiceOut(
+        number=row["number"],
+        issuer=row["issuer"],
+        date=row["issued_on"].isoformat(),
+        amount=str(from_fen(row["amount_fen"])),
+        social_insurance=str(from_fen(row["social_insurance_fen"])),
+    )
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 class ClaimsController(Controller):
@@ -284,7 +334,15 @@ class ClaimsController(Controller):
         responses=problems(404, 409),
         status_code=HTTP_201_CREATED,
         summary="File a claim (first notice of loss)",
-        description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}). "
+        description="`coverage_code` names the product benefit claimed (see GET /api/v1/products/{code}); what "
+        "the claim carries follows its kind (`benefit_kind` in the answer): a lump sum (death, critical illness, "
+        "accidental death or disability, travel delay) claims the cover's limit and takes no `amount` (422 "
+        "`amount_not_claimed`); an expense benefit (medical, trip cancellation) lists 1 to 50 `invoices` (number "
+        "unique in the claim, issuer, date neither in the future nor more than 30 days before `loss_date`, "
+        "`amount` billed and the part `social_insurance` paid, at most 2 decimals) and claims their total; a daily "
+        "benefit (hospital allowance) gives `discharge_date` (on or after `loss_date`, the admission, not in the "
+        "future) and claims the nights in hospital (at least one) × the daily limit. Each refusal is 422 naming "
+        "the field, e.g. `invoices[2].amount`, with a stable code; nothing is filed. "
         "A loss date before the policy's cover started or after it ended (its expiry, or the day it was cancelled "
         "or surrendered) is refused at once: 422 on `loss_date` with code `loss_before_cover` or `loss_after_cover`, "
         "nothing filed. "
@@ -303,7 +361,7 @@ class ClaimsController(Controller):
         data: ClaimRequest,
         idempotency_key: IdempotencyKey = None,
     ) -> ClaimOut:
-        fields = msgspec.structs.asdict(data)
+        fields = msgspec.to_builtins(data)
         user = request.scope["user"]
         claim = await filing.file_claim(user, data.policy_number, fields, idempotency_key or "")  # type: ignore[arg-type]
         return await claim_out(claim)

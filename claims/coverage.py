@@ -28,6 +28,12 @@ ACCIDENT_KINDS = frozenset({"accident_death_disability", "trip_cancellation", "t
 COVERING_STATUSES = frozenset({"in_force", "expired", "matured"})
 
 
+def cover_limit(sum_insured: Decimal, coverage: object) -> Decimal:
+    """A coverage's limit for a policy of this sum insured: the product's percentage of it (per claim and per policy
+    year; for a daily benefit, per day)."""
+    return quantize(sum_insured * coverage.percent_of_sum_insured / HUNDRED)  # type: ignore[attr-defined]
+
+
 def cny(amount: Decimal) -> str:
     return f"{format_amount(amount)} CNY"
 

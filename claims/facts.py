@@ -11,12 +11,12 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from claims.coverage import ZERO, Cover, CoverageFacts, Invoice, policy_year_start
+from claims.coverage import ZERO, Cover, CoverageFacts, Invoice, cover_limit, policy_year_start
 from claims.kinds import kind_of
 from claims.rules import ClaimFacts
 from claims.signals import SignalFacts
 from claims.tables import Claim, ClaimDocument, ClaimInvoice
-from insure.money import from_fen, quantize
+from insure.money import from_fen
 from insure.policies.tables import Policy, PolicyEvent
 from products import services as products
 
@@ -35,7 +35,7 @@ def cover_of(policy: dict, coverage: object, product: object) -> Cover:
         code=coverage.code,  # type: ignore[attr-defined]
         kind=kind.code,
         pays=kind.pays,
-        limit=quantize(from_fen(policy["sum_insured_fen"]) * coverage.percent_of_sum_insured / HUNDRED),  # type: ignore[attr-defined]
+        limit=cover_limit(from_fen(policy["sum_insured_fen"]), coverage),
         deductible=coverage.deductible,  # type: ignore[attr-defined]
         deductible_basis=getattr(coverage, "deductible_basis", "per_claim"),
         coinsurance_percent=coverage.coinsurance_percent,  # type: ignore[attr-defined]

@@ -1,19 +1,30 @@
 """Claims intake (first notice of loss): the claimant's form checked and refused with reasons, the claim recorded
-and its assessment queued in one transaction; an Idempotency-Key makes a retry return the first claim."""
+and its assessment queued in one transaction; an Idempotency-Key makes a retry return the first claim.
+
+The form follows the benefit claimed (claims.kinds, claims.invoices): a lump sum claims the cover's limit (nobody
+types an amount), an expense benefit its itemised invoices (stored as ClaimInvoice rows; the amount claimed is the
+total billed), a daily benefit the days from admission (the loss date) to discharge (Claim.event_end_date) × the
+limit per day."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
+from claims.coverage import HUNDRED, cover_limit
+from claims.invoices import INVOICE_FIELDS, Claimed, Invoice, claimed_for
+from claims.kinds import ClaimKind, claimable, kind_of
 from claims.model import ClaimStatus
-from claims.tables import Claim, ClaimEvent
+from claims.tables import Claim, ClaimEvent, ClaimInvoice
 from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.idempotency import check_key, replay
-from insure.money import MoneyError, parse_amount, to_fen
+from insure.money import from_fen, quantize, to_fen
 from insure.policies import services as policies
 from insure.policies.model import PolicyStatus, new_number
 from insure.policies.tables import Policy
@@ -25,10 +36,12 @@ CLAIM_WINDOW = timedelta(days=730)
 
 
 def _parse_claim(
-    data: dict[str, str], today: date, coverages: tuple[str, ...]
-) -> tuple[date | None, str, object, list[FieldError]]:
+    data: dict, today: date, coverages: dict[str, object], sum_insured: Decimal
+) -> tuple[date | None, str, Claimed, list[FieldError]]:
+    """The claim as its kind of benefit asks for it (claims.invoices.claimed_for): every field's refusal at once."""
     errors: list[FieldError] = []
-    if str(data.get("coverage_code", "")) not in coverages:
+    coverage = coverages.get(str(data.get("coverage_code", "")))
+    if coverage is None:
         errors.append(FieldError("coverage_code", "coverage_invalid", N_("Choose the benefit you are claiming.")))
     loss: date | None = None
     try:
@@ -51,12 +64,18 @@ def _parse_claim(
         errors.append(
             FieldError("description", "description_invalid", N_("Describe what happened in 10 to 2,000 characters."))
         )
-    amount = None
-    try:
-        amount = parse_amount(str(data.get("amount", "")))
-    except MoneyError:
-        errors.append(FieldError("amount", "amount_invalid", N_("Enter the amount claimed in CNY, e.g. 1200.50.")))
-    return loss, description, amount, errors
+    claimed = Claimed(None)
+    if coverage is not None:
+        limit = cover_limit(sum_insured, coverage)
+        claimed, more = claimed_for(kind_of(coverage), data, loss, today, limit)
+        errors.extend(more)
+    return loss, description, claimed, errors
+
+
+def claim_kind(policy: dict, coverage_code: str) -> ClaimKind:
+    """The kind of benefit a claim under this coverage of the policy's product is (claims.kinds)."""
+    prod = products.quoted_product(policy)
+    return kind_of(next((c for c in prod.coverages if c.code == coverage_code), None))
 
 
 def cover_period(policy: dict) -> tuple[date, date | None] | None:
@@ -90,11 +109,19 @@ def _cover_errors(loss: date | None, policy: dict) -> list[FieldError]:
     return []
 
 
-CLAIM_FIELDS = ("coverage_code", "loss_date", "description", "amount")
+CLAIM_FIELDS = ("coverage_code", "loss_date", "description", "amount", "discharge_date")
 
 
-def _fingerprint(policy_number: str, data: dict[str, str]) -> str:
-    request = [policy_number, *(" ".join(str(data.get(k, "")).split()) for k in CLAIM_FIELDS)]
+def _fingerprint(policy_number: str, data: dict) -> str:
+    def norm(value: object) -> str:
+        return " ".join(str(value if value is not None else "").split())
+
+    invoices = data.get("invoices") or []
+    listed = [
+        [norm(item.get(k)) for k in INVOICE_FIELDS] if isinstance(item, dict) else norm(item)
+        for item in (invoices if isinstance(invoices, list | tuple) else [invoices])
+    ]
+    request = [policy_number, *(norm(data.get(k)) for k in CLAIM_FIELDS), listed]
     return hashlib.sha256(json.dumps(request, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -110,21 +137,65 @@ async def claim_for_key(claimant: dict, key: str) -> dict | None:
     return await Claim.select().where(Claim.request_key == f"{claimant['id']}:{key}").first()
 
 
-async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], key: str = "") -> dict:
+async def _record_invoices(claim_id: int, invoices: tuple[Invoice, ...]) -> None:
+    if invoices:
+        await ClaimInvoice.insert(
+            *(
+                ClaimInvoice(
+                    claim=claim_id,
+                    number=i.number,
+                    issuer=i.issuer,
+                    issued_on=i.issued_on,
+                    amount_fen=to_fen(i.amount),
+                    social_insurance_fen=to_fen(i.social_insurance),
+                    created_at=clock.now(),
+                )
+                for i in invoices
+            )
+        )
+
+
+async def invoices_of(claim_id: int) -> list[dict]:
+    """The claim's itemised invoices, in the order given."""
+    return await ClaimInvoice.select().where(ClaimInvoice.claim == claim_id).order_by(ClaimInvoice.id)
+
+
+async def file_claim(claimant: dict, policy_number: str, data: dict, key: str = "") -> dict:
     """Record a claim and queue its assessment in the same transaction. With an Idempotency-Key (the API header,
     the claim form's one-time token), a retry of the same request returns the first claim and files nothing."""
     if key:
         check_key(key)
-    request_key = f"{claimant['id']}:{key}" if key else ""
-    fingerprint = _fingerprint(policy_number, data) if key else ""
     policy = await policies.get_for(claimant, policy_number)
+    if policy["customer"] != claimant["id"]:
+        raise NotFound(N_("No such policy."), code="policy_not_found")
+    return await file_on(claimant, policy, data, key)
+
+
+async def file_on(
+    claimant: dict,
+    policy: dict,
+    data: dict,
+    key: str = "",
+    *,
+    share: Decimal = HUNDRED,
+    only: Callable[[object], bool] | None = None,
+    on_filed: Callable[[dict], Awaitable[None]] | None = None,
+) -> dict:
+    """File ``claimant``'s claim on ``policy`` (whose right to claim the caller has checked): the policyholder's
+    own claim, or a beneficiary's (claims.beneficiary: ``share`` of a lump sum, ``only`` the coverages they may
+    claim, ``on_filed`` records more in the same transaction)."""
+    if key:
+        check_key(key)
+    request_key = f"{claimant['id']}:{key}" if key else ""
+    fingerprint = _fingerprint(policy["number"], data) if key else ""
     if previous := await _replay(request_key, fingerprint):
         return previous
     today = clock.today()
     prod = products.product(policy["product_code"], on=policy["effective_date"] or today)
-    loss, description, amount, errors = _parse_claim(data, today, tuple(c.code for c in prod.coverages))
-    if policy["customer"] != claimant["id"]:
-        raise NotFound(N_("No such policy."), code="policy_not_found")
+    coverages = {c.code: c for c in claimable(prod.coverages) if only is None or only(c)}
+    loss, description, claimed, errors = _parse_claim(data, today, coverages, from_fen(policy["sum_insured_fen"]))
+    if claimed.amount is not None and share != HUNDRED:
+        claimed = replace(claimed, amount=quantize(claimed.amount * share / HUNDRED))
     if policy["status"] == PolicyStatus.PENDING_PAYMENT:
         errors.append(FieldError("policy_number", "policy_not_issued", N_("This policy has not been paid yet.")))
     if not any(e.field == "loss_date" for e in errors):
@@ -145,7 +216,8 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], k
                 loss_date=loss,
                 reported_on=today,
                 description=description,
-                amount_fen=to_fen(amount),  # type: ignore[arg-type]
+                amount_fen=to_fen(claimed.amount),  # type: ignore[arg-type]
+                event_end_date=claimed.discharge,
                 status=ClaimStatus.SUBMITTED,
                 created_at=clock.now(),
                 updated_at=clock.now(),
@@ -154,6 +226,7 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], k
             )
         ).returning(*Claim.all_columns())
         claim = rows[0]
+        await _record_invoices(claim["id"], claimed.invoices)
         await ClaimEvent.insert(
             ClaimEvent(
                 claim=claim["id"],
@@ -164,5 +237,7 @@ async def file_claim(claimant: dict, policy_number: str, data: dict[str, str], k
                 at=clock.now(),
             )
         )
+        if on_filed is not None:
+            await on_filed(claim)
         await outbox.enqueue("claims.assess", claim["id"])
     return claim

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from claims.beneficiary_tables import BeneficiaryClaim
 from claims.exclusion_tables import ClaimExclusion
 from claims.notice_tables import ClaimNotice
 from claims.tables import Claim, ClaimDeadline, ClaimDocument, ClaimEvent, ClaimInvoice, ClaimNote, ClaimsStaff
@@ -19,6 +20,7 @@ APP_CONFIG = AppConfig(
         ClaimsStaff,
         ClaimNotice,
         ClaimExclusion,
+        BeneficiaryClaim,
     ],
     migration_dependencies=["insure.piccolo_app"],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from claims import beneficiary
 from claims.model import (
     ClaimStatus,
     within_authority,
@@ -42,8 +43,10 @@ async def pay(claim_id: int) -> None:
         if claim is None or claim["status"] != ClaimStatus.APPROVED:
             return
         policy = await Policy.select().where(Policy.id == claim["policy"]).first()
+        # a beneficiary's death claim is paid to the beneficiary's own account (claims.beneficiary)
+        account = await beneficiary.payout_account(claim_id)
         await payouts.start_payout(
-            policy, claim["approved_fen"], CLAIM_PAYOUT, key=claim_payout_key(claim_id), actor=SYSTEM
+            policy, claim["approved_fen"], CLAIM_PAYOUT, key=claim_payout_key(claim_id), actor=SYSTEM, account=account
         )
 
 

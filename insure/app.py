@@ -16,6 +16,7 @@ from litestar.template.config import TemplateConfig
 
 from claims.api import ClaimsController
 from claims.backtest_web import BacktestController, BacktestPages
+from claims.beneficiary_web import BeneficiaryClaimPages, BeneficiaryClaimsController
 from claims.document_pages import documents_router
 from claims.letter_api import ClaimLetterController, ClaimLetterPages
 from claims.my_claims import MyClaimsPages
@@ -128,6 +129,7 @@ def create_app() -> Litestar:
             ClaimsController,
             ClaimLetterController,
             BacktestController,
+            BeneficiaryClaimsController,
             AuthPages,
             ProductPages,
             PolicyPages,
@@ -136,6 +138,7 @@ def create_app() -> Litestar:
             ApplicationPages,
             ClaimPages,
             ClaimLetterPages,
+            BeneficiaryClaimPages,
             MyClaimsPages,
             BacktestPages,
             documents_router(),  # claim documents, API and pages, with the upload body limit (issue 10, H2)

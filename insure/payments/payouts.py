@@ -47,15 +47,24 @@ async def vault_bank_account(digits: str) -> str:
 
 
 async def start_payout(
-    policy: dict, amount_fen: int, reason: str, *, key: str | None = None, actor: str = SYSTEM
+    policy: dict,
+    amount_fen: int,
+    reason: str,
+    *,
+    key: str | None = None,
+    actor: str = SYSTEM,
+    account: tuple[str, str] | None = None,
 ) -> dict | None:
     """Pay ``amount_fen`` for ``reason`` to the policy's bank account (inside the caller's transaction), once per
     key (by default ``<reason>:<policy id>``): the existing payout is returned if there is one. Without an account
-    the payout is held. The ledger is posted when the gateway confirms."""
+    the payout is held. The ledger is posted when the gateway confirms. ``account`` (gateway token, last 4 digits)
+    pays another account than the policy's: a beneficiary's own, for a death claim."""
     key = key or payout_key(reason, policy["id"])
     existing = await Payout.select().where(Payout.payout_key == key).first()
     if existing is not None or amount_fen <= 0:
         return existing
+    if account is not None:
+        policy = {**policy, "bank_account_token": account[0], "bank_account_last4": account[1]}
     token = policy.get("bank_account_token") or ""
     status = PayoutStatus.PENDING if token else PayoutStatus.ON_HOLD
     rows = await Payout.insert(

@@ -7,6 +7,7 @@ import pytest
 
 from insure.auth.tables import User
 
+from .claim_helpers import claim_body, file_claim, filed
 from .helpers import PASSWORD, application_body, auth, buy_policy, db, new_identity, register, today
 
 pytestmark = pytest.mark.integration
@@ -15,17 +16,7 @@ pytestmark = pytest.mark.integration
 def test_another_customer_gets_404_for_every_object(api):
     alice, bob = register(api), register(api)
     policy = buy_policy(api, alice)
-    claim = api.post(
-        "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": today().isoformat(),
-            "description": "Cut a hand on broken glass at home",
-            "amount": "150",
-            "coverage_code": "accidental_medical",
-        },
-        headers=auth(alice),
-    ).json()
+    claim = filed(api, alice, policy["number"], "accidental_medical", "150", description="Cut a hand on broken glass")
     payment = api.get(f"/policies/{policy['number']}/payments", headers=auth(alice)).json()[0]
 
     for path in (
@@ -40,17 +31,7 @@ def test_another_customer_gets_404_for_every_object(api):
         assert r.status_code == 404, path
         assert r.headers["content-type"].startswith("application/problem+json")
         assert "390.00" not in r.text and "insured" not in r.text  # nothing of the record leaks
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": today().isoformat(),
-            "description": "Pretending to be the policyholder",
-            "amount": "100",
-            "coverage_code": "accidental_medical",
-        },
-        headers=auth(bob),
-    )
+    r = file_claim(api, bob, policy["number"], "accidental_medical", "100", description="Pretending to be the holder")
     assert r.status_code == 404
 
 
@@ -139,19 +120,14 @@ def test_a_claim_with_a_future_date_or_no_description_is_refused(api):
     tomorrow = today().toordinal() + 1
     from datetime import date
 
+    body = claim_body(policy["number"], "accidental_medical", "-5", description="short")
     r = api.post(
         "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": date.fromordinal(tomorrow).isoformat(),
-            "description": "short",
-            "amount": "-5",
-            "coverage_code": "accidental_medical",
-        },
+        json={**body, "loss_date": date.fromordinal(tomorrow).isoformat()},  # the invoice is dated today
         headers=auth(customer),
     )
     assert r.status_code == 422
-    assert {e["field"] for e in r.json()["errors"]} == {"loss_date", "description", "amount"}
+    assert {e["field"] for e in r.json()["errors"]} == {"loss_date", "description", "invoices[0].amount"}
     assert api.get("/claims", headers=auth(customer)).json() == []
 
 

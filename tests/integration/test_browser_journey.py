@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -210,10 +211,14 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
         accident_day = travel(api, 1)
     page.get_by_role("link", name="File a claim").click()
     expect(page.get_by_role("heading", name="File a claim")).to_be_visible()
-    page.get_by_label("Date of the accident").fill(accident_day.isoformat())
+    # the form follows the benefit chosen: medical expenses take the invoices (one here)
+    page.get_by_role("link", name="Accidental medical expenses").click()
+    page.get_by_label("Date of admission or treatment").fill(accident_day.isoformat())
     page.get_by_label("What happened?").fill("Slipped on a wet staircase and sprained an ankle")
-    page.get_by_label("Benefit claimed").select_option(label="Accidental death and disability benefit")
-    page.get_by_label("Amount claimed (CNY)").fill("800")
+    page.get_by_label("Invoice number").fill(f"FP{accident_day:%Y%m%d}{secrets.token_hex(3)}")
+    page.get_by_label("Issued by (hospital, clinic or shop)").fill("Beijing Chaoyang Hospital")
+    page.get_by_label("Invoice date").fill(accident_day.isoformat())
+    page.get_by_label("Amount billed (CNY)").fill("800")
     shot(page, "07-claim-form")
     page.get_by_role("button", name="Submit the claim").click()
 
@@ -228,7 +233,7 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
         page.get_by_role("button", name="Upload").click()
         expect(page.locator(f'#documents li[data-doc-type="{doc_type}"]')).to_have_class(re.compile(r"\breceived\b"))
     expect(claim_status.locator(".badge")).to_have_text("Paid", timeout=SLOW)
-    expect(claim_status).to_contain_text("Paid: 800.00 CNY")
+    expect(claim_status).to_contain_text("Paid: 630.00 CNY")  # (800 - 100 deductible) x 90 %
     # paid where the money really went: the bank account given on the application, not the card that paid
     expect(claim_status).to_contain_text("Paid to the bank account ending 3445.")
     expect(claim_status).not_to_have_attribute("hx-trigger", re.compile("every"))  # polling has stopped

@@ -49,7 +49,7 @@ def fits(page: Page) -> bool:
 
 def test_the_adjuster_decides_a_claim_on_a_phone(api, phone: Page) -> None:
     customer = register(api)
-    number = referred_claim(api, customer, "6000")
+    number = referred_claim(api, customer)
 
     phone.goto("/login")
     phone.get_by_label("Email").fill(ADJUSTER)
@@ -63,10 +63,10 @@ def test_the_adjuster_decides_a_claim_on_a_phone(api, phone: Page) -> None:
 
     # an amount above what the benefit pays: refused next to the field, what was typed kept
     phone.get_by_label("Outcome").select_option("approve")
-    phone.get_by_label(re.compile(r"^Amount to pay")).fill("6500")
+    phone.get_by_label(re.compile(r"^Amount to pay")).fill("50000.01")
     phone.get_by_label(re.compile(r"^Reason \(shown to the customer")).fill("Two of three invoices accepted")
     phone.get_by_role("button", name="Record the decision").click()
-    expect(phone.locator("#amount-error")).to_have_text("At most 6000.00 CNY is payable under this benefit.")
+    expect(phone.locator("#amount-error")).to_have_text("At most 50000.00 CNY is payable under this benefit.")
     assert fits(phone)
     phone.screenshot(path="/tmp/e2e-claim-decision-390.png", full_page=True)
 

@@ -16,13 +16,15 @@ from insure.payments.tables import Payout
 from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
 
-from .helpers import auth, buy_policy, csrf_token, db, register, today, wait_for, web_session
+from .claim_helpers import filed
+from .helpers import auth, buy_policy, csrf_token, db, register, wait_for, web_session
 
 pytestmark = pytest.mark.integration
 
 ADJUSTER = "adjuster@insure.test"  # authority 5,000 CNY
 SENIOR = "adjuster2@insure.test"  # authority 20,000 CNY
 ADMIN = "admin@insure.test"
+FELL = "Broke a leg falling from a ladder at home"
 
 
 def staff(api, email: str) -> dict[str, str]:
@@ -31,28 +33,16 @@ def staff(api, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def file_claim(api, customer: dict, policy_number: str, amount: str, coverage: str) -> str:
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": policy_number,
-            "loss_date": today().isoformat(),
-            "description": "Broke a leg falling from a ladder at home",
-            "amount": amount,
-            "coverage_code": coverage,
-        },
-        headers=auth(customer),
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["number"]
+SUM_INSURED = "50000"  # the smallest pa_basic cover: its death-and-disability benefit pays 50,000 CNY
 
 
-def referred_claim(api, customer: dict, amount: str, adjuster: str = ADJUSTER) -> str:
-    """A death-and-disability claim above the straight-through limit (5,000 CNY), referred by the worker and then
-    given to ``adjuster`` (referrals go to the least-loaded adjuster, which in the shared stack can be any of them;
-    the workbench's reassignment is not built yet, so the test assigns it in the database)."""
-    policy = buy_policy(api, customer)
-    number = file_claim(api, customer, policy["number"], amount, "accidental_death_disability")
+def referred_claim(api, customer: dict, adjuster: str = ADJUSTER) -> str:
+    """A death-and-disability claim (a lump sum: it claims the insured amount, 50,000 CNY, which an adjuster may
+    approve in part, e.g. for a disability grade) above the straight-through limit (5,000 CNY), referred by the
+    worker and then given to ``adjuster`` (referrals go to the least-loaded adjuster, which in the shared stack can be
+    any of them; the workbench's reassignment is not built yet, so the test assigns it in the database)."""
+    policy = buy_policy(api, customer, sum_insured=SUM_INSURED)
+    number = filed(api, customer, policy["number"], "accidental_death_disability", description=FELL)["number"]
     claim = wait_for(
         lambda: api.get(f"/claims/{number}", headers=auth(customer)).json(),
         lambda c: c["status"] in ("approved", "paid", "referred"),
@@ -78,16 +68,16 @@ def paid(api, customer: dict, number: str) -> dict:
 
 def test_an_adjuster_approves_part_of_a_claim_within_authority_and_it_is_paid_through_the_payout(api):
     customer = register(api)
-    number = referred_claim(api, customer, "8000")
+    number = referred_claim(api, customer)
     adjuster = staff(api, ADJUSTER)
 
     # the adjuster sees the claim with what the benefit can pay at most
     seen = api.get(f"/claims/{number}", headers=adjuster).json()
-    assert seen["status"] == "referred" and seen["review"]["payable"] == "8000.00"
+    assert seen["status"] == "referred" and seen["review"]["payable"] == "50000.00"
     assert seen["decision"] is None
 
     # bad amounts are refused, naming the field, and nothing changes
-    for amount, code in (("9000", "amount_above_payable"), ("100.123", "amount_invalid"), ("0", "amount_invalid")):
+    for amount, code in (("50000.01", "amount_above_payable"), ("100.123", "amount_invalid"), ("0", "amount_invalid")):
         r = decide(api, adjuster, number, outcome="approve", amount=amount, reason="Partial: one invoice missing")
         assert r.status_code == 422, r.text
         assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("amount", code)]
@@ -119,7 +109,7 @@ def test_an_adjuster_approves_part_of_a_claim_within_authority_and_it_is_paid_th
 
 def test_an_approval_above_authority_waits_for_a_second_person_with_the_authority(api):
     customer = register(api)
-    number = referred_claim(api, customer, "12000")
+    number = referred_claim(api, customer)
     adjuster, senior = staff(api, ADJUSTER), staff(api, SENIOR)
 
     # above the adjuster's 5,000 CNY: proposed, not approved, and nothing is paid
@@ -173,7 +163,7 @@ def test_an_approval_above_authority_waits_for_a_second_person_with_the_authorit
 
 def test_a_proposal_above_the_second_adjusters_authority_goes_to_the_admin_who_may_send_it_back(api):
     customer = register(api)
-    number = referred_claim(api, customer, "30000")
+    number = referred_claim(api, customer)
     adjuster, senior, admin = staff(api, ADJUSTER), staff(api, SENIOR), staff(api, ADMIN)
     r = decide(api, adjuster, number, outcome="approve", amount="25000", reason="Permanent disability, grade 8")
     assert r.status_code == 200 and r.json()["status"] == "awaiting_approval"
@@ -195,7 +185,7 @@ def test_a_proposal_above_the_second_adjusters_authority_goes_to_the_admin_who_m
 
 def test_a_denial_needs_a_reason_code_and_the_customer_reads_the_reason(api):
     customer = register(api)
-    number = referred_claim(api, customer, "9000")
+    number = referred_claim(api, customer)
     adjuster = staff(api, ADJUSTER)
 
     # through the API: without a reason code, 422 naming the field
@@ -234,7 +224,7 @@ def test_a_denial_needs_a_reason_code_and_the_customer_reads_the_reason(api):
 
 def test_customers_cannot_decide_nor_staff_on_their_own_policy_nor_a_claim_not_referred(api):
     customer = register(api)
-    number = referred_claim(api, customer, "7000")
+    number = referred_claim(api, customer)
     r = decide(api, auth(customer), number, outcome="approve", amount="7000", reason="Pay me in full please")
     assert r.status_code == 403
     with web_session(api, customer["email"]) as web:
@@ -257,7 +247,7 @@ def test_customers_cannot_decide_nor_staff_on_their_own_policy_nor_a_claim_not_r
     # a small claim settled straight through is not referred: nobody decides it
     other = register(api)
     policy = buy_policy(api, other)
-    small = file_claim(api, other, policy["number"], "800", "accidental_medical")
+    small = filed(api, other, policy["number"], "accidental_medical", "800", description=FELL)["number"]
     wait_for(
         lambda: api.get(f"/claims/{small}", headers=auth(other)).json(),
         lambda c: c["status"] in ("approved", "paid", "referred"),

@@ -17,25 +17,15 @@ from insure.payments import payouts
 from insure.payments.tables import Payout
 from insure.policies.tables import Policy
 
-from .helpers import auth, buy_policy, db, register, today, wait_for, web_session
+from .claim_helpers import filed
+from .helpers import auth, buy_policy, db, register, wait_for, web_session
 
 pytestmark = pytest.mark.integration
 
 
 def _file_claim(api, customer: dict, number: str) -> str:
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": number,
-            "loss_date": today().isoformat(),
-            "description": "Twisted an ankle on the stairs at work",
-            "amount": "800",
-            "coverage_code": "accidental_medical",
-        },
-        headers=auth(customer),
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["number"]
+    claim = filed(api, customer, number, "accidental_medical", "800", description="Twisted an ankle on the stairs")
+    return claim["number"]
 
 
 def _claim(api, customer: dict, claim_number: str, done) -> dict:

@@ -72,6 +72,9 @@ GOOD: dict[str, Any] = {
     "description": "slipped on the stairs and broke an arm",
     "amount": "100",
     "coverage_code": "accidental_death",
+    "number": "FP20260001",  # a claim's invoice (claims.api.InvoiceIn)
+    "issuer": "北京协和医院",
+    "date": date.today().isoformat(),
     "days": 1,
     "name": "李娜",
     **GOOD_CARD,

@@ -14,6 +14,7 @@ from insure.identity import make_resident_id
 from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
 
+from .claim_helpers import claim_body, form_fields
 from .helpers import (
     GOOD_CARD,
     application_body,
@@ -185,14 +186,8 @@ def test_applications_sent_at_the_same_moment_cannot_pass_a_childs_cap_together(
     assert all(cap_refusal(r) for r in answers if r.status_code != 201), [r.text for r in answers]
 
 
-def _claim(policy_number: str, amount: str = "150") -> dict[str, str]:
-    return {
-        "policy_number": policy_number,
-        "loss_date": today().isoformat(),
-        "description": "Cut a hand on broken glass at home",
-        "amount": amount,
-        "coverage_code": "accidental_medical",
-    }
+def _claim(policy_number: str, amount: str = "150") -> dict:
+    return claim_body(policy_number, "accidental_medical", amount, description="Cut a hand on broken glass at home")
 
 
 def test_a_claim_sent_twice_with_one_idempotency_key_is_filed_once(api):
@@ -201,18 +196,19 @@ def test_a_claim_sent_twice_with_one_idempotency_key_is_filed_once(api):
     key = {**auth(customer), "Idempotency-Key": f"claim-{secrets.token_hex(6)}"}
 
     # when the same claim is sent twice with one key, the second time while the first may still be in flight
+    body = _claim(policy["number"])
     with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(lambda _: api.post("/claims", json=_claim(policy["number"]), headers=key), range(2))
+        first, second = pool.map(lambda _: api.post("/claims", json=body, headers=key), range(2))
     # then both answers name the one claim, and only one claim exists
     assert first.status_code == second.status_code == 201, (first.text, second.text)
     assert first.json()["number"] == second.json()["number"]
     assert [c["number"] for c in api.get("/claims", headers=auth(customer)).json()] == [first.json()["number"]]
     # a later retry answers the same claim too
-    again = api.post("/claims", json=_claim(policy["number"]), headers=key)
+    again = api.post("/claims", json=body, headers=key)
     assert again.json()["number"] == first.json()["number"]
 
     # the same key with another request is refused and files nothing
-    other = api.post("/claims", json=_claim(policy["number"], amount="900"), headers=key)
+    other = api.post("/claims", json={**body, "invoices": [{**body["invoices"][0], "amount": "900"}]}, headers=key)
     assert other.status_code == 409 and other.json()["code"] == "idempotency_key_reused", other.text
     assert other.headers["content-type"].startswith("application/problem+json")
     assert len(api.get("/claims", headers=auth(customer)).json()) == 1
@@ -223,10 +219,10 @@ def test_the_claim_form_submitted_twice_files_one_claim(api):
     policy = buy_policy(api, customer)
     number = policy["number"]
     with web_session(api, customer["email"]) as web:
-        form = web.get(f"/policies/{number}/claims/new").text
+        form = web.get(f"/policies/{number}/claims/new?coverage=accidental_medical").text
         token = csrf_token(form)
         one_time = form.split('name="request_token" value="')[1].split('"')[0]
-        fields = {k: v for k, v in _claim(number).items() if k != "policy_number"}
+        fields = form_fields(_claim(number))
         data = {**fields, "request_token": one_time, "_csrf_token": token}
 
         # when the form is sent twice (a double click)
@@ -237,7 +233,7 @@ def test_the_claim_form_submitted_twice_files_one_claim(api):
         assert first.status_code in (302, 303) and second.status_code in (302, 303), second.text
         assert first.headers["location"] == second.headers["location"]
         # a fresh form is a new claim form, with a new token
-        assert one_time not in web.get(f"/policies/{number}/claims/new").text
+        assert one_time not in web.get(f"/policies/{number}/claims/new?coverage=accidental_medical").text
     claims = api.get("/claims", headers=auth(customer)).json()
     assert len(claims) == 1 and first.headers["location"].endswith(claims[0]["number"])
 

@@ -15,6 +15,7 @@ from insure.ledger import services as ledger
 from insure.ledger.tables import JournalLine
 from insure.payments.tables import Payment
 
+from .claim_helpers import file_claim
 from .helpers import auth, buy_policy, db, register, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
@@ -64,16 +65,15 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
         assert "安心意外伤害保险" in text
 
     # when they claim 1,200.50 CNY for an accident on the first day of cover
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": starts.isoformat(),
-            "description": "Slipped on a wet staircase and broke a wrist",
-            "amount": "1200.50",
-            "coverage_code": "accidental_medical",
-        },
-        headers=auth(customer),
+    # (medical expenses: one hospital invoice of that amount)
+    r = file_claim(
+        api,
+        customer,
+        policy["number"],
+        "accidental_medical",
+        "1200.50",
+        loss_date=starts.isoformat(),
+        description="Slipped on a wet staircase and broke a wrist",
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "submitted"
@@ -128,16 +128,13 @@ def posted_lines(source_type: str, source_id: int) -> list[tuple[str, int, int]]
 def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
     customer = register(api)
     policy = buy_policy(api, customer)
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": today().isoformat(),
-            "description": "Hospitalised for two weeks after a road accident",
-            "amount": "80000",
-            "coverage_code": "accidental_death_disability",
-        },
-        headers=auth(customer),
+    # a lump sum: the death-and-disability benefit claims the insured amount (300,000 CNY)
+    r = file_claim(
+        api,
+        customer,
+        policy["number"],
+        "accidental_death_disability",
+        description="Hospitalised for two weeks after a road accident",
     )
     assert r.status_code == 201, r.text
     claim = wait_for(
@@ -154,17 +151,7 @@ def test_an_unpaid_policy_cannot_be_claimed_on(api):
     customer = register(api)
     policy = buy_policy(api, customer, pay=False)
     assert policy["status"] == "pending_payment"
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": today().isoformat(),
-            "description": "Twisted an ankle while hiking",
-            "amount": "300",
-            "coverage_code": "accidental_medical",
-        },
-        headers=auth(customer),
-    )
+    r = file_claim(api, customer, policy["number"], "accidental_medical", "300", description="Twisted an ankle hiking")
     assert r.status_code == 422
     assert [e["field"] for e in r.json()["errors"]] == ["policy_number"]
     assert api.get("/claims", headers=auth(customer)).json() == []
@@ -176,16 +163,14 @@ def test_an_accident_before_cover_starts_is_never_paid_automatically(api):
     bought_on = today()
     policy = buy_policy(api, customer, start=False)
     # when the customer claims for an accident that happened on the day of purchase
-    r = api.post(
-        "/claims",
-        json={
-            "policy_number": policy["number"],
-            "loss_date": bought_on.isoformat(),
-            "amount": "800",
-            "coverage_code": "accidental_medical",
-            "description": "An accident on the morning of the purchase",
-        },
-        headers=auth(customer),
+    r = file_claim(
+        api,
+        customer,
+        policy["number"],
+        "accidental_medical",
+        "800",
+        loss_date=bought_on.isoformat(),
+        description="An accident on the morning of the purchase",
     )
     # then it is refused at intake (issue 10: refused with the reason, not referred), and nothing is filed
     assert r.status_code == 422, r.text

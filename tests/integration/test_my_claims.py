@@ -12,6 +12,7 @@ import pytest
 from insure import clock
 from insure.policies.tables import Policy
 
+from .claim_helpers import claim_body, file_claim, form_fields
 from .helpers import PASSWORD, auth, buy_policy, csrf_token, db, register, today
 
 pytestmark = pytest.mark.integration
@@ -29,16 +30,15 @@ def pages(api: httpx.Client, email: str, language: str = "en") -> Iterator[httpx
 
 
 def file(api: httpx.Client, customer: dict, policy_number: str, loss_date: str, amount: str = "300"):
-    return api.post(
-        "/claims",
-        json={
-            "policy_number": policy_number,
-            "coverage_code": "accidental_medical",
-            "loss_date": loss_date,
-            "description": "Slipped on the stairs at the office",
-            "amount": amount,
-        },
-        headers=auth(customer),
+    """A medical-expenses claim: one invoice of ``amount``, dated the day of the loss."""
+    return file_claim(
+        api,
+        customer,
+        policy_number,
+        "accidental_medical",
+        amount,
+        loss_date=loss_date,
+        description="Slipped on the stairs at the office",
     )
 
 
@@ -135,21 +135,16 @@ def test_the_claim_form_shows_the_period_of_cover_and_the_refusal(api):
     policy = buy_policy(api, customer, start=False)
     number = policy["number"]
     with pages(api, customer["email"]) as web:
-        form = web.get(f"/policies/{number}/claims/new").text
+        form = web.get(f"/policies/{number}/claims/new?coverage=accidental_medical").text
         assert "Period of cover" in form and policy["effective_date"] in form
-        fields = {
-            "coverage_code": "accidental_medical",
-            "loss_date": today().isoformat(),
-            "description": "Slipped on the stairs at the office",
-            "amount": "300",
-            "_csrf_token": csrf_token(form),
-        }
+        body = claim_body(number, "accidental_medical", "300", description="Slipped on the stairs at the office")
+        fields = {**form_fields(body), "_csrf_token": csrf_token(form)}
         r = web.post(f"/policies/{number}/claims", data=fields)
         assert r.status_code == 422
         assert "it happened before your cover started" in r.text
         assert 'aria-invalid="true"' in r.text
     with pages(api, customer["email"], "zh-CN") as web:
-        form = web.get(f"/policies/{number}/claims/new").text
+        form = web.get(f"/policies/{number}/claims/new?coverage=accidental_medical").text
         r = web.post(f"/policies/{number}/claims", data={**fields, "_csrf_token": csrf_token(form)})
         assert r.status_code == 422 and "发生在保险期间开始之前" in r.text
     assert api.get("/claims", headers=auth(customer)).json() == []

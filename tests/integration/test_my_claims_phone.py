@@ -41,7 +41,7 @@ def test_my_claims_and_the_claim_form_fit_a_phone_in_both_languages(page: Page, 
         assert page.locator("article.claim-item").count() == 2
         assert page_width(page) <= PHONE["width"], f"/claims is wider than the phone in {language}"
         shot(page, f"my-claims-{language}")
-        page.goto(f"/policies/{policy['number']}/claims/new")
+        page.goto(f"/policies/{policy['number']}/claims/new?coverage=accidental_medical")
         assert page.locator("#cover-period").is_visible()
         assert page_width(page) <= PHONE["width"], f"the claim form is wider than the phone in {language}"
     page.set_viewport_size({"width": 1280, "height": 900})

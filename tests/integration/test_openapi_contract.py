@@ -26,6 +26,7 @@ import pytest
 
 from insure.seed import DEMO_PASSWORD
 
+from .claim_helpers import file_claim
 from .helpers import GOOD_CARD, auth, buy_policy, register
 
 pytestmark = pytest.mark.integration
@@ -55,16 +56,14 @@ def objects(isolated_stack) -> dict[str, str]:
         moved = api.post("/admin/clock", json={"days": 1}, headers={"Authorization": f"Bearer {admin}"})
         assert moved.status_code == 200, moved.text  # into the period of cover, which starts the next day
         payment = api.get(f"/policies/{policy['number']}/payments", headers=auth(customer)).json()[0]
-        claim = api.post(
-            "/claims",
-            json={
-                "policy_number": policy["number"],
-                "coverage_code": "accidental_medical",
-                "loss_date": policy["effective_date"],
-                "description": "Slipped on a wet staircase and broke a wrist",
-                "amount": "1200.50",
-            },
-            headers=auth(customer),
+        claim = file_claim(
+            api,
+            customer,
+            policy["number"],
+            "accidental_medical",
+            "1200.50",
+            loss_date=policy["effective_date"],
+            description="Slipped on a wet staircase and broke a wrist",
         )
         assert claim.status_code == 201, claim.text
         quote = api.post(

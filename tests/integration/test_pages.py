@@ -8,8 +8,8 @@ import pytest
 
 from insure.seed import DEMO_PASSWORD
 
-from .claim_helpers import give_documents_on_page
-from .helpers import GOOD_CARD, csrf_token, new_identity, today, travel, wait_for
+from .claim_helpers import claim_body, form_fields, give_documents_on_page
+from .helpers import GOOD_CARD, csrf_token, new_identity, travel, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -80,18 +80,9 @@ def test_a_visitor_signs_up_buys_pays_and_files_a_claim_in_the_browser(browser, 
     # cover starts at 00:00 the next day: the accident happens once the policy is in cover (a loss before the
     # cover started is refused at intake)
     travel(api, 1)
-    claim_form = f"/policies/{number}/claims/new"
-    r = post_form(
-        browser,
-        f"/policies/{number}/claims",
-        {
-            "loss_date": today().isoformat(),
-            "description": "Fell from a ladder while painting",
-            "coverage_code": "accidental_medical",
-            "amount": "800",
-        },
-        page=claim_form,
-    )
+    claim_form = f"/policies/{number}/claims/new?coverage=accidental_medical"
+    body = claim_body(number, "accidental_medical", "800", description="Fell from a ladder while painting")
+    r = post_form(browser, f"/policies/{number}/claims", form_fields(body), page=claim_form)
     assert r.status_code in (302, 303), re.findall(r'class="error"[^<]*<', r.text)
     claim_url = r.headers["location"]
     give_documents_on_page(browser, claim_url)  # the documents the claim page asks for (issue 10)

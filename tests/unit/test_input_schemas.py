@@ -51,6 +51,8 @@ FROM_INPUT: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "Reinstatement.reason": ("reason", [("ReinstatementDecision", "reason")]),
     "ClaimEvent.reason": ("reason", [("ClaimDecisionRequest", "reason")]),
     "Claim.decision_reason": ("reason", [("ClaimDecisionRequest", "reason")]),
+    "ClaimInvoice.number": ("code", [("InvoiceIn", "number")]),  # claims.invoices.NUMBER_KIND
+    "ClaimInvoice.issuer": ("name", [("InvoiceIn", "issuer")]),  # claims.invoices.ISSUER_KIND
 }
 # the longest value each bounded number can be stored as (weight: 2 decimals, at most 300 kg)
 WEIGHT = parse_decimal("300.00", ge=Decimal(2), le=Decimal(300), places=2)
@@ -119,10 +121,11 @@ BY_SERVER = {
     "ClaimDocument.path",  # made by the server, never from the name given
     "ClaimDocument.filename",  # the uploaded name, cleaned and cut by the server
     "ClaimDocument.doc_type",
-    "ClaimInvoice.number",  # intake (issue 10) classifies these once its request schema exists
-    "ClaimInvoice.issuer",
     "ClaimsStaff.team",
     "ClaimExclusion.code",  # one of the product's exclusion codes, checked by claims.exclusions before it is stored
+    "BeneficiaryClaim.share",  # the policy's own share (claims.beneficiary)
+    "BeneficiaryClaim.account_last4",  # of a bank account the gateway tokenised
+    "BeneficiaryClaim.account_token",
     "Payment.currency",
     "Payment.purpose",
     "Payment.status",
