@@ -193,7 +193,7 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         calculation=[CalculationStep(**step) for step in json_value(claim["calculation"]) or []],
         events=[
             EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), _shown_reason(e, staff))
-            for e in await services.events(claim["id"])
+            for e in await services.events(claim["id"], staff=staff)
         ],
         payout=payout_out(await services.payout_of(claim["id"])),
         paid_at=_iso(claim["paid_at"]),

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from claims import decisions, filing, services
+from claims import decisions, filing, services, workbench
 from claims.api import decision_out, rules_of
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
@@ -32,8 +32,9 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
         "rules": rules_of(claim),
         "calculation": json_value(claim["calculation"]) or [],
         "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
-        "events": await services.events(claim["id"]),
+        "events": await services.events(claim["id"], staff=user["role"] in ("adjuster", "admin")),
         **await _decision_context(user, claim),
+        **await workbench.file_context(user, claim),  # the workbench: claim file, actions, the open question (H4)
     }
 
 
@@ -91,15 +92,6 @@ class ClaimPages(Controller):
         if seen and seen != ctx["claim"]["status"]:
             return Response(b"", headers={"HX-Refresh": "true"})
         return page("claims/_status.html", **ctx)
-
-    @get("/adjuster/claims", guards=[role("adjuster", "admin")])
-    async def adjuster_queue(self, request: Request) -> Template:
-        user = request.scope["user"]
-        return page(
-            "claims/adjuster_queue.html",
-            claims=await services.assigned_to(user),  # type: ignore[arg-type]
-            approvals=await decisions.awaiting_approval_for(user),  # type: ignore[arg-type]
-        )
 
     @post("/claims/{number:str}/decision", guards=[role("adjuster", "admin")])
     async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from claims import reserves
 from claims.benefits import cover_terms, settle
 from claims.model import (
     CLAIM,
@@ -52,6 +53,7 @@ async def _move(
         values=cols,
         machine=CLAIM,
     )
+    await reserves.release_on(claim_id, target)  # paid or denied: the case reserve is released (issue 10, H4)
 
 
 async def run_assessment(claim_id: int) -> str | None:
@@ -163,8 +165,14 @@ def can_view(user: dict, claim: dict) -> bool:
     if user["role"] == "admin":
         return True
     if user["role"] == "adjuster":
-        return user["id"] in (claim["assigned_to"], claim.get("proposed_by"), claim.get("decided_by")) or (
-            claim["status"] == ClaimStatus.AWAITING_APPROVAL and may_confirm(user, claim)
+        return (
+            user["id"] in (claim["assigned_to"], claim.get("proposed_by"), claim.get("decided_by"))
+            or (claim["status"] == ClaimStatus.AWAITING_APPROVAL and may_confirm(user, claim))
+            # the team's queue (issue 10, H4): an unassigned claim an adjuster may take
+            or (
+                claim["assigned_to"] is None
+                and claim["status"] in (ClaimStatus.REFERRED, ClaimStatus.AWAITING_DOCUMENTS)
+            )
         )
     return claim["claimant"] == user["id"]
 
@@ -195,8 +203,10 @@ async def assigned_to(adjuster: dict) -> list[dict]:
     return rows
 
 
-async def events(claim_id: int) -> list[dict]:
-    return await ClaimEvent.select().where(ClaimEvent.claim == claim_id).order_by(ClaimEvent.id)
+async def events(claim_id: int, *, staff: bool = False) -> list[dict]:
+    """The claim's history; staff also get the internal rows (reserve, reassignment: from = to status)."""
+    rows = await ClaimEvent.select().where(ClaimEvent.claim == claim_id).order_by(ClaimEvent.id)
+    return rows if staff else [r for r in rows if r["from_status"] != r["to_status"]]
 
 
 async def stuck() -> list[tuple[str, int]]:

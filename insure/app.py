@@ -17,6 +17,8 @@ from litestar.template.config import TemplateConfig
 from claims.api import ClaimsController
 from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
+from claims.workbench_api import WorkbenchController
+from claims.workbench_pages import WorkbenchPages
 from insure import db, outbox
 from insure.admin_api import AdminController
 from insure.applications.api import ApplicationsController
@@ -123,6 +125,7 @@ def create_app() -> Litestar:
             ReinstatementReviewController,
             PaymentsController,
             ClaimsController,
+            WorkbenchController,
             AuthPages,
             ProductPages,
             PolicyPages,
@@ -131,6 +134,7 @@ def create_app() -> Litestar:
             ApplicationPages,
             ClaimPages,
             MyClaimsPages,
+            WorkbenchPages,
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
