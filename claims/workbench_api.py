@@ -17,7 +17,7 @@ from claims.workbench_rules import SORTS, QueueFilter
 from insure.errors import N_, FieldError, Forbidden, ValidationFailed
 from insure.money import from_fen, to_fen
 from insure.openapi import BEARER_SECURITY, problems
-from insure.text_input import Amount, FreeText, Reason, RequestBody, parse_decimal, parse_int
+from insure.text_input import Amount, FreeText, Reason, RequestBody, bounded_int, parse_decimal, parse_int
 from insure.web.guards import role, signed_in
 
 STAFF = role("adjuster", "admin")
@@ -50,7 +50,7 @@ class QueueOut(msgspec.Struct):
 
 
 class WorkloadOut(msgspec.Struct):
-    adjuster_id: int
+    adjuster_id: bounded_int(1, 2**62)  # type: ignore[valid-type]
     name: str
     open_claims: int
     overdue: int
@@ -79,7 +79,7 @@ class ReserveRequest(RequestBody, kw_only=True):
 
 
 class AssignmentRequest(RequestBody, kw_only=True):
-    adjuster_id: int
+    adjuster_id: bounded_int(1, 2**62)  # type: ignore[valid-type]
     reason: Reason = ""
 
 
