@@ -90,7 +90,7 @@ def test_information_requested_answered_then_a_partial_approval_paid_with_the_re
     # the adjuster asks for more information; the customer reads the question on the claim
     r = api.post(f"/claims/{number}/information-requests", json={"question": "Hi"}, headers=adjuster)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "question"
-    question = "Please upload the hospital's discharge summary"
+    question = "Please upload the discharge summary from the hospital"
     r = api.post(f"/claims/{number}/information-requests", json={"question": question}, headers=adjuster)
     assert r.status_code == 200 and r.json()["status"] == "info_requested", r.text
     mine = api.get(f"/claims/{number}", headers=auth(customer)).json()
@@ -144,7 +144,9 @@ def test_an_adjuster_takes_an_unassigned_claim_hands_it_over_and_a_manager_reass
 
     # handing over needs an active adjuster and a reason
     r = api.post(
-        f"/claims/{number}/assignment", json={"adjuster_id": user_id(ADMIN), "reason": "Busy"}, headers=adjuster
+        f"/claims/{number}/assignment",
+        json={"adjuster_id": user_id(ADMIN), "reason": "Too busy this week"},
+        headers=adjuster,
     )
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["adjuster_id"]
     r = api.post(f"/claims/{number}/assignment", json={"adjuster_id": user_id(SENIOR)}, headers=adjuster)
