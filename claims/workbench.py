@@ -168,6 +168,8 @@ async def team(user: dict) -> dict[str, Any]:
         row["assignee_name"] = names.get(row["assigned_to"], "")
     by_urgency = sort_rows(rows, "urgency")
     return {
+        # every approval waiting for a second person; ``may_confirm``: within this manager's authority
+        "approvals": [r for r in by_urgency if r["status"] == ClaimStatus.AWAITING_APPROVAL],
         "workload": list(load.values()),
         "unassigned": [r for r in by_urgency if r["assigned_to"] is None],
         "overdue": [r for r in by_urgency if r["urgency"] == "overdue"],

@@ -63,6 +63,7 @@ class TeamOut(msgspec.Struct):
     unassigned: list[QueueRow]
     overdue: list[QueueRow]
     at_risk: list[QueueRow]
+    approvals: list[QueueRow]  # approvals proposed above an adjuster's authority, waiting for a second person
 
 
 class QuestionRequest(RequestBody):
@@ -205,7 +206,7 @@ class WorkbenchController(Controller):
         summary="The claims team, for its manager",
         description="Claims managers (ClaimsStaff.manager) and admins: workload per adjuster (open claims, overdue, "
         "the oldest, the amount reserved), the unassigned claims, and the claims overdue or at risk (80 % of the "
-        "30-day decision window used). 403 `not_a_manager` for others.",
+        "30-day decision window used), and every approval waiting for a second person. 403 `not_a_manager` for others.",
     )
     async def team(self, request: Request) -> TeamOut:
         user = request.scope["user"]
@@ -227,6 +228,7 @@ class WorkbenchController(Controller):
             unassigned=[row_out(r) for r in found["unassigned"]],
             overdue=[row_out(r) for r in found["overdue"]],
             at_risk=[row_out(r) for r in found["at_risk"]],
+            approvals=[row_out(r) for r in found["approvals"]],
         )
 
     @post(

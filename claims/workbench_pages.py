@@ -82,7 +82,7 @@ class WorkbenchPages(Controller):
             raise Forbidden(N_("Only a claims manager can see the team."), code="not_a_manager")
         return page(
             "claims/team.html",
-            approvals=await decisions.awaiting_approval_for(user),  # type: ignore[arg-type]
+            mine_to_confirm=[c["number"] for c in await decisions.awaiting_approval_for(user)],  # type: ignore[arg-type]
             **await workbench.team(user),  # type: ignore[arg-type]
         )
 
