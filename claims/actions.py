@@ -16,7 +16,7 @@ from claims import reserves
 from claims.model import REOPEN_WINDOW_DAYS, ClaimStatus, own_claim
 from claims.services import _move
 from claims.tables import Claim, ClaimEvent, ClaimNote
-from claims.workbench import STAFF_ROLES, is_manager, open_question  # noqa: F401 (open_question: part of the actions)
+from claims.workbench import STAFF_ROLES, holds, is_manager, open_question  # noqa: F401 (open_question: part of the actions)
 from claims.workbench_rules import OPEN_STATUSES, TAKEABLE_STATUSES, paused_for
 from insure import clock
 from insure.auth.tables import User
@@ -59,9 +59,8 @@ async def staff_claim(user: dict, number: str, *, queue_ok: bool = False) -> dic
     if user["role"] not in STAFF_ROLES:
         raise Forbidden(N_("Only claims staff can do this."), code="not_an_adjuster")
     claim = await _claim(number)
-    holds = claim["assigned_to"] == user["id"] or await is_manager(user)
     queued = queue_ok and claim["assigned_to"] is None and claim["status"] in TAKEABLE_STATUSES
-    if not (holds or queued):
+    if not (queued or await holds(user, claim)):
         raise _not_found()
     await _check_not_own(user, claim)
     return claim

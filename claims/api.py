@@ -267,7 +267,8 @@ class ClaimsController(Controller):
         "authority approves the claim and sends the payment (`approved`, then `paid` once the bank confirms); above "
         "it the claim waits as `awaiting_approval` for a second person with the authority, who sends `approve` "
         "(confirms the amount proposed), `deny` or `send_back` (back to `referred`). 403 `own_policy` on a claim "
-        "on one's own policy, `own_proposal` for the proposer, `above_authority` without the authority; 409 "
+        "on one's own policy, `not_assigned` for an unassigned claim not yet taken from the queue, "
+        "`own_proposal` for the proposer, `above_authority` without the authority; 409 "
         "`not_referred` for a claim in any other status; 422 naming the field.",
     )
     async def decide(self, request: Request, number: str, data: ClaimDecisionRequest) -> ClaimOut:

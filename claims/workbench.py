@@ -46,6 +46,12 @@ async def is_manager(user: dict) -> bool:
     return user["role"] == "adjuster" and (await staff_of(user["id"]))["manager"]
 
 
+async def holds(user: dict, claim: dict) -> bool:
+    """Whether this person works the claim: its assignee, a claims manager or an admin (an adjuster sees the
+    team's unassigned claims too, but takes one before acting on it)."""
+    return claim["assigned_to"] == user["id"] or await is_manager(user)
+
+
 def kind_of(policy: dict, coverage_code: str) -> str:
     """The benefit kind (claims.kinds code) of the cover a claim is made under."""
     try:

@@ -137,6 +137,9 @@ def test_an_adjuster_takes_an_unassigned_claim_hands_it_over_and_a_manager_reass
     # the unassigned claim is in the team's queue; the adjuster takes it
     team = api.get("/adjuster/claims", headers=adjuster).json()["team"]
     assert number in [r["number"] for r in team]
+    # seen in the queue, but not decided before it is taken
+    r = decide(api, adjuster, number, outcome="approve", amount="100", reason="Quick approval")
+    assert r.status_code == 403 and r.json()["code"] == "not_assigned"
     r = api.post(f"/claims/{number}/assignment", json={"adjuster_id": user_id(ADJUSTER)}, headers=adjuster)
     assert r.status_code == 200, r.text
     assert claim_row(number)["assigned_to"] == user_id(ADJUSTER)
