@@ -18,14 +18,16 @@ from claims.services import _move
 from claims.tables import Claim, ClaimEvent, ClaimNote
 from claims.workbench import STAFF_ROLES, holds, is_manager, open_question  # noqa: F401 (open_question: part of the actions)
 from claims.workbench_rules import OPEN_STATUSES, TAKEABLE_STATUSES, paused_for
-from insure import clock
+from insure import clock, mail, outbox
 from insure.auth.tables import User
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from insure.i18n import gettext, use_locale
 from insure.money import from_fen, to_fen
 from insure.policies.tables import Policy
 from insure.text_input import parse_decimal, parse_int, take
 
+INFO_NOTICE = "claims.info_request_notice"  # the task that e-mails the claimant an adjuster's question
 MAX_RESERVE = Decimal(10) ** 10  # 10 billion CNY: far above any benefit
 # a reserve may be held while the claim is open or approved and not yet paid
 RESERVABLE = (*OPEN_STATUSES, ClaimStatus.APPROVED)
@@ -113,7 +115,35 @@ async def request_information(user: dict, number: str, data: dict) -> dict:
             actor=actor_of(user),
             info_requested_at=clock.now(),
         )
+        asked = (
+            await ClaimEvent.select(ClaimEvent.id)
+            .where((ClaimEvent.claim == claim["id"]) & (ClaimEvent.to_status == ClaimStatus.INFO_REQUESTED))
+            .order_by(ClaimEvent.id, ascending=False)
+            .first()
+        )
+        await outbox.enqueue(INFO_NOTICE, asked["id"])  # the claimant is e-mailed the question, after commit
     return await _claim(number)
+
+
+async def notify_information_request(event_id: int) -> None:
+    """Worker: e-mail the claimant the adjuster's question (one e-mail per request: the task is keyed by the
+    request's history row, and done work is not run again)."""
+    event = await ClaimEvent.select().where(ClaimEvent.id == event_id).first()
+    if event is None or event["to_status"] != ClaimStatus.INFO_REQUESTED:
+        return
+    claim = await Claim.select(Claim.number, Claim.claimant).where(Claim.id == event["claim"]).first()
+    who = await User.select(User.email, User.name, User.locale).where(User.id == claim["claimant"]).first()
+    with use_locale(who["locale"]):
+        subject = gettext("Claim %(number)s: we need more information", number=claim["number"])
+        body = gettext(
+            "Dear %(name)s, to decide your claim %(number)s the adjuster asks: %(question)s\n\nPlease answer on "
+            "the claim's page (and upload any document asked for). The 30-day decision period is paused until "
+            "you answer.",
+            name=who["name"],
+            number=claim["number"],
+            question=event["reason"],
+        )
+    mail.send(who["email"], subject, body)
 
 
 async def answer_information(user: dict, number: str, data: dict) -> dict:

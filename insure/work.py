@@ -37,6 +37,7 @@ RETRY_AFTER = timedelta(minutes=2)  # a failed attempt is tried again by the rec
 KIND_LABELS: dict[str, str] = {
     "claims.assess": N_("Claim assessment"),
     "claims.pay": N_("Claim payment"),
+    "claims.info_request_notice": N_("E-mail asking a claimant for more information"),
     "payments.sandbox_settle": N_("Gateway charge"),
     "payments.sandbox_refund": N_("Refund"),
     "payments.sandbox_payout": N_("Payout"),

@@ -6,8 +6,11 @@ adjuster2@ 20,000 CNY, admin unlimited (and a claims manager)."""
 
 from __future__ import annotations
 
+import email
 import re
 from datetime import UTC, datetime, time, timedelta
+from email import policy as email_policy
+from pathlib import Path
 
 import pytest
 
@@ -18,8 +21,9 @@ from insure.ledger.entries import CASE_RESERVE_CHANGE, CASE_RESERVES
 from insure.ledger.tables import JournalEntry, JournalLine
 from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
+from tests.conftest import RUN_DIR
 
-from .helpers import auth, csrf_token, db, register, today, web_session
+from .helpers import auth, csrf_token, db, register, today, wait_for, web_session
 from .test_claim_decisions import ADJUSTER, ADMIN, SENIOR, decide, paid, referred_claim, staff
 
 pytestmark = pytest.mark.integration
@@ -27,6 +31,16 @@ pytestmark = pytest.mark.integration
 
 def user_id(email: str) -> int:
     return db(User.select(User.id).where(User.email == email).first())["id"]
+
+
+def mails_about(number: str, text: str) -> list[email.message.EmailMessage]:
+    """The e-mails about this claim that say ``text``."""
+    found = []
+    for path in sorted(Path(RUN_DIR, "mail").glob("*.eml")):
+        msg = email.message_from_bytes(path.read_bytes(), policy=email_policy.default)
+        if number in msg["Subject"] and text in msg.get_content():
+            found.append(msg)
+    return found
 
 
 def claim_row(number: str) -> dict:
@@ -98,6 +112,9 @@ def test_information_requested_answered_then_a_partial_approval_paid_with_the_re
     assert not any("reserve" in e["reason"] for e in mine["events"])  # internal steps stay internal
     with web_session(api, customer["email"]) as web:
         assert question in web.get(f"/claims/{number}").text
+    # and is e-mailed the question (by the worker, through the outbox)
+    mail = wait_for(lambda: mails_about(number, question), lambda found: bool(found), timeout=30)
+    assert len(mail) == 1 and "需要您补充信息" in mail[0]["Subject"]  # in the customer's language
 
     # the question was open for 3 days when the customer answers: the decision clock paused that long
     asked = datetime.combine(today() - timedelta(days=3), time(9), tzinfo=UTC)
