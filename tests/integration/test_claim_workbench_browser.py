@@ -91,3 +91,22 @@ def test_the_adjuster_walks_the_workbench_from_the_queue_to_a_partial_approval(a
     assert fits(page)
     claim = api.get(f"/claims/{number}", headers=auth(customer)).json()
     assert claim["status"] in ("approved", "paid") and claim["approved_amount"] == "4200.00"
+
+
+def test_the_claims_manager_sees_the_team_on_any_screen(api, screen: Page) -> None:
+    customer = register(api)
+    number = referred_claim(api, customer, "6000")
+    page = screen
+    page.goto("/login")
+    page.get_by_label("Email").fill("admin@insure.test")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/adjuster/team")
+    expect(page.locator("table.workload")).to_contain_text("Wang")
+    assert fits(page)
+    page.goto(f"/claims/{number}")
+    expect(page.locator("#claim-file")).to_contain_text("Internal notes")
+    page.get_by_label("Add a note (staff only)").fill("Checked with the hospital")
+    page.get_by_role("button", name="Add the note").click()
+    expect(page.locator("ul.notes")).to_contain_text("Checked with the hospital")
+    assert fits(page)
