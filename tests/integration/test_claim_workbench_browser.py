@@ -64,6 +64,8 @@ def test_the_adjuster_walks_the_workbench_from_the_queue_to_a_partial_approval(a
     expect(card).to_contain_text("days left")
     expect(card).to_contain_text("Referred because:")
     assert fits(page)
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    page.screenshot(path=f"/tmp/e2e-workbench-queue-{width}.png", full_page=True)
 
     # the claim file: remaining limits, rules, notes; ask the claimant for more information
     card.get_by_role("link", name=number).click()
@@ -73,6 +75,7 @@ def test_the_adjuster_walks_the_workbench_from_the_queue_to_a_partial_approval(a
     page.get_by_role("button", name="Send the question").click()
     expect(page.locator("#claim-file")).to_contain_text("Question to the claimant: Which hospital treated you?")
     assert fits(page)
+    page.screenshot(path=f"/tmp/e2e-workbench-file-{width}.png", full_page=True)
 
     # the customer answers (on the API here; the claim page's form is tested over HTTP)
     r = api.post(
