@@ -152,7 +152,7 @@ async def answer_information(user: dict, number: str, data: dict) -> dict:
     claim = await Claim.select().where(Claim.number == number).first()
     if claim is None or claim["claimant"] != user["id"]:
         raise _not_found()
-    answer = _text(data, "answer", "reason", 2, N_("Write your answer (2 to 255 characters)."))
+    answer = _text(data, "answer", "reason", 1, N_("Write your answer (at most 255 characters)."))
     async with transaction():
         locked = await _locked(claim["id"], ClaimStatus.INFO_REQUESTED)
         asked = locked["info_requested_at"] or clock.now()
@@ -195,7 +195,7 @@ async def reassign(user: dict, number: str, data: dict) -> dict:
     """Hand the claim to an active adjuster (``adjuster_id``) with a reason: a claims manager or an admin for any
     open claim, an adjuster for a claim they hold (handing over) or an unassigned one they take (to themselves)."""
     claim = await staff_claim(user, number, queue_ok=True)
-    target_id = parse_int(data.get("adjuster_id"), ge=1, le=2**62)
+    target_id = parse_int(data.get("adjuster_id"), ge=1, le=2**31 - 1)
     taking = claim["assigned_to"] is None and target_id == user["id"]
     if claim["assigned_to"] != user["id"] and not taking and not await is_manager(user):
         raise Forbidden(N_("Only a claims manager can reassign someone else's claim."), code="not_a_manager")

@@ -17,7 +17,17 @@ from claims.workbench_rules import SORTS, QueueFilter
 from insure.errors import N_, FieldError, Forbidden, ValidationFailed
 from insure.money import from_fen, to_fen
 from insure.openapi import BEARER_SECURITY, problems
-from insure.text_input import Amount, FreeText, Reason, RequestBody, bounded_int, parse_decimal, parse_int
+from insure.text_input import (
+    _FORBIDDEN,
+    LIMITS,
+    Amount,
+    FreeText,
+    Reason,
+    RequestBody,
+    bounded_int,
+    parse_decimal,
+    parse_int,
+)
 from insure.web.guards import role, signed_in
 
 STAFF = role("adjuster", "admin")
@@ -50,7 +60,7 @@ class QueueOut(msgspec.Struct):
 
 
 class WorkloadOut(msgspec.Struct):
-    adjuster_id: bounded_int(1, 2**62)  # type: ignore[valid-type]
+    adjuster_id: bounded_int(1, 2**31 - 1)  # type: ignore[valid-type]
     name: str
     open_claims: int
     overdue: int
@@ -70,8 +80,13 @@ class QuestionRequest(RequestBody):
     question: Reason
 
 
+# the claimant's answer: some text that is not only spaces (the service collapses whitespace), at most 255
+NON_BLANK = f"^[^{_FORBIDDEN}\t\n\r]*[^{_FORBIDDEN}\\s][^{_FORBIDDEN}\t\n\r]*$"
+Answer = Annotated[str, msgspec.Meta(min_length=1, max_length=LIMITS["reason"], pattern=NON_BLANK)]
+
+
 class AnswerRequest(RequestBody):
-    answer: Reason
+    answer: Answer
 
 
 class ReserveRequest(RequestBody, kw_only=True):
@@ -80,7 +95,7 @@ class ReserveRequest(RequestBody, kw_only=True):
 
 
 class AssignmentRequest(RequestBody, kw_only=True):
-    adjuster_id: bounded_int(1, 2**62)  # type: ignore[valid-type]
+    adjuster_id: bounded_int(1, 2**31 - 1)  # type: ignore[valid-type]
     reason: Reason = ""
 
 
@@ -163,6 +178,7 @@ def queue_filter(params: dict[str, Any]) -> QueueFilter:
 
 
 Text40 = Annotated[str | None, Parameter(required=False, max_length=40)]
+AmountParam = Annotated[str | None, Parameter(required=False, pattern=r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
 
 
 class WorkbenchController(Controller):
@@ -174,7 +190,7 @@ class WorkbenchController(Controller):
     @get(
         "/adjuster/claims",
         guards=[STAFF],
-        responses=problems(403),
+        responses=problems(403, 422),
         summary="The adjuster's queue",
         description="`mine`: open claims assigned to the caller; `team`: unassigned claims of the kinds the caller "
         "handles (ClaimsStaff skills). Filters: `status`, `kind` (benefit kind), `product`, `insurer`, "
@@ -189,11 +205,11 @@ class WorkbenchController(Controller):
         kind: Text40 = None,
         product: Text40 = None,
         insurer: Text40 = None,
-        min_amount: Text40 = None,
-        max_amount: Text40 = None,
-        min_score: Text40 = None,
-        due_within: Text40 = None,
-        sort: Text40 = None,
+        min_amount: AmountParam = None,
+        max_amount: AmountParam = None,
+        min_score: Annotated[int | None, Parameter(required=False, ge=0, le=10**6)] = None,
+        due_within: Annotated[int | None, Parameter(required=False, ge=-(10**4), le=10**4)] = None,
+        sort: Annotated[str | None, Parameter(required=False, pattern=f"^({'|'.join(SORTS)})$")] = None,
     ) -> QueueOut:
         flt = queue_filter(dict(request.query_params))
         found = await workbench.queue(request.scope["user"], flt)  # type: ignore[arg-type]
