@@ -280,7 +280,7 @@ async def claim_out(claim: dict, viewer: dict | None = None) -> ClaimOut:
         calculation=[CalculationStep(**step) for step in json_value(claim["calculation"]) or []],
         events=[
             EventOut(e["from_status"], e["to_status"], e["at"].isoformat(), _shown_reason(e, staff))
-            for e in await services.events(claim["id"])
+            for e in await services.events(claim["id"], staff=staff)
         ],
         payout=payout_out(await services.payout_of(claim["id"])),
         paid_at=_iso(claim["paid_at"]),
@@ -396,7 +396,8 @@ class ClaimsController(Controller):
         "authority approves the claim and sends the payment (`approved`, then `paid` once the bank confirms); above "
         "it the claim waits as `awaiting_approval` for a second person with the authority, who sends `approve` "
         "(confirms the amount proposed), `deny` or `send_back` (back to `referred`). 403 `own_policy` on a claim "
-        "on one's own policy, `own_proposal` for the proposer, `above_authority` without the authority; 409 "
+        "on one's own policy, `not_assigned` for an unassigned claim not yet taken from the queue, "
+        "`own_proposal` for the proposer, `above_authority` without the authority; 409 "
         "`not_referred` for a claim in any other status; 422 naming the field.",
     )
     async def decide(self, request: Request, number: str, data: ClaimDecisionRequest) -> ClaimOut:

@@ -16,6 +16,7 @@ from claims.model import (
 )
 from claims.services import DECISION_WINDOW, _move, get_for, may_confirm
 from claims.tables import Claim
+from claims.workbench import holds
 from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, ValidationFailed
@@ -106,6 +107,8 @@ async def decide(adjuster: dict, number: str, data: dict) -> dict:
     if adjuster["role"] not in DECIDING_ROLES:
         raise Forbidden(N_("Only a claims adjuster can decide a claim."), code="not_an_adjuster")
     claim = await get_for(adjuster, number)  # 404 for a claim the adjuster may not see
+    if claim["status"] == ClaimStatus.REFERRED and not await holds(adjuster, claim):  # seen in the queue (H4)
+        raise Forbidden(N_("Take the claim from the queue before deciding it."), code="not_assigned")
     policy = await Policy.select(Policy.customer).where(Policy.id == claim["policy"]).first()
     if own_claim(adjuster["id"], policy["customer"], claim["claimant"]):
         raise Forbidden(N_("You cannot decide a claim on your own policy."), code="own_policy")

@@ -1,10 +1,11 @@
 """Every status move of a claim goes through ``move``: the life cycle checked (claims.model.CLAIM), the move saved
-with its event row (insure.state.transition) and the claimant's notice of the step queued in the same transaction
-(claims.notices). Low in the package so that every claims module may use it without an import circle."""
+with its event row (insure.state.transition), the claimant's notice of the step queued in the same transaction
+(claims.notices) and, when the claim ends, its case reserve released (claims.reserves). Low in the package so that
+every claims module may use it without an import circle."""
 
 from __future__ import annotations
 
-from claims import notices
+from claims import notices, reserves
 from claims.model import CLAIM, ClaimStatus
 from claims.tables import Claim, ClaimEvent
 from insure import clock
@@ -32,3 +33,4 @@ async def move(
         machine=CLAIM,
     )
     await notices.queue(claim_id, current, target)  # the claimant's e-mail of this step
+    await reserves.release_on(claim_id, target)  # paid or denied: the case reserve is released

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from claims import decisions, explained, filing, services
+from claims import decisions, explained, filing, services, workbench
 from claims.api import decision_out, rules_of, with_exclusion
 from claims.coverage import cover_limit
 from claims.document_pages import documents_context
@@ -39,12 +39,13 @@ async def _claim_context(user: dict, number: str) -> dict[str, Any]:
         "rules": rules_of(claim),
         "calculation": json_value(claim["calculation"]) or [],
         "payout": await services.payout_of(claim["id"]),  # None until the payment step has started it
-        "events": await services.events(claim["id"]),
+        "events": await services.events(claim["id"], staff=user["role"] in ("adjuster", "admin")),
         "documents": await documents_context(user, claim),  # the checklist and the upload form (issue 10, H2)
         "invoices": await filing.invoices_of(claim["id"]),  # an expense claim's invoices (claims/_intake.html)
         **await _decision_context(user, claim),
         # the date they will hear by, what is awaited, the letter, the timeline; staff: the deadlines (H5)
         **await explained.explain(claim, explained.coverage_of(policy, claim), staff=user["role"] != "customer"),
+        **await workbench.file_context(user, claim),  # the workbench: claim file, actions, the open question (H4)
     }
 
 
@@ -168,15 +169,6 @@ class ClaimPages(Controller):
         if seen and seen != ctx["claim"]["status"]:
             return Response(b"", headers={"HX-Refresh": "true"})
         return page("claims/_status.html", **ctx)
-
-    @get("/adjuster/claims", guards=[role("adjuster", "admin")])
-    async def adjuster_queue(self, request: Request) -> Template:
-        user = request.scope["user"]
-        return page(
-            "claims/adjuster_queue.html",
-            claims=await services.assigned_to(user),  # type: ignore[arg-type]
-            approvals=await decisions.awaiting_approval_for(user),  # type: ignore[arg-type]
-        )
 
     @post("/claims/{number:str}/decision", guards=[role("adjuster", "admin")])
     async def decide(self, request: Request, number: str, data: Form) -> Template | Redirect:

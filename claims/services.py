@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from claims import beneficiary
+from claims import beneficiary, workbench
 from claims.model import (
     ClaimStatus,
     within_authority,
@@ -75,15 +75,21 @@ def can_view(user: dict, claim: dict) -> bool:
     if user["role"] == "admin":
         return True
     if user["role"] == "adjuster":
-        return user["id"] in (claim["assigned_to"], claim.get("proposed_by"), claim.get("decided_by")) or (
-            claim["status"] == ClaimStatus.AWAITING_APPROVAL and may_confirm(user, claim)
+        return (
+            user["id"] in (claim["assigned_to"], claim.get("proposed_by"), claim.get("decided_by"))
+            or (claim["status"] == ClaimStatus.AWAITING_APPROVAL and may_confirm(user, claim))
+            # the team's queue (issue 10, H4): an unassigned claim an adjuster may take
+            or (
+                claim["assigned_to"] is None
+                and claim["status"] in (ClaimStatus.REFERRED, ClaimStatus.AWAITING_DOCUMENTS)
+            )
         )
     return claim["claimant"] == user["id"]
 
 
 async def get_for(user: dict, number: str) -> dict:
     claim = await Claim.select().where(Claim.number == number).first()
-    if claim is None or not can_view(user, claim):
+    if claim is None or not (can_view(user, claim) or await workbench.is_manager(user)):  # managers see the team's
         raise NotFound(N_("No such claim."), code="claim_not_found")
     return claim
 
@@ -107,8 +113,10 @@ async def assigned_to(adjuster: dict) -> list[dict]:
     return rows
 
 
-async def events(claim_id: int) -> list[dict]:
-    return await ClaimEvent.select().where(ClaimEvent.claim == claim_id).order_by(ClaimEvent.id)
+async def events(claim_id: int, *, staff: bool = False) -> list[dict]:
+    """The claim's history; staff also get the internal rows (reserve, reassignment: from = to status)."""
+    rows = await ClaimEvent.select().where(ClaimEvent.claim == claim_id).order_by(ClaimEvent.id)
+    return rows if staff else [r for r in rows if r["from_status"] != r["to_status"]]
 
 
 async def stuck() -> list[tuple[str, int]]:

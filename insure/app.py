@@ -21,6 +21,8 @@ from claims.document_pages import documents_router
 from claims.letter_api import ClaimLetterController, ClaimLetterPages
 from claims.my_claims import MyClaimsPages
 from claims.pages import ClaimPages
+from claims.workbench_api import WorkbenchController
+from claims.workbench_pages import WorkbenchPages
 from insure import db, outbox
 from insure.admin_api import AdminController
 from insure.applications.api import ApplicationsController
@@ -130,6 +132,7 @@ def create_app() -> Litestar:
             ClaimLetterController,
             BacktestController,
             BeneficiaryClaimsController,
+            WorkbenchController,
             AuthPages,
             ProductPages,
             PolicyPages,
@@ -142,6 +145,7 @@ def create_app() -> Litestar:
             MyClaimsPages,
             BacktestPages,
             documents_router(),  # claim documents, API and pages, with the upload body limit (issue 10, H2)
+            WorkbenchPages,
             StaffPages,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -195,6 +195,12 @@ LABELS: dict[str, dict[str, str]] = {
         "card_declined": N_("the card was declined"),
         "insufficient_funds": N_("insufficient funds"),
     },
+    "queue_sort": {  # claims.workbench_rules.SORTS (issue 10, H4)
+        "urgency": N_("Urgency (fewest days left)"),
+        "amount": N_("Amount (highest first)"),
+        "score": N_("Fraud score (highest first)"),
+        "newest": N_("Newest first"),
+    },
 }
 
 

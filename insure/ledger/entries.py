@@ -27,7 +27,14 @@ KINDS = frozenset({"asset", "liability", "income", "expense", "equity"})
 REINSTATEMENT_INTEREST = "income:reinstatement_interest"
 SURRENDER_VALUES = "expense:surrender_values"
 MATURITY_BENEFITS = "expense:maturity_benefits"
+# case reserves (issue 10): an adjuster's estimate of what an open claim will cost, held as a liability; every
+# change is booked against the expense "change in case reserves", and the reserve is released when the claim is
+# paid or denied (the payment itself is booked to claims paid as before)
+CASE_RESERVES = "liability:case_reserves"
+CASE_RESERVE_CHANGE = "expense:change_in_case_reserves"
 CHART: dict[str, tuple[str, str]] = {
+    CASE_RESERVES: ("liability", "Case reserves on open claims"),
+    CASE_RESERVE_CHANGE: ("expense", "Change in case reserves"),
     SURRENDER_VALUES: ("expense", "Cash values paid on surrender"),
     MATURITY_BENEFITS: ("expense", "Maturity benefits paid"),
     REINSTATEMENT_INTEREST: ("income", "Interest on premium arrears (reinstatement)"),

@@ -83,6 +83,18 @@ def test_every_extracted_message_has_a_chinese_translation():
     )
 
 
+def test_every_message_is_translated_once():
+    # two entries for one msgid (e.g. two branches appending the same string) leave one translation unused and
+    # the page showing whichever the loader kept
+    text = (ROOT / ZH_PO_NAME).read_text(encoding="utf-8")
+    ids = [
+        "".join(re.findall(r'"(.*)"', block))
+        for block in re.findall(r'^msgid ((?:".*"\n)+)msgstr', text, flags=re.M)
+    ]
+    repeated = sorted({m for m in ids if m and ids.count(m) > 1})
+    assert repeated == []
+
+
 def test_the_catalog_has_no_fuzzy_entries():
     fuzzy = [message.id for message in zh_catalog() if message.id and message.fuzzy]
     assert not fuzzy, f"fuzzy entries are not used at runtime; review and unmark them: {fuzzy}"
