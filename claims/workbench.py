@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claims.benefits import cover_terms
+from claims.coverage import cover_limit
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimDocument, ClaimEvent, ClaimNote, ClaimsStaff
 from claims.workbench_rules import (
@@ -98,7 +98,7 @@ async def queue(user: dict, flt: QueueFilter | None = None) -> dict[str, list[di
 async def limits_left(policy: dict) -> list[dict]:
     """Each cover of the policy: its limit, what was approved or paid on it this policy year, what remains."""
     prod = products.quoted_product(policy)
-    limits = {c.code: to_fen(cover_terms(from_fen(policy["sum_insured_fen"]), c).limit) for c in prod.coverages}
+    limits = {c.code: to_fen(cover_limit(from_fen(policy["sum_insured_fen"]), c)) for c in prod.coverages}
     start, end = policy_year(policy["effective_date"] or clock.today(), clock.today())
     claims = await Claim.select(Claim.coverage_code, Claim.approved_fen).where(
         (Claim.policy == policy["id"])
