@@ -405,10 +405,11 @@ async def run(args: argparse.Namespace, env: dict, count_dir: Path, procs: list)
     print(
         f"system: {n} claims over HTTP at {rate:.1f}/s (client alone: {capacity:.0f} req/s on /health) ...", flush=True
     )
-    before = sum(int(p.read_text().strip() or 0) for p in count_dir.glob("*.count"))
+    before = per_process(count_dir)
     own = statements_in_this_process(count_dir)
     filed, answered, uploads = await file_over_http(base, people, numbers[:n], rate)
-    used = statements(count_dir) - before - (statements_in_this_process(count_dir) - own)
+    used = statements(count_dir) - sum(before.values()) - (statements_in_this_process(count_dir) - own)
+    roles = by_role(procs, before, per_process(count_dir))
     latencies, throughput, by_status = await http_figures(filed)
     await db.close_pool()
     lines = [
@@ -424,9 +425,25 @@ async def run(args: argparse.Namespace, env: dict, count_dir: Path, procs: list)
         f"ratio                        {throughput / base_rate:.2f}  (goal >= 0.5)",
         f"statements per claim         system {used / len(filed):.1f} (web + worker + beat), "
         f"in-process {base_statements:.1f}",
+        "  by process                 "
+        + ", ".join(f"{role} {count / len(filed):.1f}" for role, count in roles.items()),
         f"client on /health            {capacity:.0f} req/s  ({capacity / rate:.0f}x the claim rate)",
     ]
     return "\n".join(lines)
+
+
+def per_process(count_dir: Path) -> dict[int, int]:
+    return {int(p.stem): int(p.read_text().strip() or 0) for p in count_dir.glob("*.count")}
+
+
+def by_role(procs: list, before: dict[int, int], after: dict[int, int]) -> dict[str, int]:
+    """Statements made during the run by web, worker (its main process and pool processes) and beat."""
+    web, worker, beat = (p.pid for p in procs)
+    pool = set()
+    for task in Path(f"/proc/{worker}/task").iterdir():
+        pool.update(int(pid) for pid in (task / "children").read_text().split())
+    roles = {"web": {web}, "worker": {worker} | pool, "beat": {beat}}
+    return {role: sum(after.get(pid, 0) - before.get(pid, 0) for pid in pids) for role, pids in roles.items()}
 
 
 def statements_in_this_process(count_dir: Path) -> int:
