@@ -214,6 +214,8 @@ async def _play(s: Scenario, customer: dict, base: timedelta) -> None:
     if s.path == "awaiting_documents":
         await _move_not_yet_a_service(claim_id, "request_documents")
         return
+    # when the assessment starts asking for documents (issue 10, the documents helper), the claimant's required
+    # documents must be given here, through the documents service, before the claim is assessed
     outcome = await services.run_assessment(claim_id)
     if outcome == "approve":
         await _pay(claim_id, settle=s.path != "approved")
