@@ -95,4 +95,12 @@ async def seed(progress: bool = True) -> list[DemoLogin]:
             f"seed: {created} accounts created, {len(STAFF) + len(customers) - created} already there "
             f"(as of {clock.today().isoformat()})"
         )
+    await _seed_claims(progress)
     return [*STAFF, DEMO_CUSTOMER]
+
+
+async def _seed_claims(progress: bool) -> None:
+    """The claims team and demo claims in every state (issue 10): claims.seed_claims."""
+    from claims.seed_claims import seed_claims
+
+    await seed_claims(progress)
