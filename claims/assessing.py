@@ -35,11 +35,11 @@ async def run_assessment(claim_id: int) -> str | None:
             return None
         if claim["status"] == ClaimStatus.SUBMITTED:
             await _move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
-        if not await documents.check_complete(claim_id):  # documents missing: requested, all together (art. 22)
-            return "awaiting_documents"
         found = await claim_facts.gather(claim_id)
         if found is None:  # input the rules cannot use: fail, so the step is retried and parked for staff
             raise LookupError(f"claim {claim_id}: coverage {claim['coverage_code']!r} is not in the policy's product")
+        if not await documents.check_complete(claim_id):  # documents missing: requested, all together (art. 22)
+            return "awaiting_documents"
         result = evaluate(found, current())
         recorded = {
             "assessment": json.dumps(result.assessment_record()),

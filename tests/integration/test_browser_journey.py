@@ -226,7 +226,7 @@ def test_a_customer_signs_up_buys_pays_claims_and_switches_language(page: Page) 
     claim_status = page.locator("#claim-status")
     # the claim page asks for the documents of the benefit (issue 10): each uploaded from the checklist's form
     expect(claim_status.locator(".badge")).to_have_text("Waiting for your documents", timeout=SLOW)
-    for doc_type in ("claimant_id", "accident_report", "disability_assessment"):
+    for doc_type in ("claimant_id", "invoices", "expense_list", "discharge_summary"):  # a medical claim's list
         page.locator("#doc_type").select_option(doc_type)
         pdf = {"name": f"{doc_type}.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf(f"{page.url} {doc_type}")}
         page.locator("#files").set_input_files([pdf])

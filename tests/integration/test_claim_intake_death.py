@@ -14,6 +14,7 @@ from claims.beneficiary_tables import BeneficiaryClaim
 from claims.tables import Claim
 from insure.payments.tables import Payout
 
+from .claim_helpers import complete
 from .helpers import (
     GOOD_CARD,
     PASSWORD,
@@ -127,7 +128,9 @@ def test_a_named_beneficiary_claims_their_share_to_their_own_account_and_sees_on
         page = web.get(f"/claims/{claim['number']}").text
         assert claim["number"] in page and f'href="/policies/{number}"' not in page  # not their policy
 
-    # approved, the benefit goes to the spouse's own account, not the policy's
+    # the spouse gives the documents a death claim needs (their ID, the insured's, the death certificate, the
+    # proof of relationship); approved, the benefit goes to the spouse's own account, not the policy's
+    assert complete(api, spouse, claim["number"])["documents"]["missing"] == []
     claim = wait_for(
         lambda: api.get(f"/claims/{claim['number']}", headers=staff(api, ADMIN)).json(),
         lambda c: c["status"] not in ("submitted", "assessing"),

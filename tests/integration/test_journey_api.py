@@ -15,7 +15,7 @@ from insure.ledger import services as ledger
 from insure.ledger.tables import JournalLine
 from insure.payments.tables import Payment
 
-from .claim_helpers import file_claim
+from .claim_helpers import FILED, complete, file_claim
 from .helpers import auth, buy_policy, db, register, today, travel, wait_for
 
 pytestmark = pytest.mark.integration
@@ -77,6 +77,14 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
     )
     assert r.status_code == 201, r.text
     assert r.json()["status"] == "submitted"
+    # a worker asks at once, in one list, for every document a medical claim needs; the customer uploads them
+    asked = wait_for(
+        lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
+        lambda body: body["status"] not in ("submitted", "assessing"),
+    )
+    assert asked["status"] == "awaiting_documents"
+    assert asked["documents"]["missing"] == ["claimant_id", "invoices", "expense_list", "discharge_summary"]
+    complete(api, customer, asked["number"])
 
     # then a worker computes the benefit, (1,200.50 − 100 deductible) × 90 % = 990.45, pays it, and says why
     claim = wait_for(
@@ -100,7 +108,7 @@ def test_customer_buys_a_policy_and_a_worker_pays_the_claim(api, tmp_path):
         "within_straight_through_limit",
     }
     assert all(rule["passed"] for rule in claim["assessment"])
-    assert [e["to_status"] for e in claim["events"]] == ["submitted", "assessing", "approved", "paid"]
+    assert [e["to_status"] for e in claim["events"]] == [*FILED, "approved", "paid"]
 
     # and the books balance, with the premium and the claim each posted once as a balanced entry
     assert sum(db(ledger.trial_balance()).values()) == 0
@@ -137,6 +145,7 @@ def test_a_large_claim_is_referred_to_an_adjuster_with_the_rule_that_fired(api):
         description="Hospitalised for two weeks after a road accident",
     )
     assert r.status_code == 201, r.text
+    complete(api, customer, r.json()["number"])
     claim = wait_for(
         lambda: api.get(f"/claims/{r.json()['number']}", headers=auth(customer)).json(),
         lambda body: body["status"] in ("paid", "referred"),

@@ -88,8 +88,7 @@ def test_every_message_is_translated_once():
     # the page showing whichever the loader kept
     text = (ROOT / ZH_PO_NAME).read_text(encoding="utf-8")
     ids = [
-        "".join(re.findall(r'"(.*)"', block))
-        for block in re.findall(r'^msgid ((?:".*"\n)+)msgstr', text, flags=re.M)
+        "".join(re.findall(r'"(.*)"', block)) for block in re.findall(r'^msgid ((?:".*"\n)+)msgstr', text, flags=re.M)
     ]
     repeated = sorted({m for m in ids if m and ids.count(m) > 1})
     assert repeated == []
