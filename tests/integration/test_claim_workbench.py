@@ -77,7 +77,7 @@ def reserve_book(claim_id: int) -> tuple[list[int], dict[str, int]]:
 
 def test_information_requested_answered_then_a_partial_approval_paid_with_the_reserve_booked_and_released(api):
     customer = register(api)
-    number = referred_claim(api, customer, "8000")
+    number = referred_claim(api, customer)
     adjuster = staff(api, ADJUSTER)
 
     # the queue shows the claim as mine, with its days left and why it was referred
@@ -86,8 +86,8 @@ def test_information_requested_answered_then_a_partial_approval_paid_with_the_re
     row = next(r for r in queue.json()["mine"] if r["number"] == number)
     assert row["status"] == "referred" and 0 < row["days_left"] <= 30 and row["urgency"] == "on_time"
     assert row["why"], row
-    # filters: a minimum amount above the claim hides it; a malformed filter is refused (400), naming it
-    above = api.get("/adjuster/claims", params={"min_amount": "9000"}, headers=adjuster).json()
+    # filters: a minimum amount above the claim (50,000 CNY) hides it; a malformed filter is refused (400), naming it
+    above = api.get("/adjuster/claims", params={"min_amount": "60000"}, headers=adjuster).json()
     assert number not in [r["number"] for r in above["mine"]]
     bad = api.get("/adjuster/claims", params={"min_score": "many"}, headers=adjuster)
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "min_score"
@@ -147,7 +147,7 @@ def test_information_requested_answered_then_a_partial_approval_paid_with_the_re
 
 def test_an_adjuster_takes_an_unassigned_claim_hands_it_over_and_a_manager_reassigns_it(api):
     customer = register(api)
-    number = referred_claim(api, customer, "6000")
+    number = referred_claim(api, customer)
     db(Claim.update({Claim.assigned_to: None}).where(Claim.number == number))
     adjuster, senior, admin = staff(api, ADJUSTER), staff(api, SENIOR), staff(api, ADMIN)
 
@@ -204,7 +204,7 @@ def test_an_adjuster_takes_an_unassigned_claim_hands_it_over_and_a_manager_reass
 
 def test_a_denial_is_reopened_within_the_window_and_not_after_it(api):
     customer = register(api)
-    number = referred_claim(api, customer, "6000")
+    number = referred_claim(api, customer)
     adjuster = staff(api, ADJUSTER)
     assert api.put(f"/claims/{number}/reserve", json={"amount": "6000"}, headers=adjuster).status_code == 200
     r = decide(api, adjuster, number, outcome="deny", reason_code="insufficient_evidence", reason="No medical record")
@@ -231,7 +231,7 @@ def test_a_denial_is_reopened_within_the_window_and_not_after_it(api):
 
 def test_nobody_acts_on_a_claim_that_is_not_theirs_nor_on_their_own_policy(api):
     customer = register(api)
-    number = referred_claim(api, customer, "6000")
+    number = referred_claim(api, customer)
     senior = staff(api, SENIOR)  # not the claim's adjuster
     for method, path, body in (
         ("put", "reserve", {"amount": "100"}),
@@ -268,7 +268,7 @@ def text_of(html: str) -> str:
 
 def test_the_workbench_pages_show_the_queue_the_file_and_take_the_actions(api):
     customer = register(api)
-    number = referred_claim(api, customer, "6000")
+    number = referred_claim(api, customer)
     with web_session(api, ADJUSTER, DEMO_PASSWORD) as web:
         queue = web.get("/adjuster/claims")
         assert queue.status_code == 200 and number in queue.text and "days left" in text_of(queue.text)
@@ -300,7 +300,7 @@ def test_the_workbench_pages_show_the_queue_the_file_and_take_the_actions(api):
 
 def test_a_claims_manager_sees_the_team_and_reassigns_any_claim(api):
     customer = register(api)
-    number = referred_claim(api, customer, "6000")
+    number = referred_claim(api, customer)
     senior = staff(api, SENIOR)
     assert api.get("/adjuster/team", headers=senior).status_code == 403
     db(ClaimsStaff.insert(ClaimsStaff(user=user_id(SENIOR), manager=True)))
