@@ -14,9 +14,9 @@ from claims.model import (
     own_claim,
     within_authority,
 )
-from claims.services import DECISION_WINDOW, _move, get_for, may_confirm
+from claims.services import _move, get_for, may_confirm
 from claims.tables import Claim
-from claims.workbench import holds
+from claims.workbench import clock_due, holds
 from insure import clock, outbox
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, FieldError, Forbidden, ValidationFailed
@@ -208,8 +208,9 @@ async def awaiting_approval_for(user: dict) -> list[dict]:
         .order_by(Claim.id)
     )
     found = [row for row in rows if may_confirm(user, row)]
+    today = clock.today()
     for row in found:
-        row["decide_by"] = row["reported_on"] + DECISION_WINDOW
+        row["decide_by"], _ = clock_due(row, today)  # the statutory decision date, as the claimant is told
     return found
 
 

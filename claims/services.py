@@ -23,7 +23,6 @@ from insure.policies.tables import Policy
 CLAIM_WINDOW = timedelta(days=730)
 STUCK_AFTER = timedelta(minutes=2)
 # Insurance Law art. 23: decide within 30 days of a complete claim (the filing date until documents arrive).
-DECISION_WINDOW = timedelta(days=30)
 CLAIM_PAYOUT = "claim"  # the payout purpose of a claim benefit (booked to claims paid)
 
 
@@ -99,18 +98,6 @@ async def list_for_claimant(user: dict, policy_id: int | None = None) -> list[di
     if policy_id is not None:
         query = query.where(Claim.policy == policy_id)
     return await query.order_by(Claim.id, ascending=False)
-
-
-async def assigned_to(adjuster: dict) -> list[dict]:
-    """The adjuster's referred claims, oldest first, each with its statutory decision date."""
-    rows = (
-        await Claim.select(*Claim.all_columns(), Claim.policy.number.as_alias("policy_number"))
-        .where((Claim.assigned_to == adjuster["id"]) & (Claim.status == ClaimStatus.REFERRED))
-        .order_by(Claim.id)
-    )
-    for row in rows:
-        row["decide_by"] = row["reported_on"] + DECISION_WINDOW
-    return rows
 
 
 async def events(claim_id: int, *, staff: bool = False) -> list[dict]:

@@ -4,16 +4,19 @@ extra figures (remaining limits, the claimant's other claims, documents, notes) 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from claims import deadlines
 from claims.coverage import cover_limit
+from claims.deadline_jobs import local_day
+from claims.deadlines import ClaimClock
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimDocument, ClaimEvent, ClaimNote, ClaimsStaff
 from claims.workbench_rules import (
     OPEN_STATUSES,
     TAKEABLE_STATUSES,
     QueueFilter,
-    days_left,
     decide_by,
     policy_year,
     referral_reasons,
@@ -61,6 +64,23 @@ def kind_of(policy: dict, coverage_code: str) -> str:
     return next((c.benefit for c in prod.coverages if c.code == coverage_code), "")
 
 
+def clock_due(row: dict, today: date) -> tuple[date, int]:
+    """The decision's last day and the days left, by the statutory clock (claims.deadlines: from completion or a
+    reopening, plus closed and open pauses) — the same date the claimant is shown. While documents are still
+    awaited the clock has not started: the date shown is then the latest it can be if they came today."""
+    facts = ClaimClock(
+        status=row["status"],
+        reported_on=row["reported_on"],
+        complete_on=row["complete_on"],
+        documents_requested_on=local_day(row["documents_requested_at"]),
+        paused_days=row["paused_days"] or 0,
+        info_requested_on=local_day(row["info_requested_at"]) if row["status"] == "info_requested" else None,
+        reopened_on=local_day(row["reopened_at"]),
+    )
+    due = deadlines.decide_by(facts, today) or decide_by(today, row["reported_on"], row["paused_days"] or 0)
+    return due, (due - today).days
+
+
 async def _decorate(rows: list[dict]) -> list[dict]:
     """Each claim with its product, insurer, kind, days left, urgency and why it was referred."""
     policy_ids = {r["policy"] for r in rows}
@@ -73,8 +93,7 @@ async def _decorate(rows: list[dict]) -> list[dict]:
         row["insurer_code"] = policy["insurer_code"]
         row["policy_customer"] = policy["customer"]
         row["kind"] = kind_of(policy, row["coverage_code"])
-        row["decide_by"] = decide_by(row["complete_on"], row["reported_on"], row["paused_days"])
-        row["days_left"] = days_left(row["complete_on"], row["reported_on"], row["paused_days"], today)
+        row["decide_by"], row["days_left"] = clock_due(row, today)
         row["urgency"] = urgency(row["days_left"])
         row["why"] = referral_reasons(json_value(row["referral_reasons"]) or [], json_value(row["assessment"]) or [])
     return rows
@@ -208,7 +227,7 @@ async def file_context(user: dict, claim: dict) -> dict[str, Any]:
     own = user["id"] in (policy["customer"], claim["claimant"])
     holds = (claim["assigned_to"] == user["id"] or manager) and not own
     today = clock.today()
-    left = days_left(claim["complete_on"], claim["reported_on"], claim["paused_days"], today)
+    due, left = clock_due(claim, today)
     wb.update(
         limits=await limits_left(policy),
         other_claims=await other_claims(claim),
@@ -216,7 +235,7 @@ async def file_context(user: dict, claim: dict) -> dict[str, Any]:
         notes=await notes(claim["id"]),
         signals=json_value(claim["signals"]) or [],
         why=referral_reasons(json_value(claim["referral_reasons"]) or [], json_value(claim["assessment"]) or []),
-        decide_by=decide_by(claim["complete_on"], claim["reported_on"], claim["paused_days"]),
+        decide_by=due,
         days_left=left,
         urgency=urgency(left),
         open=claim["status"] in OPEN_STATUSES,
