@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from claims.coverage import ZERO, Cover, CoverageFacts, Invoice, cover_limit, policy_year_start
+from claims.invoices import number_key
 from claims.kinds import kind_of
 from claims.rules import ClaimFacts
 from claims.signals import SignalFacts
@@ -63,27 +64,24 @@ async def _invoices(claim_id: int) -> tuple[Invoice, ...]:
     )
 
 
-def _spellings(invoices: tuple[Invoice, ...]) -> list[str]:
-    """The ways an invoice number may have been typed (as given, trimmed, upper or lower case); the match itself
-    is then made on the trimmed, case-folded number and issuer."""
-    found = set()
-    for i in invoices:
-        for n in (i.number, i.number.strip()):
-            found.update((n, n.upper(), n.lower()))
-    return sorted(found)
+def _issuer_key(issuer: str) -> str:
+    return " ".join(issuer.split()).casefold()
 
 
 async def _duplicate_invoices(claim_id: int, invoices: tuple[Invoice, ...]) -> tuple[tuple[str, str, str], ...]:
+    """Invoices of this claim given on an earlier claim of anyone: the same number (stored as ``number_key``:
+    without case, spaces or dashes) from the same issuer (without case or extra spaces)."""
     if not invoices:
         return ()
+    keys = sorted({number_key(i.number) for i in invoices})
     rows = await ClaimInvoice.select(
         ClaimInvoice.number, ClaimInvoice.issuer, ClaimInvoice.claim.number.as_alias("claim_number")
-    ).where(ClaimInvoice.number.is_in(_spellings(invoices)) & (ClaimInvoice.claim < claim_id))
-    mine = {(i.number.strip().lower(), i.issuer.strip().lower()) for i in invoices}
+    ).where(ClaimInvoice.number.is_in(keys) & (ClaimInvoice.claim < claim_id))
+    mine = {(number_key(i.number), _issuer_key(i.issuer)) for i in invoices}
     return tuple(
         (r["number"], r["issuer"], r["claim_number"])
         for r in rows
-        if (r["number"].strip().lower(), r["issuer"].strip().lower()) in mine
+        if (number_key(r["number"]), _issuer_key(r["issuer"])) in mine
     )
 
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from claims.coverage import HUNDRED, cover_limit
-from claims.invoices import INVOICE_FIELDS, Claimed, Invoice, claimed_for
+from claims.invoices import INVOICE_FIELDS, Claimed, Invoice, claimed_for, number_key
 from claims.kinds import ClaimKind, claimable, kind_of
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimEvent, ClaimInvoice
@@ -143,7 +143,7 @@ async def _record_invoices(claim_id: int, invoices: tuple[Invoice, ...]) -> None
             *(
                 ClaimInvoice(
                     claim=claim_id,
-                    number=i.number,
+                    number=number_key(i.number),  # stored as compared: "fp-001 7" is FP0017
                     issuer=i.issuer,
                     issued_on=i.issued_on,
                     amount_fen=to_fen(i.amount),

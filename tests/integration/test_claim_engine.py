@@ -6,6 +6,7 @@ would change — and changes nothing."""
 from __future__ import annotations
 
 import json
+import secrets
 
 import httpx
 import pytest
@@ -14,8 +15,8 @@ from claims.tables import Claim, ClaimsStaff
 from insure.auth.tables import User
 from insure.seed import DEMO_PASSWORD
 
-from .claim_helpers import filed
-from .helpers import auth, buy_policy, db, register, wait_for, web_session
+from .claim_helpers import filed, invoice
+from .helpers import auth, buy_policy, db, register, today, wait_for, web_session
 
 pytestmark = pytest.mark.integration
 
@@ -199,3 +200,26 @@ def _write(tmp_path, text: str):
     path = tmp_path / "broken.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_the_same_invoice_on_two_customers_claims_refers_the_second_with_the_signal_explained(api):
+    # given a first customer paid straight through for a hospital invoice
+    first, second = register(api), register(api)
+    number = f"FP{secrets.token_hex(5).upper()}"
+    bill = invoice("600", today().isoformat(), number=number, issuer="Shanghai Ruijin Hospital")
+    one = filed(api, first, buy_policy(api, first)["number"], "accidental_medical", invoices=[bill])
+    assert settled(api, first, one["number"], ("paid", "referred"))["status"] == "paid"
+
+    # when an unrelated customer claims with the same invoice (number and issuer, any spelling of the number)
+    copy = {**bill, "number": number.lower()[:4] + "-" + number[4:]}
+    two = filed(api, second, buy_policy(api, second)["number"], "accidental_medical", invoices=[copy])
+    claim = settled(api, second, two["number"], ("paid", "referred"))
+
+    # then nothing is paid automatically: an adjuster sees the signal with both claims named
+    assert claim["status"] == "referred" and claim["payout"] is None
+    seen = api.get(f"/claims/{two['number']}", headers=staff(api, "admin@insure.test")).json()["review"]
+    fired = {s["code"]: s for s in seen["signals"] if s["fired"]}
+    assert "duplicate_invoice" in fired and one["number"] in fired["duplicate_invoice"]["explanation"]
+    assert seen["fraud_score"] >= 30 and any("invoice" in reason for reason in seen["referral_reasons"])
+    # and the first claim, assessed before the second existed, stays as it was
+    assert api.get(f"/claims/{one['number']}", headers=auth(first)).json()["status"] == "paid"

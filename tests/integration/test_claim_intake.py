@@ -209,7 +209,7 @@ def test_the_claim_form_follows_the_benefit_and_adds_invoice_rows_without_javasc
             "coverage_code": "accidental_medical",
             "loss_date": day,
             "description": "Cut a hand on broken glass at home",
-            "invoices[0].number": "FPX" + secrets.token_hex(5),
+            "invoices[0].number": "FPX" + secrets.token_hex(5).upper(),  # shown as stored: upper case, no spaces
             "invoices[0].issuer": "Haidian Hospital",
             "invoices[0].date": day,
             "invoices[0].amount": "300",
@@ -222,7 +222,7 @@ def test_the_claim_form_follows_the_benefit_and_adds_invoice_rows_without_javasc
 
         # a bad second invoice: the form again, the message beside the field
         second = {
-            "invoices[1].number": "FPY" + secrets.token_hex(5),
+            "invoices[1].number": "FPY" + secrets.token_hex(5).upper(),
             "invoices[1].issuer": "Haidian Hospital",
             "invoices[1].date": day,
             "invoices[1].amount": "12.345",

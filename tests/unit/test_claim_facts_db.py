@@ -8,6 +8,7 @@ import secrets
 from datetime import date
 
 from claims import facts
+from claims.invoices import number_key
 from claims.rules import REFER, evaluate
 from claims.ruleset import current
 from claims.tables import Claim, ClaimInvoice
@@ -33,8 +34,11 @@ async def claim_on(policy: dict, amount_fen: int = 80_000, **values) -> dict:
 
 
 async def invoice(claim: dict, number: str, issuer: str = "City Hospital") -> None:
+    """An invoice row as intake stores it (claims.filing: the number without case, spaces or dashes)."""
     await ClaimInvoice.insert(
-        ClaimInvoice(claim=claim["id"], number=number, issuer=issuer, issued_on=date(2026, 6, 10), amount_fen=80_000)
+        ClaimInvoice(
+            claim=claim["id"], number=number_key(number), issuer=issuer, issued_on=date(2026, 6, 10), amount_fen=80_000
+        )
     )
 
 
@@ -43,7 +47,7 @@ def test_the_same_invoice_on_two_customers_claims_is_flagged_on_the_later_one(in
         first = await claim_on(await bare_policy(**COVER))
         second = await claim_on(await bare_policy(**COVER))
         await invoice(first, "HOSP-2026-0042")
-        await invoice(second, "hosp-2026-0042 ", "city hospital")  # the same invoice, typed differently
+        await invoice(second, "hosp 2026-0042 ", "city  hospital")  # the same invoice, typed differently
         other_issuer = await claim_on(await bare_policy(**COVER))
         await invoice(other_issuer, "HOSP-2026-0042", "Another Clinic")
 
