@@ -23,6 +23,7 @@ from insure.policies.tables import Policy
 from insure.seed import DEMO_PASSWORD
 from tests.conftest import RUN_DIR
 
+from .claim_helpers import tiny_pdf, upload
 from .helpers import auth, csrf_token, db, register, today, wait_for, web_session
 from .test_claim_decisions import ADJUSTER, ADMIN, SENIOR, decide, paid, referred_claim, staff
 
@@ -122,11 +123,16 @@ def test_information_requested_answered_then_a_partial_approval_paid_with_the_re
     other = register(api)
     r = api.post(f"/claims/{number}/information-requests/answer", json={"answer": "Not mine"}, headers=auth(other))
     assert r.status_code == 404
+    # the customer uploads what was asked for on the claim, then answers
+    sent = upload(api, customer, number, "discharge_summary", "discharge.pdf", tiny_pdf(f"{number} discharge"))
+    assert sent.status_code == 201, sent.text
     r = api.post(
         f"/claims/{number}/information-requests/answer", json={"answer": "Uploaded it today"}, headers=auth(customer)
     )
     assert r.status_code == 200 and r.json()["status"] == "referred", r.text
     assert claim_row(number)["paused_days"] == 3
+    files = api.get(f"/claims/{number}", headers=adjuster).json()["documents"]["files"]
+    assert "discharge_summary" in [f["doc_type"] for f in files]  # the adjuster has what was asked for
     row = next(r for r in api.get("/adjuster/claims", headers=adjuster).json()["mine"] if r["number"] == number)
     assert row["decide_by"] == (claim_row(number)["reported_on"] + timedelta(days=33)).isoformat()
 
