@@ -33,6 +33,7 @@ import importlib
 import json
 import logging
 import secrets
+import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -80,12 +81,14 @@ class Job:
 
 
 _jobs: dict[str, Job] = {}
+_origin: dict[str, str] = {}  # job name -> the module that registered it (its place in JOB_MODULES orders jobs)
 _loaded = False
 
 
 def register(job: Job) -> Job:
     """Called by a job module at import; registering the same name again replaces the job (tests)."""
     _jobs[job.name] = job
+    _origin[job.name] = sys._getframe(1).f_globals.get("__name__", "")  # the job module that registered it
     return job
 
 
@@ -98,9 +101,12 @@ def load_jobs() -> None:
 
 
 def jobs() -> list[Job]:
-    """Every job, in the order they run (registration order)."""
+    """Every job, in the order they run: by the position of its module in JOB_MODULES (whichever module another
+    import happened to load first), then in the order the module registered them."""
     load_jobs()
-    return list(_jobs.values())
+    rank = {module: i for i, module in enumerate(JOB_MODULES)}
+    listed = list(_jobs.values())
+    return sorted(listed, key=lambda job: (rank.get(_origin.get(job.name, ""), len(rank)), listed.index(job)))
 
 
 def get(name: str) -> Job:
