@@ -297,9 +297,9 @@ async def _give_documents(customer: dict, claim: dict, only: tuple[str, ...] | N
             continue
         note = f"{claim['number']} {doc_type}"
         if doc_type.endswith("_id"):
-            upload = documents.Upload(f"{doc_type}.png", _png(note))
+            upload = documents.Upload(f"{doc_type}.png", demo_png(note))
         else:
-            upload = documents.Upload(f"{doc_type}.pdf", _pdf(note))
+            upload = documents.Upload(f"{doc_type}.pdf", demo_pdf(note))
         await documents.upload(customer, claim, doc_type, [upload])
 
 
@@ -329,7 +329,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _png(note: str) -> bytes:
+def demo_png(note: str) -> bytes:
     """A valid 1 x 1 white PNG with ``note`` in a text chunk."""
     header = _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
     text = _chunk(b"tEXt", b"Comment\x00" + note.encode())
@@ -337,7 +337,7 @@ def _png(note: str) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + header + text + pixels + _chunk(b"IEND", b"")
 
 
-def _pdf(note: str) -> bytes:
+def demo_pdf(note: str) -> bytes:
     """A plain one-page PDF (no scripts) with ``note`` in a comment."""
     return (
         b"%PDF-1.4\n%" + note.encode() + b"\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
