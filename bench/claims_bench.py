@@ -299,7 +299,8 @@ async def file_over_http(
             r.raise_for_status()
             number = r.json()["number"]
             filed.append(number)
-            uploads += await upload_documents(client, base, number, tokens[who])
+            sent = await upload_documents(client, base, number, tokens[who])
+            uploads += sent
 
         start, tasks = time.perf_counter(), []
         for i, (who, number) in enumerate(numbers):
