@@ -182,7 +182,7 @@ async def prepare(customers: int, policies: int) -> tuple[list[dict], list[tuple
                 product_code="pa_basic",
                 product_version="2026-01-01",
                 insured_name=f"Insured {i}",
-                insured_id_number=make_resident_id("110105", insured_birth, i % 1000, "male"),
+                insured_id_number=make_resident_id("110105", insured_birth, i % 100, "male"),
                 insured_birth_date=insured_birth,
                 status=PolicyStatus.IN_FORCE,
                 effective_date=start,
