@@ -252,11 +252,27 @@ async def client_capacity(base: str, seconds: float, concurrency: int = 16) -> f
         return count / (time.perf_counter() - start)
 
 
+async def post(client, url: str, **kwargs):
+    """POST, sent again (up to 3 times) when the connection drops before the answer: a kept-alive connection the
+    server closed as the client reused it. Safe: a filing carries its Idempotency-Key, and the same file given
+    again for the same document is stored once."""
+    import httpx
+
+    for attempt in range(3):
+        try:
+            return await client.post(url, **kwargs)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.5)
+
+
 async def upload_documents(client, base: str, number: str, headers: dict) -> int:
     """Upload the claim's required documents, one request each, as the claimant's app does; how many were sent."""
     for doc_type in DOCUMENTS:
         name, data = document(number, doc_type)
-        r = await client.post(
+        r = await post(
+            client,
             f"{base}/api/v1/claims/{number}/documents",
             data={"doc_type": doc_type},
             files={"files": (name, data, "application/octet-stream")},
@@ -290,7 +306,8 @@ async def file_over_http(
         async def one(who: int, policy_number: str) -> None:
             nonlocal uploads
             t = time.perf_counter()
-            r = await client.post(
+            r = await post(
+                client,
                 f"{base}/api/v1/claims",
                 json={**claim_body(policy_number, loss), "policy_number": policy_number},
                 headers={**tokens[who], "Idempotency-Key": secrets.token_hex(8)},
