@@ -1,16 +1,18 @@
 """Demo claims: the claims team (adjusters' skills, one claims manager) and customers' claims in every state, so
 `make run` opens on a living claims system (issue 10).
 
-The claims are made the way they happen, through the real services, by replaying the last four months on this
+Every claim is made the way it happens, through the real services, by replaying the last four months on this
 process's clock: the demo customers buy their policies 120 days ago (quote, application, card payment, the
-sandbox's confirmation), then each claim is filed on its day (``claims.filing.file_claim``), assessed
-(``claims.services.run_assessment``), decided by an adjuster (``claims.decisions.decide``) and paid through the
-one payout path, settled by the sandbox gateway's confirmation (``insure.payments.payouts.settle_payout``). The
-clock is put back where it was at the end.
-
-The few moves whose services other helpers are still building (asking for documents, asking for information,
-reopening a denial, assigning a referral) are made with ``insure.state.transition`` in ONE place,
-``_move_not_yet_a_service``: switch them to the real services there when they land.
+sandbox's confirmation), then each claim is filed on its day with the form its benefit asks for
+(``claims.filing.file_claim``: itemised invoices for expenses, no amount for lump sums), its required documents are
+uploaded by the claimant through ``claims.documents.upload`` (small valid PNG/PDF files, distinct per claim), it is
+assessed (``claims.assessing.run_assessment``: completeness, coverage, fraud signals, straight through or referral
+with the assignment by skills, authority and workload), and the adjuster acts through ``claims.actions``
+(reassignment by the claims manager, case reserve, notes, information request, reopening a denial) and
+``claims.decisions``; approved claims are paid through the one payout path, settled by the sandbox gateway's
+confirmation (``insure.payments.payouts.settle_payout``). One claim is filed with only the identity card: its
+assessment asks for the rest (``awaiting_documents``, in the team's queue, unassigned). The clock is put back
+where it was at the end.
 
 Deterministic and safe to run twice: every demo claim is filed with the Idempotency-Key ``seed-<scenario>`` and a
 scenario whose claim exists is skipped, as is a policy the customer already holds; a second run adds nothing.
@@ -18,13 +20,16 @@ scenario whose claim exists is skipped, as is a policy the customer already hold
 
 from __future__ import annotations
 
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
-from claims import decisions, services
-from claims.filing import claim_for_key, file_claim
-from claims.kinds import KINDS
-from claims.model import ClaimStatus
+from claims import actions, decisions, documents, services
+from claims.assessing import run_assessment
+from claims.filing import claim_for_key, claim_kind, file_claim
+from claims.kinds import DAILY, EXPENSE, KINDS, ClaimKind
 from claims.tables import Claim, ClaimsStaff
 from insure import clock
 from insure.applications import services as applications
@@ -41,6 +46,7 @@ from products.underwriting import rules_for
 HISTORY_DAYS = 120  # the demo customers bought their policies this many days ago
 CARD = ("4242 4242 4242 4242", "12/35", "123")  # the sandbox's card that always pays
 BANK_ACCOUNT = "6222020200112233445"
+ISSUER = "Shanghai Xuhui District Central Hospital"  # the demo invoices' issuer
 ADJUSTER = "adjuster@insure.test"  # authority 5,000 CNY: medical, hospital and travel claims
 MANAGER = "adjuster2@insure.test"  # authority 20,000 CNY: every kind, the claims manager
 
@@ -61,9 +67,10 @@ SUMS_INSURED = {
 
 @dataclass(frozen=True)
 class Scenario:
-    """One demo claim: who claims under which product and benefit, how much, how many days ago, and where it
-    ends. ``path``: paid (straight through), approved (payout sent, confirmation pending), decided_paid,
-    denied, reopened, awaiting_approval, referred, awaiting_documents, info_requested."""
+    """One demo claim: who claims under which product and benefit, how much (an expense claim's invoices; for a
+    lump sum, which claims the cover's limit, the amount the adjuster settles on: a disability grade), how many
+    days ago, and where it ends. ``path``: paid (straight through), approved (payout sent, confirmation pending),
+    decided_paid, denied, reopened, awaiting_approval, referred, awaiting_documents, info_requested."""
 
     name: str
     customer: str
@@ -73,7 +80,7 @@ class Scenario:
     days_ago: int
     path: str
     description: str
-    adjuster: str | None = None  # who the referral is assigned to (None: left in the team's unassigned queue)
+    adjuster: str | None = None  # who works the referral (None: whom the assessment's assignment chose)
 
 
 C = "customer@insure.test"
@@ -88,15 +95,15 @@ SCENARIOS = (
              "Injured a shoulder in a motorbike race on a closed circuit", MANAGER),
     Scenario("reopened", "customer4@insure.test", "pa_basic", "accidental_death_disability", "8000", 55, "reopened",
              "Lost part of a finger in a kitchen accident at home", MANAGER),
-    Scenario("awaiting-approval", "customer5@insure.test", "medical_changan", "general_medical", "26000", 19,
+    Scenario("awaiting-approval", "customer5@insure.test", "medical_changan", "general_medical", "48000", 19,
              "awaiting_approval", "Knee surgery after a torn ligament; eleven days in hospital", ADJUSTER),
     Scenario("referred-near-deadline", "customer6@insure.test", "pa_pingyuan", "accidental_death_disability",
              "50000", 27, "referred", "Fell from a ladder while painting the ceiling; spinal injury", MANAGER),
-    Scenario("referred-medical", "customer7@insure.test", "medical_pingyuan", "general_medical", "28000", 3,
+    Scenario("referred-medical", "customer7@insure.test", "medical_pingyuan", "general_medical", "52000", 3,
              "referred", "Appendicitis with complications; emergency operation and nine days in hospital", ADJUSTER),
-    Scenario("referred-unassigned", "customer8@insure.test", "pa_basic", "accidental_death_disability", "9000", 26,
+    Scenario("referred-scooter", "customer8@insure.test", "pa_basic", "accidental_death_disability", "9000", 26,
              "referred", "Hit by a delivery scooter on the pavement; broken collarbone"),
-    Scenario("referred-second-claim", "customer1@insure.test", "medical_changan", "general_medical", "11500", 6,
+    Scenario("referred-second-claim", "customer1@insure.test", "medical_changan", "general_medical", "36000", 6,
              "referred", "Back in hospital for a follow-up treatment of the pneumonia"),
     Scenario("referred-demo", C, "pa_basic", "accidental_death_disability", "20000", 9, "referred",
              "Broke a leg skiing on a marked slope; disability grade to be assessed", ADJUSTER),
@@ -199,37 +206,38 @@ async def _policy(customer: dict, product_code: str, base: timedelta) -> dict:
 
 
 async def _play(s: Scenario, customer: dict, base: timedelta) -> None:
-    """File the scenario's claim on its day and take it where the scenario ends."""
+    """File the scenario's claim on its day, give its documents and take it where the scenario ends."""
     policy = await _policy(customer, s.product, base)
     _at(base, s.days_ago)
-    loss = clock.today() - timedelta(days=2)
-    body = {
-        "coverage_code": s.coverage,
-        "loss_date": loss.isoformat(),
-        "description": s.description,
-        "amount": s.amount,
-    }
-    claim = await file_claim(customer, policy["number"], body, key=_key(s))
-    claim_id = claim["id"]
-    if s.path == "awaiting_documents":
-        await _move_not_yet_a_service(claim_id, "request_documents")
+    claim = await file_claim(customer, policy["number"], _body(s, claim_kind(policy, s.coverage)), key=_key(s))
+    claim_id, number = claim["id"], claim["number"]
+    if s.path == "awaiting_documents":  # only the identity card given: assessment asks for the rest, together
+        await _give_documents(customer, claim, only=("claimant_id",))
+        await run_assessment(claim_id)
         return
-    # when the assessment starts asking for documents (issue 10, the documents helper), the claimant's required
-    # documents must be given here, through the documents service, before the claim is assessed
-    outcome = await services.run_assessment(claim_id)
+    await _give_documents(customer, claim)
+    outcome = await run_assessment(claim_id)
     if outcome == "approve":
         await _pay(claim_id, settle=s.path != "approved")
         return
-    await _move_not_yet_a_service(claim_id, "assign", adjuster=s.adjuster)
+    manager = await _user(MANAGER)
+    holder = await _assign(manager, number, s.adjuster)
+    # the adjuster's estimate: what the benefit pays, or for a lump sum the scenario's amount (a disability grade)
+    estimate = min(
+        Decimal(s.amount), await decisions.payable_of(await Claim.select().where(Claim.id == claim_id).first())
+    )
     if s.path == "referred":
+        _at(base, max(s.days_ago - 1, 0))
+        await actions.set_reserve(holder, number, {"amount": str(estimate), "reason": "first estimate of the claim"})
+        await actions.add_note(holder, number, {"body": f"Reviewed the file: {s.description.lower()}."})
         return
     if s.path == "info_requested":
         _at(base, s.days_ago - 2)
-        await _move_not_yet_a_service(claim_id, "request_information")
+        await actions.request_information(
+            holder, number, {"question": "Where did the bite happen, and may we see the vaccination record?"}
+        )
         return
-    decider = await _user(s.adjuster or MANAGER)
     _at(base, max(s.days_ago - 4, 0))
-    number = claim["number"]
     if s.path in ("denied", "reopened"):
         code = "excluded_cause" if s.path == "denied" else "insufficient_evidence"
         reason = (
@@ -237,20 +245,75 @@ async def _play(s: Scenario, customer: dict, base: timedelta) -> None:
             if s.path == "denied"
             else "The disability assessment was not made by an accredited assessor"
         )
-        await decisions.decide(decider, number, {"outcome": "deny", "reason_code": code, "reason": reason})
+        await decisions.decide(holder, number, {"outcome": "deny", "reason_code": code, "reason": reason})
         if s.path == "reopened":
             _at(base, 8)
-            await _move_not_yet_a_service(claim_id, "reopen")
+            await actions.reopen(
+                manager, number, {"reason": "An accredited assessment of the disability was sent with a complaint"}
+            )
+            await actions.set_reserve(manager, number, {"amount": str(estimate), "reason": "reopened"})
+            await actions.add_note(manager, number, {"body": "Reopened: check the new assessment against grade 9."})
         return
-    payable = await decisions.payable_of(await Claim.select().where(Claim.id == claim_id).first())
     await decisions.decide(
-        decider,
+        holder,
         number,
-        {"outcome": "approve", "amount": str(payable), "reason": "Covered accident, documents complete"},
+        {"outcome": "approve", "amount": str(estimate), "reason": "Covered, documents complete"},
     )
     if s.path == "decided_paid":
         _at(base, max(s.days_ago - 5, 0))
         await _pay(claim_id, settle=True)
+
+
+def _body(s: Scenario, kind: ClaimKind) -> dict:
+    """The claim form as the benefit's kind asks for it: a lump sum claims the cover's limit (no amount), an
+    expense its itemised invoices (the amount in two invoices, numbered after the scenario), a daily benefit the
+    day of discharge."""
+    loss = clock.today() - timedelta(days=2)
+    body: dict = {"coverage_code": s.coverage, "loss_date": loss.isoformat(), "description": s.description}
+    if kind.pays == EXPENSE:
+        total = Decimal(s.amount)
+        first = (total * Decimal("0.6")).quantize(Decimal("1"))
+        body["invoices"] = [
+            {
+                "number": f"SEED-{s.name.upper()}-{i}",
+                "issuer": ISSUER,
+                "date": loss.isoformat(),
+                "amount": str(part),
+                "social_insurance": "0",
+            }
+            for i, part in enumerate((first, total - first), start=1)
+        ]
+    elif kind.pays == DAILY:
+        body["discharge_date"] = clock.today().isoformat()
+    return body
+
+
+async def _give_documents(customer: dict, claim: dict, only: tuple[str, ...] | None = None) -> None:
+    """The claimant uploads the claim's required documents through the documents service: a small PNG for identity
+    papers, a one-page PDF otherwise, each file's bytes naming the claim and the document (so that no two claims
+    share a file, a fraud signal)."""
+    for doc_type in (await documents.checklist(claim))["required"]:
+        if only is not None and doc_type not in only:
+            continue
+        note = f"{claim['number']} {doc_type}"
+        if doc_type.endswith("_id"):
+            upload = documents.Upload(f"{doc_type}.png", demo_png(note))
+        else:
+            upload = documents.Upload(f"{doc_type}.pdf", demo_pdf(note))
+        await documents.upload(customer, claim, doc_type, [upload])
+
+
+async def _assign(manager: dict, number: str, adjuster: str | None) -> dict:
+    """The adjuster who works the referral: the one the assessment assigned (claims.assignment), or the scenario's
+    adjuster, to whom the claims manager reassigns it (claims.actions.reassign)."""
+    claim = await Claim.select().where(Claim.number == number).first()
+    wanted = await _user(adjuster) if adjuster else None
+    if wanted is not None and claim["assigned_to"] != wanted["id"]:
+        await actions.reassign(
+            manager, number, {"adjuster_id": wanted["id"], "reason": "Workload: handed over by the claims manager"}
+        )
+        return wanted
+    return await User.select().where(User.id == claim["assigned_to"]).first()
 
 
 async def _pay(claim_id: int, *, settle: bool) -> None:
@@ -262,47 +325,23 @@ async def _pay(claim_id: int, *, settle: bool) -> None:
         await payouts.settle_payout(payout["id"])
 
 
-async def _move_not_yet_a_service(claim_id: int, step: str, adjuster: str | None = None) -> None:
-    """THE PLACE TO SWITCH TO THE REAL SERVICES when they land (issue 10, other helpers): the moves the seed
-    makes with ``insure.state.transition`` (through ``claims.services._move``) because their services are still
-    being built.
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    - ``assign``: the referral to the named adjuster, or left unassigned (the assignment by skills);
-    - ``request_documents``: the required documents asked for at once (assessing -> awaiting_documents);
-    - ``request_information``: an adjuster asks the claimant for more (referred -> info_requested);
-    - ``reopen``: a denial reopened with a reason (denied -> referred)."""
-    actor = "system:demo-seed"
-    now = clock.now()
-    if step == "assign":
-        user = await _user(adjuster) if adjuster else None
-        await Claim.update({Claim.assigned_to: user["id"] if user else None}).where(Claim.id == claim_id)
-    elif step == "request_documents":
-        await services._move(claim_id, ClaimStatus.SUBMITTED, ClaimStatus.ASSESSING, "automated assessment started")
-        await services._move(
-            claim_id,
-            ClaimStatus.ASSESSING,
-            ClaimStatus.AWAITING_DOCUMENTS,
-            "documents missing: discharge summary, itemised expense list",
-            actor=actor,
-            documents_requested_at=now,
-        )
-    elif step == "request_information":
-        await services._move(
-            claim_id,
-            ClaimStatus.REFERRED,
-            ClaimStatus.INFO_REQUESTED,
-            "information requested: where did the bite happen, and the vaccination record",
-            actor=actor,
-            info_requested_at=now,
-        )
-    elif step == "reopen":
-        await services._move(
-            claim_id,
-            ClaimStatus.DENIED,
-            ClaimStatus.REFERRED,
-            "reopened: an accredited assessment of the disability was sent",
-            actor=actor,
-            reopened_at=now,
-        )
-    else:
-        raise ValueError(step)
+
+def demo_png(note: str) -> bytes:
+    """A valid 1 x 1 white PNG with ``note`` in a text chunk."""
+    header = _chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    text = _chunk(b"tEXt", b"Comment\x00" + note.encode())
+    pixels = _chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+    return b"\x89PNG\r\n\x1a\n" + header + text + pixels + _chunk(b"IEND", b"")
+
+
+def demo_pdf(note: str) -> bytes:
+    """A plain one-page PDF (no scripts) with ``note`` in a comment."""
+    return (
+        b"%PDF-1.4\n%" + note.encode() + b"\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >> endobj\n"
+        b"trailer << /Root 1 0 R >>\n%%EOF\n"
+    )

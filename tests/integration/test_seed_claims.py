@@ -11,7 +11,7 @@ import pytest
 
 from claims.model import RESTING, ClaimStatus
 from claims.seed_claims import ADJUSTER, MANAGER
-from claims.tables import Claim, ClaimsStaff
+from claims.tables import Claim, ClaimDocument, ClaimEvent, ClaimInvoice, ClaimNote, ClaimsStaff
 from insure.auth.tables import User
 from insure.ledger.tables import JournalEntry
 from insure.payments.tables import Payout
@@ -39,13 +39,38 @@ def test_the_demo_seed_has_claims_in_every_resting_state_made_by_the_real_workfl
     assert set(RESTING) <= statuses, f"missing: {set(RESTING) - statuses}"
     adjuster, manager = _user(ADJUSTER), _user(MANAGER)
 
-    # referred claims of several kinds and insurers, some assigned, some in nobody's queue yet, one near its deadline
+    # every claim assessed was complete: its required documents uploaded, distinct files (no same-file signal);
+    # expense claims carry their itemised invoices
+    assessed = [c for c in claims if c["status"] != ClaimStatus.AWAITING_DOCUMENTS]
+    assert all(c["complete_on"] is not None for c in assessed)
+    files = db(ClaimDocument.select(ClaimDocument.claim, ClaimDocument.sha256))
+    assert {f["claim"] for f in files} >= {c["id"] for c in assessed}
+    assert len({f["sha256"] for f in files}) == len(files)
+    assert len({i["claim"] for i in db(ClaimInvoice.select(ClaimInvoice.claim))}) >= 6
+
+    # one claim filed with only the identity card waits for the rest, asked for together, in the team's queue
+    waiting_docs = next(c for c in claims if c["status"] == ClaimStatus.AWAITING_DOCUMENTS)
+    assert waiting_docs["documents_requested_at"] is not None and waiting_docs["assigned_to"] is None
+    assert [f["claim"] for f in files].count(waiting_docs["id"]) == 1
+
+    # referred claims of several kinds and insurers, assigned by the assessment (its reasons recorded) or handed
+    # over by the claims manager, each with a case reserve; a denial reopened
     referred = [c for c in claims if c["status"] == ClaimStatus.REFERRED]
     assert len(referred) >= 4
-    assert {c["assigned_to"] for c in referred} >= {adjuster["id"], manager["id"], None}
+    assert {c["assigned_to"] for c in referred} == {adjuster["id"], manager["id"]}
+    assert all("Assigned to" in str(c["referral_reasons"]) for c in referred)
+    assert all(c["reserve_fen"] > 0 for c in referred)
     policies = db(Policy.select().where(Policy.id.is_in([c["policy"] for c in referred])))
     assert len({p["insurer_code"] for p in policies}) >= 2 and len({p["product_code"] for p in policies}) >= 3
     assert any(c["reopened_at"] is not None for c in referred)  # a denial reopened
+    assert db(ClaimNote.count().where(ClaimNote.claim.is_in([c["id"] for c in referred]))) >= 2
+
+    # the information request was the adjuster's action, with their question
+    asked = next(c for c in claims if c["status"] == ClaimStatus.INFO_REQUESTED)
+    event = db(
+        ClaimEvent.select().where(ClaimEvent.claim == asked["id"]).order_by(ClaimEvent.id, ascending=False).first()
+    )
+    assert event["to_status"] == ClaimStatus.INFO_REQUESTED and event["actor"].startswith("adjuster:")
 
     # an approval above the adjuster's authority waits for the manager; a denial carries its reason code
     waiting = next(c for c in claims if c["status"] == ClaimStatus.AWAITING_APPROVAL)
@@ -78,9 +103,10 @@ def test_the_adjusters_queues_and_the_demo_customers_claims_are_not_empty(api):
         page = web.get("/adjuster/claims")
         assert page.status_code == 200 and page.text.count('href="/claims/C') >= 2
     with web_session(api, MANAGER, DEMO_PASSWORD) as web:
-        page = web.get("/adjuster/claims").text
+        assert web.get("/adjuster/claims").text.count('href="/claims/C') >= 2
+        # the approval above the adjuster's authority, in the claims manager's view of the team
         waiting = next(c for c in _seeded() if c["status"] == ClaimStatus.AWAITING_APPROVAL)
-        assert waiting["number"] in page  # the approval above the adjuster's authority, in the manager's queue
+        assert waiting["number"] in web.get("/adjuster/team").text
     with web_session(api, DEMO_CUSTOMER.email, DEMO_PASSWORD) as web:
         page = web.get("/claims").text
         mine = [c["number"] for c in _seeded() if c["claimant"] == _user(DEMO_CUSTOMER.email)["id"]]
