@@ -54,7 +54,12 @@ async def explain(claim: dict, coverage: Any, *, staff: bool) -> dict[str, Any]:
     facts = await deadline_jobs.clock_of(claim)
     events = await ClaimEvent.select().where(ClaimEvent.claim == claim["id"]).order_by(ClaimEvent.id)
     question = next((e["reason"] for e in reversed(events) if e["to_status"] == "info_requested"), "")
-    timeline = [{"at": e["at"], "step": step_label(e["from_status"], e["to_status"])} for e in events]
+    # internal rows (a reserve set, a reassignment: the status stays) are not steps of the claimant's timeline
+    timeline = [
+        {"at": e["at"], "step": step_label(e["from_status"], e["to_status"])}
+        for e in events
+        if e["from_status"] != e["to_status"]
+    ]
     return {
         "decide_by": deadlines.decide_by(facts, today),
         "letter": await letters.letter_status(claim),
