@@ -89,7 +89,7 @@ async def adjusters() -> list[Adjuster]:
     )
     if not users:
         return []
-    staff = {r["user"]: r for r in await ClaimsStaff.select(ClaimsStaff.user, ClaimsStaff.skills)}
+    staff = {r["user"]: r for r in await ClaimsStaff.select(ClaimsStaff.user, ClaimsStaff.skills, ClaimsStaff.manager)}
     load: dict[int, int] = {u["id"]: 0 for u in users}
     for row in await Claim.select(Claim.assigned_to).where(Claim.status.is_in(list(OPEN_STATUSES))):
         if row["assigned_to"] in load:
@@ -100,7 +100,15 @@ async def adjusters() -> list[Adjuster]:
         if isinstance(skills, str):
             skills = json.loads(skills)
         found.append(
-            Adjuster(u["id"], u["name"], tuple(skills), u["authority_fen"], u["role"] in UNLIMITED_ROLES, load[u["id"]])
+            Adjuster(
+                u["id"],
+                u["name"],
+                tuple(skills),
+                u["authority_fen"],
+                u["role"] in UNLIMITED_ROLES,
+                load[u["id"]],
+                bool(staff.get(u["id"], {}).get("manager")),
+            )
         )
     return found
 

@@ -18,6 +18,7 @@ class Adjuster:
     authority_fen: int
     unlimited: bool  # an administrator's authority has no limit
     open_claims: int
+    manager: bool = False  # a claims manager supervises: given claims only when no other adjuster is active
 
     def handles(self, kind: str) -> bool:
         return not self.skills or kind in self.skills
@@ -35,6 +36,7 @@ class Assignment:
 def choose(adjusters: list[Adjuster], kind: str, payable_fen: int) -> Assignment:
     if not adjusters:
         return Assignment(None, ("No active adjuster: the claim waits in the team's queue.",))
+    adjusters = [a for a in adjusters if not a.manager] or adjusters  # managers confirm, reassign, take escalations
     skilled = [a for a in adjusters if a.handles(kind)]
     reasons: list[str] = []
     pool = skilled

@@ -47,13 +47,23 @@ HISTORY_DAYS = 120  # the demo customers bought their policies this many days ag
 CARD = ("4242 4242 4242 4242", "12/35", "123")  # the sandbox's card that always pays
 BANK_ACCOUNT = "6222020200112233445"
 ISSUER = "Shanghai Xuhui District Central Hospital"  # the demo invoices' issuer
-ADJUSTER = "adjuster@insure.test"  # authority 5,000 CNY: medical, hospital and travel claims
-MANAGER = "adjuster2@insure.test"  # authority 20,000 CNY: every kind, the claims manager
+ADJUSTER = "adjuster@insure.test"  # authority 5,000 CNY: accident, medical, hospital and travel claims
+ADJUSTER2 = "adjuster2@insure.test"  # authority 20,000 CNY: every kind (life and critical illness too)
+MANAGER = "claims.manager@insure.test"  # authority 100,000 CNY: every kind; confirms, reassigns, gets escalations
+EVERY_KIND = tuple(code for code, kind in KINDS.items() if kind.claimable)
+ACCIDENT_AND_HEALTH = (
+    "accident_death_disability",
+    "medical",
+    "hospital_allowance",
+    "trip_cancellation",
+    "travel_delay",
+)
 
 # the claims team: (email, the claim kinds they handle, claims manager)
 TEAM = (
-    (ADJUSTER, ("medical", "hospital_allowance", "trip_cancellation", "travel_delay"), False),
-    (MANAGER, tuple(code for code, kind in KINDS.items() if kind.claimable), True),
+    (ADJUSTER, ACCIDENT_AND_HEALTH, False),
+    (ADJUSTER2, EVERY_KIND, False),
+    (MANAGER, EVERY_KIND, True),
 )
 
 # the sum insured each product is bought with (medical products offer one choice)
@@ -90,15 +100,15 @@ SCENARIOS = (
     Scenario("paid-auto-medical", "customer1@insure.test", "medical_changan", "general_medical", "13200", 41, "paid",
              "Three days in hospital with pneumonia; inpatient invoices from the district hospital"),
     Scenario("paid-decided", "customer2@insure.test", "pa_basic", "accidental_death_disability", "12000", 47,
-             "decided_paid", "Fractured wrist in a cycling accident, grade 10 disability assessed", MANAGER),
+             "decided_paid", "Fractured wrist in a cycling accident, grade 10 disability assessed", ADJUSTER2),
     Scenario("denied", "customer3@insure.test", "pa_pingyuan", "accidental_death_disability", "30000", 33, "denied",
-             "Injured a shoulder in a motorbike race on a closed circuit", MANAGER),
+             "Injured a shoulder in a motorbike race on a closed circuit", ADJUSTER2),
     Scenario("reopened", "customer4@insure.test", "pa_basic", "accidental_death_disability", "8000", 55, "reopened",
-             "Lost part of a finger in a kitchen accident at home", MANAGER),
+             "Lost part of a finger in a kitchen accident at home", ADJUSTER2),
     Scenario("awaiting-approval", "customer5@insure.test", "medical_changan", "general_medical", "48000", 19,
              "awaiting_approval", "Knee surgery after a torn ligament; eleven days in hospital", ADJUSTER),
     Scenario("referred-near-deadline", "customer6@insure.test", "pa_pingyuan", "accidental_death_disability",
-             "50000", 27, "referred", "Fell from a ladder while painting the ceiling; spinal injury", MANAGER),
+             "50000", 27, "referred", "Fell from a ladder while painting the ceiling; spinal injury", ADJUSTER2),
     Scenario("referred-medical", "customer7@insure.test", "medical_pingyuan", "general_medical", "52000", 3,
              "referred", "Appendicitis with complications; emergency operation and nine days in hospital", ADJUSTER),
     Scenario("referred-scooter", "customer8@insure.test", "pa_basic", "accidental_death_disability", "9000", 26,
@@ -110,7 +120,7 @@ SCENARIOS = (
     Scenario("awaiting-documents", "customer2@insure.test", "medical_pingyuan", "general_medical", "12400", 4,
              "awaiting_documents", "Kidney stones removed by lithotripsy; two nights in hospital"),
     Scenario("info-requested", "customer3@insure.test", "pa_basic", "accidental_medical", "7000", 12,
-             "info_requested", "Dog bite on the hand; rabies vaccination and stitches", MANAGER),
+             "info_requested", "Dog bite on the hand; rabies vaccination and stitches", ADJUSTER2),
     Scenario("approved", C, "pa_pingyuan", "accidental_medical", "640", 0, "approved",
              "Cut a hand on broken glass while cooking; stitches at the emergency room"),
 )  # fmt: skip

@@ -28,6 +28,7 @@ STAFF = (
     DemoLogin("admin@insure.test", "admin", "系统管理员 Admin"),
     DemoLogin("adjuster@insure.test", "adjuster", "王理赔 Wang (adjuster)"),
     DemoLogin("adjuster2@insure.test", "adjuster", "李理赔 Li (adjuster)"),
+    DemoLogin("claims.manager@insure.test", "adjuster", "周经理 Zhou (claims manager)"),
     DemoLogin("underwriter@insure.test", "underwriter", "赵核保 Zhao (underwriter)"),
     DemoLogin("senior.underwriter@insure.test", "underwriter", "钱核保 Qian (senior underwriter)"),
     DemoLogin("agent@insure.test", "agent", "陈代理 Chen (agent)"),
@@ -39,6 +40,7 @@ AUTHORITY = {
     "senior.underwriter@insure.test": 1_000_000_000,
     "adjuster@insure.test": 500_000,  # 5,000 CNY
     "adjuster2@insure.test": 2_000_000,  # 20,000 CNY
+    "claims.manager@insure.test": 10_000_000,  # 100,000 CNY (the claims manager: claims.seed_claims)
 }
 DEMO_CUSTOMER = DemoLogin("customer@insure.test", "customer", "张三")
 CUSTOMERS = 8

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from claims.model import REOPEN_WINDOW_DAYS
-from claims.tables import Claim, ClaimsStaff
+from claims.seed_claims import MANAGER
+from claims.tables import Claim
 from insure.auth.tables import User
 from insure.ledger.entries import CASE_RESERVE_CHANGE, CASE_RESERVES
 from insure.ledger.tables import JournalEntry, JournalLine
@@ -307,24 +308,21 @@ def test_the_workbench_pages_show_the_queue_the_file_and_take_the_actions(api):
 def test_a_claims_manager_sees_the_team_and_reassigns_any_claim(api):
     customer = register(api)
     number = referred_claim(api, customer)
-    senior = staff(api, SENIOR)
+    senior = staff(api, SENIOR)  # an adjuster, not a manager
     assert api.get("/adjuster/team", headers=senior).status_code == 403
-    db(ClaimsStaff.insert(ClaimsStaff(user=user_id(SENIOR), manager=True)))
-    try:
-        team = api.get("/adjuster/team", headers=senior)
-        assert team.status_code == 200, team.text
-        names = {w["adjuster_id"]: w["open_claims"] for w in team.json()["workload"]}
-        assert names[user_id(ADJUSTER)] >= 1
-        # the manager opens the file of a claim held by someone else and hands it over
-        assert api.get(f"/claims/{number}", headers=senior).status_code == 200
-        r = api.post(
-            f"/claims/{number}/assignment",
-            json={"adjuster_id": user_id(SENIOR), "reason": "Taking it over myself"},
-            headers=senior,
-        )
-        assert r.status_code == 200 and claim_row(number)["assigned_to"] == user_id(SENIOR)
-        with web_session(api, SENIOR, DEMO_PASSWORD) as web:
-            page = web.get("/adjuster/team")
-            assert page.status_code == 200 and "Workload per adjuster" in text_of(page.text)
-    finally:
-        db(ClaimsStaff.delete().where(ClaimsStaff.user == user_id(SENIOR)))
+    manager = staff(api, MANAGER)  # the demo's claims manager (ClaimsStaff.manager)
+    team = api.get("/adjuster/team", headers=manager)
+    assert team.status_code == 200, team.text
+    names = {w["adjuster_id"]: w["open_claims"] for w in team.json()["workload"]}
+    assert names[user_id(ADJUSTER)] >= 1
+    # the manager opens the file of a claim held by someone else and hands it to another adjuster
+    assert api.get(f"/claims/{number}", headers=manager).status_code == 200
+    r = api.post(
+        f"/claims/{number}/assignment",
+        json={"adjuster_id": user_id(SENIOR), "reason": "Li has the time this week"},
+        headers=manager,
+    )
+    assert r.status_code == 200 and claim_row(number)["assigned_to"] == user_id(SENIOR)
+    with web_session(api, MANAGER, DEMO_PASSWORD) as web:
+        page = web.get("/adjuster/team")
+        assert page.status_code == 200 and "Workload per adjuster" in text_of(page.text)

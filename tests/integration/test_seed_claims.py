@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from claims.model import RESTING, ClaimStatus
-from claims.seed_claims import ADJUSTER, MANAGER
+from claims.seed_claims import ADJUSTER, ADJUSTER2, MANAGER
 from claims.tables import Claim, ClaimDocument, ClaimEvent, ClaimInvoice, ClaimNote, ClaimsStaff
 from insure.auth.tables import User
 from insure.ledger.tables import JournalEntry
@@ -37,7 +37,7 @@ def test_the_demo_seed_has_claims_in_every_resting_state_made_by_the_real_workfl
     claims = _seeded()
     statuses = {c["status"] for c in claims}
     assert set(RESTING) <= statuses, f"missing: {set(RESTING) - statuses}"
-    adjuster, manager = _user(ADJUSTER), _user(MANAGER)
+    adjuster, adjuster2 = _user(ADJUSTER), _user(ADJUSTER2)
 
     # every claim assessed was complete: its required documents uploaded, distinct files (no same-file signal);
     # expense claims carry their itemised invoices
@@ -57,7 +57,8 @@ def test_the_demo_seed_has_claims_in_every_resting_state_made_by_the_real_workfl
     # over by the claims manager, each with a case reserve; a denial reopened
     referred = [c for c in claims if c["status"] == ClaimStatus.REFERRED]
     assert len(referred) >= 4
-    assert {c["assigned_to"] for c in referred} == {adjuster["id"], manager["id"]}
+    # the two adjusters hold them; the claims manager supervises and holds none
+    assert {c["assigned_to"] for c in referred} == {adjuster["id"], adjuster2["id"]}
     assert all("Assigned to" in str(c["referral_reasons"]) for c in referred)
     assert all(c["reserve_fen"] > 0 for c in referred)
     policies = db(Policy.select().where(Policy.id.is_in([c["policy"] for c in referred])))
@@ -94,7 +95,7 @@ def test_the_demo_seed_has_claims_in_every_resting_state_made_by_the_real_workfl
 
     # the claims team: skills by claim kind and one claims manager
     staff = db(ClaimsStaff.select())
-    assert [s["user"] for s in staff if s["manager"]] == [manager["id"]]
+    assert [s["user"] for s in staff if s["manager"]] == [_user(MANAGER)["id"]]
     assert "medical" in next(s["skills"] for s in staff if s["user"] == adjuster["id"])
 
 

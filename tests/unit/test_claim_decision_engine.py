@@ -80,8 +80,8 @@ def test_a_failed_coverage_check_is_a_reason_and_never_a_denial():
     assert "lapsed" in result.reasons[0]
 
 
-def adjuster(id: int, skills=(), authority=5_000_000, load=0, unlimited=False) -> Adjuster:
-    return Adjuster(id, f"Adjuster {id}", tuple(skills), authority, unlimited, load)
+def adjuster(id: int, skills=(), authority=5_000_000, load=0, unlimited=False, manager=False) -> Adjuster:
+    return Adjuster(id, f"Adjuster {id}", tuple(skills), authority, unlimited, load, manager)
 
 
 def test_assignment_prefers_the_skill_then_authority_then_the_lightest_workload():
@@ -95,6 +95,13 @@ def test_assignment_prefers_the_skill_then_authority_then_the_lightest_workload(
     assert chosen.adjuster_id == 4  # skilled (every kind), with the authority, lighter than 3
     assert "Adjuster 4" in chosen.reasons[0] and "2 open claim(s)" in chosen.reasons[0]
     assert choose(team, "death", 100).adjuster_id == 1
+
+
+def test_a_claims_manager_is_given_claims_only_when_no_other_adjuster_is_active():
+    # the manager (every kind, the most authority, no open claims) supervises: the handler gets the claim
+    team = [adjuster(1, [], authority=10_000_000, manager=True), adjuster(2, ["medical"], authority=100, load=5)]
+    assert choose(team, "medical", 800_000).adjuster_id == 2
+    assert choose([adjuster(1, manager=True)], "medical", 800_000).adjuster_id == 1  # alone: the manager
 
 
 def test_assignment_says_when_nobody_has_the_skill_or_the_authority():
