@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
-from claims import decisions, explained, filing, services, workbench
+from claims import decisions, exclusions, explained, filing, services, workbench
 from claims.api import decision_out, rules_of, with_exclusion
 from claims.coverage import cover_limit
 from claims.document_pages import documents_context
@@ -59,6 +59,7 @@ async def _decision_context(user: dict, claim: dict) -> dict[str, Any]:
         ctx["payable"] = await decisions.payable_of(claim)
         ctx["outcomes"] = DECISION_OUTCOMES if claim["status"] == "awaiting_approval" else DECISION_OUTCOMES[:2]
         ctx["denial_codes"] = DENIAL_CODES
+        ctx["exclusions"] = await exclusions.exclusions_of(claim)  # a denial may cite one (its code and wording)
     return ctx
 
 

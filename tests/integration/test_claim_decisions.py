@@ -202,6 +202,12 @@ def test_a_denial_needs_a_reason_code_and_the_customer_reads_the_reason(api):
         assert 'id="reason_code-error"' in r.text and "Choose the reason for the denial." in r.text
         assert "The injury happened while driving drunk" in r.text  # the form keeps what was typed
         form["reason_code"] = "excluded_cause"
+        # the form offers the product's exclusions to cite; a code the product does not have is refused
+        assert 'name="exclusion_code"' in r.text and 'value="drugs_alcohol_driving"' in r.text
+        form["exclusion_code"] = "pregnancy"  # a medical product's exclusion, not this accident product's
+        r = web.post(f"/claims/{number}/decision", data={**form, "_csrf_token": csrf_token(r.text)})
+        assert r.status_code == 422 and 'id="exclusion_code-error"' in r.text
+        form["exclusion_code"] = "drugs_alcohol_driving"
         r = web.post(f"/claims/{number}/decision", data={**form, "_csrf_token": csrf_token(r.text)})
         assert r.status_code in (302, 303), r.text[:500]
 
@@ -213,6 +219,8 @@ def test_a_denial_needs_a_reason_code_and_the_customer_reads_the_reason(api):
     english = api.get(f"/claims/{number}", headers={**auth(customer), "Accept-Language": "en"}).json()
     assert english["decision"]["reason_label"] == "The cause of the loss is excluded by the policy"
     assert mine["decision"]["reason"] == "The injury happened while driving drunk"
+    assert mine["decision"]["exclusion_code"] == "drugs_alcohol_driving"  # the clause cited, in the reader's words
+    assert english["decision"]["exclusion"].startswith("The insured being drunk")
     with web_session(api, customer["email"]) as web:
         page = web.get(f"/claims/{number}").text
         text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
