@@ -27,7 +27,11 @@ from insure.web.pages import page
 
 MAX_RULES = 64 * 1024  # a rule set is a few kilobytes
 RulesText = Annotated[str, msgspec.Meta(max_length=MAX_RULES, pattern=SAFE_PATTERN_MULTILINE)]
-RulesetName = Annotated[str, msgspec.Meta(max_length=60, pattern=SAFE_PATTERN)]
+# a file of claims/rulesets ("" for none); the OpenAPI document lists them, the service checks again (422)
+RULESET_NAMES = ("", *available())
+RulesetName = Annotated[
+    str, msgspec.Meta(max_length=60, pattern=SAFE_PATTERN, extra_json_schema={"enum": list(RULESET_NAMES)})
+]
 
 
 class BacktestRequest(RequestBody, kw_only=True):
@@ -107,12 +111,15 @@ class BacktestController(Controller):
 
     @get(
         "/",
+        responses=problems(422),
         summary="Backtest a rule set of claims/rulesets",
         description=DESCRIPTION + " `ruleset`: a file of claims/rulesets (none: the rule set in force).",
     )
     async def backtest_file(
         self,
-        ruleset: Annotated[str, Parameter(query="ruleset", max_length=60, required=False)] = "",
+        ruleset: Annotated[
+            str, Parameter(query="ruleset", max_length=60, required=False, schema_extra={"enum": list(RULESET_NAMES)})
+        ] = "",
         every_claim: Annotated[bool, Parameter(query="all", required=False)] = False,
     ) -> BacktestOut:
         return _out(await run(_candidate("ruleset", name=ruleset)), every_claim)

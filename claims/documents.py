@@ -232,11 +232,19 @@ async def _completed_on(claim: dict) -> date:
     return max(last, claim["reported_on"])
 
 
+MAX_ID = 2**31 - 1  # the largest id a row can have (a 32-bit serial on PostgreSQL)
+
+
 async def file_for(claim: dict, doc_id: int) -> tuple[dict, Path]:
-    """One document of the claim (one the caller may see) and where its bytes are; 404 for any other id."""
-    row = (
-        await ClaimDocument.select().where((ClaimDocument.id == doc_id) & (ClaimDocument.claim == claim["id"])).first()
-    )
+    """One document of the claim (one the caller may see) and where its bytes are; 404 for any other id (one beyond
+    an id column's range included: it names no document, and the database would refuse to compare it)."""
+    row = None
+    if 0 < doc_id <= MAX_ID:
+        row = (
+            await ClaimDocument.select()
+            .where((ClaimDocument.id == doc_id) & (ClaimDocument.claim == claim["id"]))
+            .first()
+        )
     path = filestore.path_of(row["path"]) if row else None
     if row is None or path is None or not path.is_file():
         raise NotFound(N_("No such document."), code="document_not_found")

@@ -166,6 +166,9 @@ def test_only_the_claimant_and_staff_see_the_files_and_others_get_404(api):
     sneaky = upload(api, stranger, number, "claimant_id", "x.png", tiny_png("stranger"))
     assert sneaky.status_code == 404 and sneaky.json()["code"] == "claim_not_found"
     assert api.get(f"/claims/{number}/documents/{doc['id'] + 100000}", headers=auth(customer)).status_code == 404
+    for beyond in (2**31, 10**27):  # an id no row can have is a 404 too, not a database error
+        huge = api.get(f"/claims/{number}/documents/{beyond}", headers=auth(customer))
+        assert huge.status_code == 404 and huge.json()["code"] == "document_not_found"
     with web_session(api, stranger["email"]) as web:
         assert web.get(url).status_code == 404
 

@@ -165,6 +165,9 @@ def test_a_stricter_candidate_backtested_from_the_cli_and_the_api_changes_the_de
     failed = stack.cli("claims", "backtest", "--rules", str(_write(tmp_path, broken)), check=False)
     assert failed.returncode != 0 and "defaults.signals.just_under_limit.percent" in failed.stderr
     assert api.get("/admin/claims/backtest", headers=auth(register(api))).status_code == 403
+    unknown = api.get("/admin/claims/backtest", params={"ruleset": "2099-01-01.toml"}, headers=admin)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "ruleset"
+    assert api.get("/admin/claims/backtest", params={"ruleset": f"{SHIPPED_VERSION}.toml"}, headers=admin).is_success
 
     # and nothing was changed by any of it
     after = db(
