@@ -30,7 +30,7 @@ RulesText = Annotated[str, msgspec.Meta(max_length=MAX_RULES, pattern=SAFE_PATTE
 # a file of claims/rulesets ("" for none); the OpenAPI document lists them, the service checks again (422)
 RULESET_NAMES = ("", *available())
 RulesetName = Annotated[
-    str, msgspec.Meta(max_length=60, pattern=SAFE_PATTERN, extra_json_schema={"enum": list(RULESET_NAMES)})
+    str, msgspec.Meta(max_length=60, pattern=SAFE_PATTERN, extra_json_schema={"extra": {"enum": list(RULESET_NAMES)}})
 ]
 
 
