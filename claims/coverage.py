@@ -113,10 +113,11 @@ def policy_year_start(cover_start: date, on: date) -> date:
     """The first day of the policy year that contains ``on`` (anniversaries of the cover start)."""
     years = on.year - cover_start.year - (1 if (on.month, on.day) < (cover_start.month, cover_start.day) else 0)
     years = max(0, years)
-    return _add_years(cover_start, years)
+    return add_years(cover_start, years)
 
 
-def _add_years(day: date, years: int) -> date:
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later (29 February becomes 28 February in a year that has none)."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year that has none

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from claims.coverage import add_years, policy_year_start
+
 DECISION_DAYS = 30
 AT_RISK_SHARE = Decimal("0.8")
 # the statuses an adjuster still works on (the queue); awaiting documents may be taken when they do not come
@@ -53,19 +55,9 @@ def paused_for(asked_on: date, answered_on: date) -> int:
 
 def policy_year(effective: date, today: date) -> tuple[date, date]:
     """The policy year containing ``today``: from the last anniversary of ``effective`` to the day before the
-    next (29 February falls back to 28 February in other years)."""
-
-    def anniversary(year: int) -> date:
-        try:
-            return effective.replace(year=year)
-        except ValueError:
-            return effective.replace(year=year, day=28)
-
-    start = anniversary(today.year)
-    if start > today:
-        start = anniversary(today.year - 1)
-    end = anniversary(start.year + 1) - timedelta(days=1)
-    return start, end
+    next (the same years the assessment counts annual limits in, claims.coverage)."""
+    start = policy_year_start(effective, today)
+    return start, add_years(start, 1) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
