@@ -4,7 +4,7 @@ extra figures (remaining limits, the claimant's other claims, documents, notes) 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from claims import deadlines
@@ -14,10 +14,10 @@ from claims.deadlines import ClaimClock
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimDocument, ClaimEvent, ClaimNote, ClaimsStaff
 from claims.workbench_rules import (
+    DECISION_DAYS,
     OPEN_STATUSES,
     TAKEABLE_STATUSES,
     QueueFilter,
-    decide_by,
     policy_year,
     referral_reasons,
     remaining_limits,
@@ -77,7 +77,7 @@ def clock_due(row: dict, today: date) -> tuple[date, int]:
         info_requested_on=local_day(row["info_requested_at"]) if row["status"] == "info_requested" else None,
         reopened_on=local_day(row["reopened_at"]),
     )
-    due = deadlines.decide_by(facts, today) or decide_by(today, row["reported_on"], row["paused_days"] or 0)
+    due = deadlines.decide_by(facts, today) or today + timedelta(days=DECISION_DAYS + (row["paused_days"] or 0))
     return due, (due - today).days
 
 

@@ -13,29 +13,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from claims.coverage import add_years, policy_year_start
+from claims.deadlines import DECIDE, WINDOW_DAYS
 
-DECISION_DAYS = 30
+DECISION_DAYS = WINDOW_DAYS[DECIDE]  # the statutory decision window (claims.deadlines)
 AT_RISK_SHARE = Decimal("0.8")
 # the statuses an adjuster still works on (the queue); awaiting documents may be taken when they do not come
 OPEN_STATUSES = ("referred", "info_requested", "awaiting_approval", "awaiting_documents")
 TAKEABLE_STATUSES = ("referred", "awaiting_documents")  # an unassigned claim an adjuster may take
 # the sort orders of the queue
 SORTS = ("urgency", "amount", "score", "newest")
-
-
-def clock_start(complete_on: date | None, reported_on: date) -> date:
-    """The day the decision clock started: the claim complete, else the day it was reported."""
-    return complete_on or reported_on
-
-
-def decide_by(complete_on: date | None, reported_on: date, paused_days: int = 0) -> date:
-    """The last day to decide: 30 days from the start of the clock, plus the days it was paused."""
-    return clock_start(complete_on, reported_on) + timedelta(days=DECISION_DAYS + max(0, paused_days))
-
-
-def days_left(complete_on: date | None, reported_on: date, paused_days: int, today: date) -> int:
-    """Days left to decide (0: decide today; negative: overdue by that many days)."""
-    return (decide_by(complete_on, reported_on, paused_days) - today).days
 
 
 def urgency(days: int) -> str:

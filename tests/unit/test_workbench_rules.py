@@ -10,11 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from claims.deadlines import DECIDE, ClaimClock, deadlines, decide_by
 from claims.reserves import reserve_entry
 from claims.workbench_rules import (
     QueueFilter,
-    days_left,
-    decide_by,
     paused_for,
     policy_year,
     referral_reasons,
@@ -28,12 +27,17 @@ REPORTED = date(2026, 3, 1)
 
 
 def test_the_clock_runs_30_days_from_the_complete_claim_else_from_the_report_plus_the_paused_days():
-    assert decide_by(None, REPORTED) == date(2026, 3, 31)
-    assert decide_by(date(2026, 3, 5), REPORTED) == date(2026, 4, 4)
-    assert decide_by(date(2026, 3, 5), REPORTED, paused_days=7) == date(2026, 4, 11)
-    assert days_left(None, REPORTED, 0, date(2026, 3, 1)) == 30
-    assert days_left(None, REPORTED, 0, date(2026, 3, 31)) == 0  # the last day: decide today
-    assert days_left(None, REPORTED, 0, date(2026, 4, 2)) == -2  # overdue by two days
+    # the queue shows the statutory date the claimant is told (claims.deadlines), not a formula of its own
+    def clock(**values: object) -> ClaimClock:
+        return ClaimClock(status="referred", reported_on=REPORTED, **values)  # type: ignore[arg-type]
+
+    assert decide_by(clock(), REPORTED) == date(2026, 3, 31)
+    assert decide_by(clock(complete_on=date(2026, 3, 5)), REPORTED) == date(2026, 4, 4)
+    assert decide_by(clock(complete_on=date(2026, 3, 5), paused_days=7), REPORTED) == date(2026, 4, 11)
+    decide = next(d for d in deadlines(clock(), REPORTED) if d.kind == DECIDE)
+    assert decide.days_left(date(2026, 3, 1)) == 30
+    assert decide.days_left(date(2026, 3, 31)) == 0  # the last day: decide today
+    assert decide.days_left(date(2026, 4, 2)) == -2  # overdue by two days
 
 
 def test_urgency_turns_at_risk_at_80_percent_of_the_window_and_overdue_after_the_last_day():
