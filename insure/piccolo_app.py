@@ -2,6 +2,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from insure.accounts.tables import AccountEntry, Declaration, DeclarationEvent, DividendAllocation
 from insure.applications.tables import Application, ApplicationEvent
 from insure.auth.tables import ApiToken, User
 from insure.batch_tables import BatchRun
@@ -43,5 +44,9 @@ APP_CONFIG = AppConfig(
         WorkAttemptEvent,
         StateEvent,
         BatchRun,
+        Declaration,
+        DividendAllocation,
+        AccountEntry,
+        DeclarationEvent,
     ],
 )

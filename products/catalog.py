@@ -40,7 +40,7 @@ from products.catalog_reader import (
     read_occupation_rates,
     read_sum_insured,
 )
-from products.catalog_terms import free_look_charge, insurable_relations
+from products.catalog_terms import free_look_charge, insurable_relations, participation
 from products.catalog_underwriting import read_underwriting
 
 __all__ = [
@@ -197,6 +197,7 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         free_look_days=top.integer("free_look_days", 0, 365),
         free_look_charge=free_look_charge(top),
         **insurable_relations(top),
+        **participation(top, participating),
         exclusions=tuple(exclusions),
         description_zh=top.text("description_zh"),
         description_en=top.text("description_en"),

@@ -124,6 +124,18 @@ class Illustration:
 
 
 @dataclass(frozen=True)
+class Participation:
+    """How a participating product shares its surplus (docs/dividends.md): cash dividends applied by an option
+    the policyholder chooses (`options`, `default_option`), or reversionary bonuses (no option). A policy ending
+    between two anniversaries gets the days' part of the dividend declared for that year if `pro_rata_on_exit`."""
+
+    style: str  # "cash" | "reversionary_bonus"
+    options: tuple[str, ...]
+    default_option: str
+    pro_rata_on_exit: bool = True
+
+
+@dataclass(frozen=True)
 class Product:
     """One version of a product, as sold from `effective_from`; `version` is that date in ISO form.
 
@@ -172,3 +184,4 @@ class Product:
     # who the policyholder may insure with this product (Insurance Law art. 31 allows all four)
     insurable_relations: tuple[str, ...] = ("self", "spouse", "child", "parent")
     free_look_charge: Decimal = Decimal(0)  # the small cost (工本费) kept on a free-look cancellation, at most 10
+    participation: Participation | None = None  # participating products only

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from products.catalog_model import Participation
 from products.catalog_reader import Table
 
 RELATIONS = ("self", "spouse", "child", "parent")  # insurable interest, Insurance Law art. 31
@@ -29,3 +30,29 @@ def free_look_charge(top: Table) -> Decimal:
     if charge > FREE_LOOK_CHARGE_CAP:
         top.fail("free_look_charge", f"must not exceed {FREE_LOOK_CHARGE_CAP} CNY (the regulator's cap)")
     return charge
+
+
+DIVIDEND_STYLES = frozenset({"cash", "reversionary_bonus"})
+DIVIDEND_OPTIONS = ("cash", "premium_offset", "accumulate", "paid_up_additions")
+
+
+def participation(top: Table, participating: bool) -> dict[str, Participation]:
+    """[participation] of a participating product: the dividend style, the options offered and the default."""
+    if not top.has("participation"):
+        if participating:
+            top.fail("participation", "is required for a participating product (style, options, default_option)")
+        return {}
+    if not participating:
+        top.fail("participation", "is only allowed for a participating product")
+    table = top.table("participation")
+    style = table.text("style", allowed=DIVIDEND_STYLES)
+    options: tuple[str, ...] = ()
+    default = ""
+    if style == "cash":
+        options = table.texts("options", lambda o: o in DIVIDEND_OPTIONS, ", ".join(DIVIDEND_OPTIONS))
+        default = table.text("default_option", allowed=frozenset(options))
+    pro_rata = table.boolean("pro_rata_on_exit") if table.has("pro_rata_on_exit") else True
+    table.done()
+    return {
+        "participation": Participation(style=style, options=options, default_option=default, pro_rata_on_exit=pro_rata)
+    }

@@ -40,6 +40,7 @@ class Application(Table):
     plain_reason_en = Text(default="")
     policy_number = Varchar(length=32, default="")
     renewal_of = Varchar(length=32, default="")  # a renewal application: the policy it continues
+    dividend_option = Varchar(length=20, default="")  # participating products: the option chosen (accounts.model)
     # an adult insured other than the policyholder agreed to the cover, sum insured and beneficiaries (art. 34, 39)
     insured_consent_at = Timestamptz(null=True, default=None)
     created_at = timestamp_now()

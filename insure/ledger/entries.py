@@ -32,7 +32,24 @@ MATURITY_BENEFITS = "expense:maturity_benefits"
 # paid or denied (the payment itself is booked to claims paid as before)
 CASE_RESERVES = "liability:case_reserves"
 CASE_RESERVE_CHANGE = "expense:change_in_case_reserves"
+# participating business (docs/dividends.md): the control accounts of the policy accounts' sub-ledger
+POLICYHOLDER_DIVIDENDS = "expense:policyholder_dividends"
+DIVIDENDS_DECLARED = "liability:dividends_declared"
+DIVIDENDS_ACCUMULATED = "liability:dividends_accumulated"
+DIVIDEND_INTEREST = "expense:dividend_interest"
+SMOOTHING_RESERVE = "liability:smoothing_reserve"
+PAID_UP_ADDITIONS = "liability:paid_up_additions"
+REVERSIONARY_BONUSES = "liability:reversionary_bonuses"
+BONUS_EXPENSE = "expense:reversionary_bonuses"
 CHART: dict[str, tuple[str, str]] = {
+    POLICYHOLDER_DIVIDENDS: ("expense", "Policyholder dividends declared"),
+    DIVIDENDS_DECLARED: ("liability", "Dividends declared, not yet credited"),
+    DIVIDENDS_ACCUMULATED: ("liability", "Dividends held in policy accounts"),
+    DIVIDEND_INTEREST: ("expense", "Interest on accumulated dividends"),
+    SMOOTHING_RESERVE: ("liability", "Smoothing reserve of the participating funds"),
+    PAID_UP_ADDITIONS: ("liability", "Paid-up additions bought with dividends"),
+    REVERSIONARY_BONUSES: ("liability", "Reversionary bonuses added to cover"),
+    BONUS_EXPENSE: ("expense", "Reversionary bonuses declared"),
     CASE_RESERVES: ("liability", "Case reserves on open claims"),
     CASE_RESERVE_CHANGE: ("expense", "Change in case reserves"),
     SURRENDER_VALUES: ("expense", "Cash values paid on surrender"),

@@ -50,6 +50,8 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
             insured_name=application["insured_name"],
             insured_id_number=application["insured_id_number"],
             insured_birth_date=application["insured_birth_date"],
+            insured_sex=application["insured_sex"],
+            smoker=application["smoker"] == "true",
             occupation_class=application["occupation_class"],
             beneficiaries=application["beneficiaries"],
             address=application["address"],

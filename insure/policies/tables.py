@@ -30,6 +30,8 @@ class Policy(Table):
     insured_name = Varchar(length=100)
     insured_id_number = Varchar(length=18, index=True)
     insured_birth_date = Date()
+    insured_sex = Varchar(length=6, default="")  # the rating basis of life products (and their dividends)
+    smoker = Boolean(default=False)
     occupation_class = Integer(default=1)
     sum_insured_fen = money()
     premium_fen = money()  # one instalment: what each payment charges
@@ -50,6 +52,8 @@ class Policy(Table):
     next_anniversary = Date(null=True, default=None, index=True)
     renewal_quote_id = Varchar(length=32, default="")  # the renewal offer, made 30 days before expiry
     renewal_of = Varchar(length=32, default="")  # this policy renews that one (cover continues from its expiry)
+    # participating products (insure.accounts): how cash dividends are applied; "" for other products
+    dividend_option = Varchar(length=20, default="")
     created_at = timestamp_now()
 
 

@@ -22,6 +22,7 @@ from piccolo.columns import Varchar
 from piccolo.conf.apps import Finder
 
 from claims.model import DENIAL_CODES, ClaimStatus
+from insure.accounts.model import AllocationStatus, Bucket, DeclarationStatus, DividendOption, DividendStyle, EntryKind
 from insure.app import create_app
 from insure.applications.model import RELATIONS
 from insure.i18n import LOCALES
@@ -71,9 +72,39 @@ FROM_CHOICES: dict[str, tuple[str, ...]] = {
     "Endorsement.kind": KINDS,
     "Quote.channel": CHANNELS,
     "Policy.channel": CHANNELS,
+    "Policy.insured_sex": ("", "male", "female"),
+    "Policy.dividend_option": ("", *DividendOption),
+    "Application.dividend_option": ("", *DividendOption),
+    "Declaration.status": tuple(DeclarationStatus),
+    "DeclarationEvent.from_status": ("", *DeclarationStatus),
+    "DeclarationEvent.to_status": tuple(DeclarationStatus),
+    "DividendAllocation.status": tuple(AllocationStatus),
+    "DividendAllocation.style": tuple(DividendStyle),
+    "DividendAllocation.option_applied": ("", *DividendOption),
+    "AccountEntry.kind": tuple(EntryKind),
+    "AccountEntry.bucket": tuple(Bucket),
 }
 # written by the server only: generated ids and numbers, statuses, catalog codes, tokens, hashes, digests
 BY_SERVER = {
+    # participating accounts: numbers, keys and memos the server makes; rates are parsed Decimals written back
+    # as normalised text by the declaration service (which refuses more than 12 characters)
+    "Declaration.number",
+    "Declaration.insurer_code",
+    "Declaration.investment_yield",
+    "Declaration.mortality_ratio",
+    "Declaration.expense_ratio",
+    "Declaration.policyholder_share",
+    "Declaration.accumulation_rate",
+    "Declaration.bonus_rate",
+    "Declaration.terminal_bonus_rate",
+    "Declaration.reason",
+    "Declaration.run_phase",
+    "DeclarationEvent.actor",
+    "DeclarationEvent.reason",
+    "DividendAllocation.alloc_key",
+    "AccountEntry.entry_key",
+    "AccountEntry.memo",
+    "AccountEntry.actor",
     "User.password_hash",
     "ApiToken.token_hash",
     "LedgerAccount.code",

@@ -14,6 +14,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from claims.model import CLAIM, ClaimStatus, check_transition
 from claims.model import TRANSITIONS as CLAIM_TRANSITIONS
+from insure.accounts.model import ALLOCATION, DECLARATION
 from insure.applications.model import APPLICATION, ApplicationStatus
 from insure.applications.model import START as APPLICATION_START
 from insure.applications.model import TRANSITIONS as APPLICATION_TRANSITIONS
@@ -29,7 +30,20 @@ from insure.state_tables import StateEvent
 
 # every lifecycle of the code base: the ones declared here, and any other module declared (the registry)
 DECLARED = {
-    m.aggregate: m for m in (POLICY, APPLICATION, CLAIM, INSTALMENT, REINSTATEMENT, PAYMENT, REFUND, DOCUMENT, PAYOUT)
+    m.aggregate: m
+    for m in (
+        POLICY,
+        APPLICATION,
+        CLAIM,
+        INSTALMENT,
+        REINSTATEMENT,
+        PAYMENT,
+        REFUND,
+        DOCUMENT,
+        PAYOUT,
+        DECLARATION,
+        ALLOCATION,
+    )
 }
 MACHINES = {**LIFECYCLES, **DECLARED}
 

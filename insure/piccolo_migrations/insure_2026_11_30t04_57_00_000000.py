@@ -1,0 +1,35 @@
+"""Policy accounts are append-only, like the ledger: the database refuses UPDATE and DELETE of account entries."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine.finder import engine_finder
+
+ID = "2026-11-30T04:57:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "account entries append-only"
+
+TABLE = "account_entry"
+
+SQLITE = """
+CREATE TRIGGER IF NOT EXISTS {table}_no_{op} BEFORE {op} ON {table}
+BEGIN SELECT RAISE(ABORT, 'ledger is append-only: {op} on {table} refused'); END
+"""
+
+POSTGRES_TRIGGER = """
+CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {table}
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()
+"""
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="insure", description=DESCRIPTION)
+
+    async def add_triggers():
+        engine = engine_finder()
+        if engine.engine_type == "sqlite":
+            for op in ("UPDATE", "DELETE"):
+                await engine.run_ddl(SQLITE.format(table=TABLE, op=op))
+        else:
+            await engine.run_ddl(POSTGRES_TRIGGER.format(table=TABLE))
+
+    manager.add_raw(add_triggers)
+    return manager
