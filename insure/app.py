@@ -24,6 +24,7 @@ from claims.pages import ClaimPages
 from claims.workbench_api import WorkbenchController
 from claims.workbench_pages import WorkbenchPages
 from insure import db, outbox
+from insure.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from insure.admin_api import AdminController
 from insure.applications.api import ApplicationsController
 from insure.applications.pages import ApplicationPages
@@ -121,6 +122,7 @@ def create_app() -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
+            *ACCOUNT_ROUTES,
             AdminController,
             ApplicationsController,
             AuthController,

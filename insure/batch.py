@@ -51,7 +51,7 @@ LEASE = timedelta(minutes=2)  # a run whose holder has not reported a chunk for 
 RECENT = 10  # runs shown per job to staff
 
 # The packages that define jobs (imported once, before the first job is looked up), in the order their jobs run.
-JOB_MODULES: tuple[str, ...] = ("insure.policies.jobs", "claims.deadline_jobs")
+JOB_MODULES: tuple[str, ...] = ("insure.policies.jobs", "insure.accounts.jobs", "claims.deadline_jobs")
 
 
 class RunStatus:

@@ -100,6 +100,15 @@ def products_check() -> None:
         click.echo(f"  {p.code:<20} v{p.version}  {p.type:<26} {p.insurer_code:<14} {','.join(p.channels)}")
 
 
+def _dividends() -> click.Group:
+    from insure.accounts.cli import dividends
+
+    return dividends
+
+
+main.add_command(_dividends())
+
+
 @main.group()
 def claims() -> None:
     """Claims: the rules of the automated workflow."""

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 # its installed apps: a raiser never needs to know who listens.
 HANDLER_MODULES: tuple[str, ...] = (
     "insure.policies.handlers",
+    "insure.accounts.handlers",
     "claims.handlers",
 )
 

@@ -53,7 +53,7 @@ def make_celery() -> Celery:
         from insure import embedded_broker
 
         broker = f"{embedded_broker.ALIAS}://"
-    app = Celery("insure", broker=broker, include=["insure.tasks", "claims.tasks"])
+    app = Celery("insure", broker=broker, include=["insure.tasks", "claims.tasks", "insure.accounts.tasks"])
     app.conf.update(
         broker_transport_options=_broker_options(),
         broker_connection_retry_on_startup=True,
@@ -103,6 +103,8 @@ def make_celery() -> Celery:
             },
             # the statutory claim deadlines (claims.deadline_jobs): warnings at 80 %, escalations once passed
             "batch-claim_deadlines": {"task": "batch.claim_deadlines", "schedule": 60.0, "options": {"expires": 120}},
+            # participating accounts (insure.accounts.jobs): declared dividends credited on each anniversary
+            "batch-credit_dividends": {"task": "batch.credit_dividends", "schedule": 60.0, "options": {"expires": 120}},
         },
     )
     return app

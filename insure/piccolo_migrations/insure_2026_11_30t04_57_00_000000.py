@@ -1,4 +1,5 @@
-"""Policy accounts are append-only, like the ledger: the database refuses UPDATE and DELETE of account entries."""
+"""Policy accounts are append-only, like the ledger: the database refuses UPDATE and DELETE of account entries.
+Policies issued before the insured's sex and smoking were kept on the policy get them from their application."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
@@ -8,6 +9,13 @@ VERSION = "1.38.0"
 DESCRIPTION = "account entries append-only"
 
 TABLE = "account_entry"
+
+BACKFILL = """
+UPDATE policy SET
+  insured_sex = COALESCE((SELECT a.insured_sex FROM application a WHERE a.number = policy.application_number), ''),
+  smoker = COALESCE((SELECT a.smoker = 'true' FROM application a WHERE a.number = policy.application_number), {false})
+WHERE insured_sex = ''
+"""
 
 SQLITE = """
 CREATE TRIGGER IF NOT EXISTS {table}_no_{op} BEFORE {op} ON {table}
@@ -30,6 +38,7 @@ async def forwards():
                 await engine.run_ddl(SQLITE.format(table=TABLE, op=op))
         else:
             await engine.run_ddl(POSTGRES_TRIGGER.format(table=TABLE))
+        await engine.run_ddl(BACKFILL.format(false="0" if engine.engine_type == "sqlite" else "false"))
 
     manager.add_raw(add_triggers)
     return manager
