@@ -62,6 +62,7 @@ LABELS: dict[str, dict[str, str]] = {
         "agent": N_("Agent"),
         "adjuster": N_("Adjuster"),
         "underwriter": N_("Underwriter"),
+        "actuary": N_("Actuary"),
         "admin": N_("Administrator"),
     },
     "channel": {

@@ -32,6 +32,9 @@ STAFF = (
     DemoLogin("underwriter@insure.test", "underwriter", "赵核保 Zhao (underwriter)"),
     DemoLogin("senior.underwriter@insure.test", "underwriter", "钱核保 Qian (senior underwriter)"),
     DemoLogin("agent@insure.test", "agent", "陈代理 Chen (agent)"),
+    # the dividend declaration (insure.accounts): one prepares it, the other approves it
+    DemoLogin("actuary@insure.test", "actuary", "孙精算 Sun (actuary)"),
+    DemoLogin("chief.actuary@insure.test", "actuary", "吴精算 Wu (chief actuary)"),
 )
 # authority in fen: for underwriters the largest sum insured each may decide; for adjusters the largest claim
 # approval each may make alone (above it a second person confirms; an admin's authority has no limit)

@@ -26,7 +26,7 @@ class StaffPages(Controller):
         await move_clock(request.scope["user"], days)  # type: ignore[arg-type]
         return Redirect("/staff")
 
-    @get("/staff", guards=[role("agent", "adjuster", "underwriter", "admin")])
+    @get("/staff", guards=[role("agent", "adjuster", "underwriter", "actuary", "admin")])
     async def staff_home(self, request: Request) -> Template:
         user = request.scope["user"]
         ctx: dict = {"staff": None, "balances": None, "demo_clock": clock_store.demo_enabled(), "today": clock.today()}

@@ -7,8 +7,8 @@ from piccolo.table import Table
 
 from insure.tables_base import fk, timestamp_now
 
-ROLES = ("customer", "agent", "adjuster", "underwriter", "admin")
-STAFF_ROLES = ("agent", "adjuster", "underwriter", "admin")
+ROLES = ("customer", "agent", "adjuster", "underwriter", "actuary", "admin")
+STAFF_ROLES = ("agent", "adjuster", "underwriter", "actuary", "admin")
 
 
 class User(Table, tablename="app_user"):

@@ -63,7 +63,7 @@ FROM_CHOICES: dict[str, tuple[str, ...]] = {
     "ClaimEvent.from_status": ("", *ClaimStatus),
     "ClaimEvent.to_status": tuple(ClaimStatus),
     "User.locale": LOCALES,
-    "User.role": ("customer", "agent", "adjuster", "underwriter", "admin"),
+    "User.role": ("customer", "agent", "adjuster", "underwriter", "actuary", "admin"),
     "Policy.relation": RELATIONS,
     "Application.relation": RELATIONS,
     "Application.insured_sex": ("male", "female"),
