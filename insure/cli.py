@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from insure.auth.tables import ROLES
 from insure.settings import get_settings
 
 
@@ -62,7 +63,7 @@ def seed() -> None:
 @main.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(["customer", "agent", "adjuster", "underwriter", "actuary", "admin"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--password", envvar="INSURE_PASSWORD", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(email: str, name: str, role: str, password: str) -> None:
     """Create a staff (or customer) account. The password comes from INSURE_PASSWORD or a prompt."""
