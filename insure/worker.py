@@ -53,7 +53,11 @@ def make_celery() -> Celery:
         from insure import embedded_broker
 
         broker = f"{embedded_broker.ALIAS}://"
-    app = Celery("insure", broker=broker, include=["insure.tasks", "claims.tasks", "insure.accounts.tasks", "insure.accounts.notice_tasks"])
+    app = Celery(
+        "insure",
+        broker=broker,
+        include=["insure.tasks", "claims.tasks", "insure.accounts.tasks", "insure.accounts.notice_tasks"],
+    )
     app.conf.update(
         broker_transport_options=_broker_options(),
         broker_connection_retry_on_startup=True,
