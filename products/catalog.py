@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from products.catalog_illustration import MIN_POLICYHOLDER_SHARE, read_illustration
 from products.catalog_model import (
     BENEFIT_KINDS,
     CashValues,
@@ -45,6 +46,7 @@ from products.catalog_underwriting import read_underwriting
 
 __all__ = [
     "CATALOG_DIR",
+    "MIN_POLICYHOLDER_SHARE",
     "TABLES_DIR",
     "CashValues",
     "Catalog",
@@ -85,7 +87,6 @@ PRICING_METHODS = {
 PRODUCT_TYPES = frozenset(PRICING_METHODS)
 ONE_YEAR_METHODS = frozenset({"per_mille_by_occupation_class", "medical_age_band", "travel_zone_days"})
 CASH_VALUE_METHODS = frozenset({"reserve_less_surrender_charge"})
-MIN_POLICYHOLDER_SHARE = Decimal("0.70")
 _POLICY_TERM_RE = re.compile(r"[1-9][0-9]?|to_age_[1-9][0-9]{1,2}|whole_life")
 _PREMIUM_TERM_RE = re.compile(r"single|policy_term|[1-9][0-9]?")
 
@@ -170,7 +171,18 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         table.done()
     if (cash_values is None) == (method == "life_equivalence"):
         top.fail("cash_values", "is required for life_equivalence pricing and only allowed there")
-    illustration = _read_illustration(top.table("illustration")) if top.has("illustration") else None
+    terms_of_participation = participation(top, participating)
+    style = terms_of_participation["participation"].style if terms_of_participation else "cash"
+    illustration = None
+    if top.has("illustration"):
+        illustration = read_illustration(
+            top.table("illustration"),
+            code=code,
+            version=effective_from.isoformat(),
+            effective_from=effective_from,
+            pricing_rate=pricing.interest_rate or Decimal(0),
+            style=style,
+        )
     if (illustration is None) == participating:
         top.fail("illustration", "is required for a participating product and only allowed there")
 
@@ -197,7 +209,7 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         free_look_days=top.integer("free_look_days", 0, 365),
         free_look_charge=free_look_charge(top),
         **insurable_relations(top),
-        **participation(top, participating),
+        **terms_of_participation,
         exclusions=tuple(exclusions),
         description_zh=top.text("description_zh"),
         description_en=top.text("description_en"),
@@ -368,25 +380,6 @@ def _read_rate_rows(path: Path, method: str, terms: _Terms) -> tuple[RateRow, ..
     columns = ("age_from", "age_to", "sex", "premium_term", "rate_per_mille")
     groups = [(sex, f"premium term {term}") for sex in SEXES for term in terms.premium_terms]
     return read_bands(path, columns, critical_illness, groups, (youngest, oldest), "age")
-
-
-def _read_illustration(table: Table) -> Illustration:
-    illustration = Illustration(
-        low=table.fraction("low"),
-        medium=table.fraction("medium"),
-        high=table.fraction("high"),
-        max_rate=table.fraction("max_rate"),
-        policyholder_share=table.fraction("policyholder_share", below_one=False),
-    )
-    for key in ("low", "medium", "high"):
-        if getattr(illustration, key) > illustration.max_rate:
-            table.fail(key, f"must not be more than the regulatory cap max_rate ({illustration.max_rate})")
-    if not illustration.low <= illustration.medium <= illustration.high:
-        table.fail("medium", "must lie between low and high")
-    if illustration.policyholder_share < MIN_POLICYHOLDER_SHARE:
-        table.fail("policyholder_share", f"must be at least {MIN_POLICYHOLDER_SHARE} of the distributable surplus")
-    table.done()
-    return illustration
 
 
 class Catalog:

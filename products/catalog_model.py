@@ -113,14 +113,30 @@ class CashValues:
 
 
 @dataclass(frozen=True)
+class ScenarioRates:
+    """One rate per illustrated scenario (reversionary or terminal bonus rates of a bonus product)."""
+
+    low: Decimal
+    medium: Decimal
+    high: Decimal
+
+    def of(self, scenario: str) -> Decimal:
+        return getattr(self, scenario)
+
+
+@dataclass(frozen=True)
 class Illustration:
-    """Illustrated investment returns of a participating product (not guaranteed), capped at max_rate."""
+    """Illustrated investment returns of a participating product (not guaranteed), capped at max_rate and by the
+    regulator's cap in force on the version's date (products/illustration_caps.py). A reversionary-bonus product
+    also states, per scenario, the bonus rate added to the cover each year and the terminal bonus rate."""
 
     low: Decimal
     medium: Decimal
     high: Decimal
     max_rate: Decimal
     policyholder_share: Decimal
+    bonus_rates: ScenarioRates | None = None  # reversionary bonus products only
+    terminal_bonus_rates: ScenarioRates | None = None  # reversionary bonus products only
 
 
 @dataclass(frozen=True)
