@@ -171,7 +171,9 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
         table.done()
     if (cash_values is None) == (method == "life_equivalence"):
         top.fail("cash_values", "is required for life_equivalence pricing and only allowed there")
-    terms_of_participation = participation(top, participating)
+    if top.has("illustration") != participating:
+        top.fail("illustration", "is required for a participating product and only allowed there")
+    terms_of_participation = participation(top, participating)  # the style decides what [illustration] holds
     style = terms_of_participation["participation"].style if terms_of_participation else "cash"
     illustration = None
     if top.has("illustration"):
@@ -183,8 +185,6 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
             pricing_rate=pricing.interest_rate or Decimal(0),
             style=style,
         )
-    if (illustration is None) == participating:
-        top.fail("illustration", "is required for a participating product and only allowed there")
 
     product = Product(
         code=code,

@@ -7,7 +7,7 @@ from pathlib import Path
 from insure import clock, document_store, i18n
 from insure.auth.tables import User
 from insure.templating import render
-from products import services
+from products import illustration_view, services
 from products.tables import Quote
 
 KIND = "illustration"
@@ -32,7 +32,13 @@ async def render_illustration(quote_id: int) -> None:
         locale = owner["locale"] if owner else locale
     with i18n.use_locale(locale):
         html = render(
-            "pdf/illustration.html", quote=row, product=product, illustration=illustration, generated_at=clock.now()
+            "pdf/illustration.html",
+            quote=row,
+            product=product,
+            illustration=illustration,
+            generated_at=clock.now(),
+            summary=illustration_view.summary(illustration),
+            chart=illustration_view.chart(illustration),
         )
     await document_store.store_pdf(
         doc_key=doc_key(quote_id),

@@ -12,7 +12,7 @@ from litestar.response import File, Redirect, Template
 from insure.errors import NotFound, ValidationFailed
 from insure.i18n import gettext
 from insure.web.pages import Form, form_again, form_errors, page
-from products import illustration_doc, services
+from products import illustration_doc, illustration_view, services
 from products.catalog import PRODUCT_TYPES
 
 TYPES = sorted(PRODUCT_TYPES)
@@ -98,7 +98,15 @@ class ProductPages(Controller):
         product, ill = services.illustration_for(quote)
         await illustration_doc.request(quote)
         ready = await illustration_doc.is_ready(quote)
-        return page("products/illustration.html", quote=quote, product=product, illustration=ill, pdf_ready=ready)
+        return page(
+            "products/illustration.html",
+            quote=quote,
+            product=product,
+            illustration=ill,
+            pdf_ready=ready,
+            summary=illustration_view.summary(ill),
+            chart=illustration_view.chart(ill),
+        )
 
     @get("/quotes/{quote_id:str}/illustration.pdf")
     async def illustration_pdf(self, quote_id: str) -> File:
