@@ -11,7 +11,13 @@ from insure.web.charts import line_chart
 from products.illustration import BONUS, SCENARIOS, Illustration, Year
 
 CHART_WIDTH, CHART_HEIGHT = 390, 300  # fits a phone's 390 px screen; the image scales down, never up
-SUMMARY_AGES = (60, 70, 80)  # the first of these reached after the last premium is the age the summary speaks of
+SUMMARY_AGES = (60, 70, 80)
+# a chart 390 px wide has room for about 20 points on its axis: a long illustration is drawn every 5th year
+# (and its last), the table below has every year
+CHART_EVERY_YEAR_UP_TO, CHART_STEP = (
+    20,
+    5,
+)  # the first of these reached after the last premium is the age the summary speaks of
 
 PAY_REGULAR = N_(
     "If you pay %(premium)s a year for %(years)s years, by age %(age)s the guaranteed cash value is %(guaranteed)s."
@@ -67,13 +73,23 @@ def summary(illustration: Illustration) -> list[str]:
     return sentences
 
 
+def chart_years(illustration: Illustration) -> list[Year]:
+    """The years the chart draws: every one of a short illustration, every 5th (and the last) of a long one."""
+    years = list(illustration.years)
+    if len(years) <= CHART_EVERY_YEAR_UP_TO:
+        return years
+    return [y for y in years if y.year % CHART_STEP == 0 or y is years[-1]]
+
+
 def chart(illustration: Illustration) -> str:
     """A line chart by policy year (data URI for an <img>): the guaranteed cash value, what the policy could be
     worth under each scenario, and for bonus products the cover with bonuses at the medium rate."""
-    years = illustration.years
+    years = chart_years(illustration)
     series = {gettext("Guaranteed cash value"): [y.cash_value for y in years]}
     if illustration.shows_dividends:
         for scenario in SCENARIOS:
+            if all(y.total_value[scenario] == y.cash_value for y in years):
+                continue  # the line would hide the guaranteed one it equals (the low scenario, usually)
             name = gettext("Total value, %(scenario)s", scenario=label("scenario", scenario))
             series[name] = [y.total_value[scenario] for y in years]
         if illustration.style == BONUS:

@@ -12,7 +12,7 @@ from insure import i18n
 from insure.money import quantize
 from products.catalog import load_catalog
 from products.illustration import illustrate
-from products.illustration_view import chart, summary, summary_year
+from products.illustration_view import chart, chart_years, summary, summary_year
 from products.life_pricing import resolve
 from products.rating import quote
 from products.rating_model import Risk
@@ -134,3 +134,11 @@ def test_the_chart_is_an_svg_image_390_pixels_wide_in_the_readers_language(local
     assert 'viewBox="0 0 390 300"' in svg and words in svg and 'xlink:href="http' not in svg
     if locale == "en":
         assert "Total value, High" in svg and "Sum insured with bonuses, Medium" in svg
+        assert "Total value, Low" not in svg  # the guaranteed line, drawn once
+
+
+def test_a_long_illustration_is_charted_every_fifth_year_and_a_short_one_every_year():
+    _, whole_life = illustrated("wl_bonus_changan")  # age 40 to 100: 60 years
+    assert [y.year for y in chart_years(whole_life)] == list(range(5, 61, 5))
+    _, endowment = illustrated("endow_bonus_huaxia", policy_term="20", premium_term="5")
+    assert [y.year for y in chart_years(endowment)] == list(range(1, 21))
