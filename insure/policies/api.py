@@ -48,6 +48,7 @@ class PolicyOut(msgspec.Struct):
     delivered_at: str | None
     free_look_until: str | None
     application_number: str
+    dividend_option: str = ""  # participating cash-dividend products: accounts.model.DividendOption; else ""
 
 
 class PayRequest(RequestBody):
@@ -195,6 +196,7 @@ def policy_out(p: dict) -> PolicyOut:
         delivered_at=_iso(p["delivered_at"]),
         free_look_until=_iso(services.free_look_until(p)),
         application_number=p["application_number"],
+        dividend_option=p.get("dividend_option") or "",
     )
 
 

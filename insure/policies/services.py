@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from insure import clock, outbox
+from insure.applications import dividend_option
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound
 from insure.events import PolicyCancelled, PolicyCancelling, PolicyIssued, publish
@@ -60,6 +61,9 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
             exclusions=application["exclusions"],
             loading=application["loading"],
             renewal_of=application.get("renewal_of") or "",
+            dividend_option=dividend_option.policy_option(
+                products.quoted_product(quote), application.get("dividend_option") or ""
+            ),
             sum_insured_fen=quote["sum_insured_fen"],
             premium_fen=application["premium_per_payment_fen"],
             annual_premium_fen=application["annual_premium_fen"],
