@@ -51,21 +51,27 @@ async def accumulation_rate(insurer_code: str) -> Decimal:
     return Decimal(row["accumulation_rate"]) if row else DEFAULT_ACCUMULATION_RATE
 
 
-def _days_in_year(effective: date, on: date) -> tuple[int, int]:
-    """(days since the last anniversary, days in that policy year)."""
+def _days_in_year(policy: dict, on: date) -> tuple[int, int]:
+    """(days since the last anniversary whose interest was posted, days in that policy year). Interest is posted
+    when an anniversary is announced (``anniversaries_announced``): an exit on an anniversary not yet announced
+    gets that whole year's interest here rather than none."""
+    effective = policy["effective_date"]
     years = completed_years(effective, on)
+    announced = policy.get("anniversaries_announced")
+    if announced is not None:
+        years = min(years, announced)
     last, following = policy_anniversary(effective, years), policy_anniversary(effective, years + 1)
     return (on - last).days, (following - last).days
 
 
 async def _declared_allocation(policy: dict, on: date) -> dict | None:
-    """The dividend declared for the policy year the policy ends in (anniversary still ahead), if any."""
+    """The dividend declared for the policy year the policy ends in and not yet credited, if any."""
     return (
         await DividendAllocation.select()
         .where(
             (DividendAllocation.policy == policy["id"])
             & (DividendAllocation.status == AllocationStatus.DECLARED)
-            & (DividendAllocation.anniversary > on)
+            & (DividendAllocation.anniversary >= on)  # not yet credited: on the exit's day it is due in full
         )
         .order_by(DividendAllocation.anniversary)
         .first()
@@ -91,6 +97,8 @@ async def exit_quote(policy: dict, reason: str, on: date | None = None, base_fen
     default the guaranteed cash value of ``account_values``). A death pays the additions' and bonuses' cover (in
     the claim) rather than their cash value."""
     on = on or clock.today()
+    if not participating(policy) and base_fen is not None:
+        return ExitQuote(reason=reason, on=on, base_fen=0 if reason == "death" else base_fen)
     values = await account_values(policy, on)
     base = to_fen(values.guaranteed_cash_value) if base_fen is None else base_fen
     if reason == "death":
@@ -98,7 +106,7 @@ async def exit_quote(policy: dict, reason: str, on: date | None = None, base_fen
     if not participating(policy):
         return ExitQuote(reason=reason, on=on, base_fen=base)
     accumulated = to_fen(values.accumulated)
-    days, year_days = _days_in_year(policy["effective_date"], on)
+    days, year_days = _days_in_year(policy, on)
     interest = dividends.interest(accumulated, await accumulation_rate(policy["insurer_code"]), days, year_days)
     pro_rata, declared, allocation_id = 0, 0, None
     allocation = await _declared_allocation(policy, on)
@@ -127,6 +135,17 @@ async def exit_quote(policy: dict, reason: str, on: date | None = None, base_fen
         declared_fen=declared,
         allocation_id=allocation_id,
     )
+
+
+async def extra_cover(policy: dict, coverage: object, on: date) -> Decimal:
+    """What a participating policy's account adds to a death (or maturity) benefit on `on`: the paid-up additions'
+    and bonuses' sum insured and the terminal bonus (``account_values``); 0 for other benefits and products."""
+    if getattr(coverage, "benefit", "") not in ("death", "maturity") or not participating(policy):
+        return Decimal(0)
+    if policy.get("effective_date") is None:
+        return Decimal(0)
+    values = await account_values(policy, on)
+    return values.death_benefit - values.sum_insured
 
 
 async def settle(policy: dict, quote: ExitQuote, actor: str) -> None:
