@@ -3,7 +3,6 @@ policy, and a participating policy's account paid out with its surrender, part b
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -14,7 +13,7 @@ from insure.ledger import services as ledger
 from insure.ledger.tables import JournalEntry, JournalLine
 from insure.policies.tables import Policy
 
-from .helpers import GOOD_CARD, apply, application_body, auth, db, register, travel, wait_for, web_session
+from .helpers import GOOD_CARD, application_body, apply, auth, db, register, travel, wait_for, web_session
 
 
 def _quote(api, customer, product: str = "endow_par_changan") -> str:
@@ -53,7 +52,7 @@ def test_the_option_is_asked_for_checked_kept_on_the_policy_and_shown(api):
     got = api.get(f"/policies/{default['policy_number']}", headers=auth(customer)).json()["dividend_option"]
     assert got in ("cash", "premium_offset", "accumulate", "paid_up_additions")
 
-    with contextmanager(web_session)(api, customer["email"]) as web:
+    with web_session(api, customer["email"]) as web:
         form = web.get(f"/quotes/{_quote(api, customer)}/apply").text
         assert 'name="dividend_option"' in form and "earns interest at the declared rate" in form
         page = web.get(f"/policies/{app['policy_number']}").text
@@ -120,7 +119,7 @@ def test_a_surrender_pays_the_account_with_the_guaranteed_value_in_one_transfer(
     assert parts["guaranteed"] > 0 and parts["interest"] > 0  # the days' interest since the last anniversary
     assert sum(parts.values()) == Decimal(quote["cash_value"])
 
-    with contextmanager(web_session)(api, customer["email"]) as web:
+    with web_session(api, customer["email"]) as web:
         page = web.get(f"/policies/{number}/surrender").text
         assert "Dividends held in the account" in page and "Total surrender value" in page
 
