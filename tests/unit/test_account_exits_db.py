@@ -163,3 +163,28 @@ def test_the_death_cover_adds_the_paid_up_additions(in_db: InDb) -> None:
         assert await exits.extra_cover(policy, medical, clock.today()) == 0
 
     in_db(body)
+
+
+def test_at_maturity_the_additions_pay_their_sum_insured_and_the_dividends_held_come_too(in_db: InDb) -> None:
+    async def body() -> None:
+        matures = clock.today()
+        policy = await bare_policy(
+            product_code="endow_par_huaxia",
+            product_version="2026-01-01",
+            insurer_code="huaxia_mutual",
+            insured_sex="female",
+            insured_birth_date=date(1980, 2, 2),
+            effective_date=policy_anniversary(matures, -10),
+            sum_insured_fen=10_000_000,
+            policy_term_years=10,
+            premium_term_years=10,
+            anniversaries_announced=10,  # the last year's interest was posted at the maturity anniversary
+        )
+        await _entry(policy, "acc", "accumulated", 10_000)
+        await _entry(policy, "pua", "pua_sum_insured", 30_000, "pua_purchase")
+        quote = await exits.exit_quote(policy, "maturity", on=matures, base_fen=0)
+        assert quote.pua_value_fen == 30_000  # at the end of an endowment, paid-up cover is worth its sum insured
+        assert quote.interest_fen == 0
+        assert quote.total_fen == 40_000
+
+    in_db(body)
