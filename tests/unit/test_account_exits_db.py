@@ -188,3 +188,45 @@ def test_at_maturity_the_additions_pay_their_sum_insured_and_the_dividends_held_
         assert quote.total_fen == 40_000
 
     in_db(body)
+
+
+def test_a_paid_death_claim_settles_the_account_and_pays_the_dividends_held_to_the_policyholder(in_db: InDb) -> None:
+    from claims.tables import Claim
+    from insure.accounts.exit_handlers import settle_account_on_death
+    from insure.events import PayoutConfirmed
+    from insure.payments.tables import Payout
+
+    async def body() -> None:
+        today = clock.today()
+        policy, declared = await _account(today)
+        rows = await Claim.insert(
+            Claim(
+                number=f"CTEST{secrets.token_hex(4)}",
+                policy=policy["id"],
+                claimant=policy["customer"],
+                coverage_code="death",
+                loss_date=today,
+                reported_on=today,
+                description="the insured died",
+                status="approved",
+            )
+        ).returning(Claim.id)
+        event = PayoutConfirmed(
+            payout_id=0, payout_key=f"claim:{rows[0]['id']}", purpose="claim", policy_id=policy["id"], amount_fen=1
+        )
+        await settle_account_on_death(event)
+        held = await balances(policy["id"])
+        assert held["accumulated"] == 0 and held["pua_sum_insured"] == 0  # the claim paid the additions' cover
+        payout = await Payout.select().where(Payout.payout_key == f"death_account:{policy['id']}").first()
+        allocation = await DividendAllocation.select().where(DividendAllocation.id == declared).first()
+        assert payout["amount_fen"] > 10_000  # 100.00 held + the days' interest + this year's pro-rata dividend
+        last = policy_anniversary(policy["effective_date"], 2)
+        year_days = (policy_anniversary(policy["effective_date"], 3) - last).days
+        interest = round(10_000 * 0.03 * (today - last).days / year_days)
+        assert allocation["status"] == AllocationStatus.SETTLED and allocation["settled_fen"] > 0
+        assert payout["amount_fen"] == 10_000 + interest + allocation["settled_fen"]
+        assert payout["reason"] == "claim"  # booked like the claim: the exit entry moved it onto the account
+        await settle_account_on_death(event)  # a second confirmation changes nothing
+        assert await Payout.count().where(Payout.payout_key == f"death_account:{policy['id']}") == 1
+
+    in_db(body)
