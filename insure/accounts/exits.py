@@ -111,7 +111,7 @@ async def exit_quote(policy: dict, reason: str, on: date | None = None, base_fen
     pro_rata, declared, allocation_id = 0, 0, None
     allocation = await _declared_allocation(policy, on)
     product = products.quoted_product(policy)
-    if allocation is not None and reason != "lapse":
+    if allocation is not None:
         declared, allocation_id = allocation["dividend_fen"], allocation["id"]
         if product.participation.pro_rata_on_exit:  # type: ignore[union-attr]
             start = policy_anniversary(policy["effective_date"], allocation["policy_year"] - 1)
