@@ -28,10 +28,19 @@ ACCIDENT_KINDS = frozenset({"accident_death_disability", "trip_cancellation", "t
 COVERING_STATUSES = frozenset({"in_force", "expired", "matured"})
 
 
-def cover_limit(sum_insured: Decimal, coverage: object) -> Decimal:
+# the benefits a participating policy's account adds to: paid-up additions, reversionary and terminal bonuses
+ACCOUNT_BENEFITS = frozenset({"death", "maturity"})
+
+
+def cover_limit(sum_insured: Decimal, coverage: object, account_cover: Decimal = ZERO) -> Decimal:
     """A coverage's limit for a policy of this sum insured: the product's percentage of it (per claim and per policy
-    year; for a daily benefit, per day)."""
-    return quantize(sum_insured * coverage.percent_of_sum_insured / HUNDRED)  # type: ignore[attr-defined]
+    year; for a daily benefit, per day). A death (or maturity) benefit of a participating policy also pays
+    ``account_cover``: its paid-up additions' and bonuses' sum insured and the terminal bonus
+    (accounts.exits.extra_cover, looked up before this rule)."""
+    limit = quantize(sum_insured * coverage.percent_of_sum_insured / HUNDRED)  # type: ignore[attr-defined]
+    if getattr(coverage, "benefit", "") in ACCOUNT_BENEFITS:
+        limit += quantize(account_cover)
+    return limit
 
 
 def cny(amount: Decimal) -> str:

@@ -17,6 +17,7 @@ from claims.kinds import kind_of
 from claims.rules import ClaimFacts
 from claims.signals import SignalFacts
 from claims.tables import Claim, ClaimDocument, ClaimInvoice
+from insure.accounts import exits
 from insure.money import from_fen
 from insure.policies.tables import Policy, PolicyEvent
 from products import services as products
@@ -30,13 +31,14 @@ def _json(value: object) -> object:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def cover_of(policy: dict, coverage: object, product: object) -> Cover:
+def cover_of(policy: dict, coverage: object, product: object, account_cover: Decimal = ZERO) -> Cover:
+    """The coverage's terms for this policy; ``account_cover`` is a participating policy's extra death cover."""
     kind = kind_of(coverage)
     return Cover(
         code=coverage.code,  # type: ignore[attr-defined]
         kind=kind.code,
         pays=kind.pays,
-        limit=cover_limit(from_fen(policy["sum_insured_fen"]), coverage),
+        limit=cover_limit(from_fen(policy["sum_insured_fen"]), coverage, account_cover),
         deductible=coverage.deductible,  # type: ignore[attr-defined]
         deductible_basis=getattr(coverage, "deductible_basis", "per_claim"),
         coinsurance_percent=coverage.coinsurance_percent,  # type: ignore[attr-defined]
@@ -136,7 +138,7 @@ async def gather(claim_id: int) -> ClaimFacts | None:
     coverage = next((c for c in product.coverages if c.code == claim["coverage_code"]), None)
     if coverage is None:
         return None
-    cover = cover_of(policy, coverage, product)
+    cover = cover_of(policy, coverage, product, await exits.extra_cover(policy, coverage, claim["loss_date"]))
     start = policy["effective_date"]
     end = policy["expiry_date"] or date.max
     invoices = await _invoices(claim_id)

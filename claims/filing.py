@@ -21,6 +21,7 @@ from claims.kinds import ClaimKind, claimable, kind_of
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimEvent, ClaimInvoice
 from insure import clock, outbox
+from insure.accounts import exits
 from insure.db import for_update, transaction
 from insure.errors import N_, FieldError, NotFound, ValidationFailed
 from insure.idempotency import check_key, replay
@@ -36,7 +37,7 @@ CLAIM_WINDOW = timedelta(days=730)
 
 
 def _parse_claim(
-    data: dict, today: date, coverages: dict[str, object], sum_insured: Decimal
+    data: dict, today: date, coverages: dict[str, object], sum_insured: Decimal, account_cover: Decimal = Decimal(0)
 ) -> tuple[date | None, str, Claimed, list[FieldError]]:
     """The claim as its kind of benefit asks for it (claims.invoices.claimed_for): every field's refusal at once."""
     errors: list[FieldError] = []
@@ -66,7 +67,7 @@ def _parse_claim(
         )
     claimed = Claimed(None)
     if coverage is not None:
-        limit = cover_limit(sum_insured, coverage)
+        limit = cover_limit(sum_insured, coverage, account_cover)
         claimed, more = claimed_for(kind_of(coverage), data, loss, today, limit)
         errors.extend(more)
     return loss, description, claimed, errors
@@ -193,7 +194,11 @@ async def file_on(
     today = clock.today()
     prod = products.product(policy["product_code"], on=policy["effective_date"] or today)
     coverages = {c.code: c for c in claimable(prod.coverages) if only is None or only(c)}
-    loss, description, claimed, errors = _parse_claim(data, today, coverages, from_fen(policy["sum_insured_fen"]))
+    claimed_cover = coverages.get(str(data.get("coverage_code", "")))
+    extra = await exits.extra_cover(policy, claimed_cover, today) if claimed_cover is not None else Decimal(0)
+    loss, description, claimed, errors = _parse_claim(
+        data, today, coverages, from_fen(policy["sum_insured_fen"]), extra
+    )
     if claimed.amount is not None and share != HUNDRED:
         claimed = replace(claimed, amount=quantize(claimed.amount * share / HUNDRED))
     if policy["status"] == PolicyStatus.PENDING_PAYMENT:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 HANDLER_MODULES: tuple[str, ...] = (
     "insure.policies.handlers",
     "insure.accounts.handlers",
+    "insure.accounts.exit_handlers",  # the account at a lapse and a paid death claim (issue 11, H4)
     "claims.handlers",
 )
 

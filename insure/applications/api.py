@@ -69,6 +69,8 @@ class ApplicationFields(RequestBody, kw_only=True):
 
 class ApplicationRequest(ApplicationFields, kw_only=True):
     quote_id: PublicId
+    # participating cash-dividend products: how dividends are paid (the product's options; default if omitted)
+    dividend_option: Annotated[str, msgspec.Meta(max_length=20, pattern=r"^[a-z_]*$")] = ""
 
 
 class FiredOut(msgspec.Struct):
@@ -94,6 +96,7 @@ class ApplicationOut(msgspec.Struct):
     decision_outcome: str
     rules_fired: list[FiredOut]
     policy_number: str | None
+    dividend_option: str = ""
 
 
 class DecisionRequest(RequestBody, kw_only=True):
@@ -128,6 +131,7 @@ def application_out(app: dict, *, staff: bool = False) -> ApplicationOut:
         # internal signals (anti-selection, accumulation) are for underwriters, not shown to the customer
         rules_fired=fired if staff else [f for f in fired if f.code.split(":")[0] in CUSTOMER_VISIBLE],
         policy_number=app["policy_number"] or None,
+        dividend_option=app.get("dividend_option") or "",
     )
 
 
@@ -149,7 +153,9 @@ class ApplicationsController(Controller):
         "parent (insured's resident ID checked: check digit, birth date = the quote's). Every question of the "
         "product's health declaration (GET /api/v1/products/{code}/questionnaire) must be answered; beneficiaries' "
         "shares add up to 100 % or `legal_heirs` is true; consent is required, and `insured_consent` when the insured "
-        "is an adult other than the policyholder (Insurance Law art. 34, 39). The bank account is tokenised at the "
+        "is an adult other than the policyholder (Insurance Law art. 34, 39). A participating product paying cash "
+        "dividends takes `dividend_option`, one of the product's options (its default when omitted; another → 422 "
+        "`option_not_offered`). The bank account is tokenised at the "
         "payment gateway (refunds and payouts go there); Insure keeps its token and last 4 digits. Underwriting "
         "decides at once: "
         "`accepted` (the policy awaits payment: see `policy_number`), `offered` (revised terms — loading or "

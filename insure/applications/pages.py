@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
-from insure.applications import services
+from insure.applications import dividend_option, services
 from insure.errors import DomainError, ValidationFailed
 from insure.i18n import gettext
 from insure.web.guards import role, signed_in
@@ -49,6 +49,7 @@ def application_fields(form: dict[str, Any], quote_id: str) -> dict[str, Any]:
         "consent": form.get("consent") in ("on", "true"),
         "insured_consent": form.get("insured_consent") in ("on", "true"),
         "renewal_of": form.get("renewal_of", ""),
+        "dividend_option": form.get("dividend_option", ""),
     }
 
 
@@ -60,6 +61,8 @@ async def _form_context(quote_id: str) -> dict[str, Any]:
         "product": product,
         "questions": underwriting.rules_for(product).questions,
         "rows": range(BENEFICIARY_ROWS),
+        # participating cash-dividend products: (code, label, one plain sentence) per option offered
+        "dividend_options": [(code, *dividend_option.OPTION_TEXT[code]) for code in dividend_option.offered(product)],
     }
 
 
@@ -71,7 +74,10 @@ class ApplicationPages(Controller):
     async def form(self, quote_id: str, renewal_of: str = "") -> Template:
         """The application form; ``renewal_of`` marks it as the renewal of that policy (checked on submit)."""
         start = {"relation": "self", "legal_heirs": "on", "renewal_of": renewal_of}
-        return page("applications/form.html", form=start, **await _form_context(quote_id))
+        ctx = await _form_context(quote_id)
+        if ctx["dividend_options"]:
+            start["dividend_option"] = ctx["product"].participation.default_option
+        return page("applications/form.html", form=start, **ctx)
 
     @post("/quotes/{quote_id:str}/apply")
     async def apply(self, request: Request, quote_id: str, data: Form) -> Template | Redirect:

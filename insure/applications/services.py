@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from insure import clock
-from insure.applications import checks
+from insure.applications import checks, dividend_option
 from insure.applications.model import (
     APPLICATION,
     START,
@@ -72,6 +72,7 @@ class _Request:
     renewed: dict | None
     renewal_of: str
     age: int
+    dividend_option: str = ""
 
 
 async def submit(holder: dict, data: dict) -> dict:
@@ -137,6 +138,9 @@ async def _parsed(
                 N_("Please confirm you have read the policy terms and the health declaration."),
             )
         )
+    option, option_error = dividend_option.chosen(prod, data.get("dividend_option"))
+    if option_error:
+        errors.append(option_error)
     renewed = await checks.renewed_policy(holder, data, quote)
     consented, age = False, 0
     if insured:
@@ -155,6 +159,7 @@ async def _parsed(
         renewed=renewed,
         renewal_of=take(data, "renewal_of", "public_id", []),
         age=age,
+        dividend_option=option,
     )
 
 
@@ -282,6 +287,7 @@ async def _record(
             plain_reason_zh=decision.plain_reason("zh_CN"),
             plain_reason_en=decision.plain_reason("en"),
             renewal_of=request.renewal_of,
+            dividend_option=request.dividend_option,
             created_at=clock.now(),
             decided_at=clock.now() if status != ApplicationStatus.REFERRED else None,
         )

@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPT
 from insure import clock
 from insure.applications.api import MAX_ANSWERS, MAX_BENEFICIARIES, ApplicationFields, BeneficiaryIn
 from insure.documents_model import DocumentStatus
+from insure.i18n import gettext
 from insure.idempotency import KEY_RE
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
@@ -48,6 +49,7 @@ class PolicyOut(msgspec.Struct):
     delivered_at: str | None
     free_look_until: str | None
     application_number: str
+    dividend_option: str = ""  # participating cash-dividend products: accounts.model.DividendOption; else ""
 
 
 class PayRequest(RequestBody):
@@ -117,9 +119,16 @@ class SurrenderOut(msgspec.Struct):
     cash_value: str
 
 
+class SurrenderPartOut(msgspec.Struct):
+    code: str  # guaranteed | accumulated | interest | pua | bonus | terminal | pro_rata
+    label: str
+    amount: str
+
+
 class SurrenderValueOut(msgspec.Struct):
-    cash_value: str
+    cash_value: str  # the total paid
     completed_policy_years: int
+    parts: list[SurrenderPartOut] = msgspec.field(default_factory=list)
 
 
 class EndorsementRequest(RequestBody, kw_only=True):
@@ -195,6 +204,7 @@ def policy_out(p: dict) -> PolicyOut:
         delivered_at=_iso(p["delivered_at"]),
         free_look_until=_iso(services.free_look_until(p)),
         application_number=p["application_number"],
+        dividend_option=p.get("dividend_option") or "",
     )
 
 
@@ -322,22 +332,27 @@ class PoliciesController(Controller):
         "/{number:str}/surrender-value",
         responses=problems(409),
         summary="What surrendering would pay today",
-        description="The guaranteed cash value at the last policy anniversary (net premium reserve less the run-off "
-        "surrender charge, from the product's cash value table); 409 `no_cash_value` for products without one.",
+        description="The total (`cash_value`) and its `parts`: the guaranteed cash value at the last policy "
+        "anniversary (net premium reserve less the run-off surrender charge) and, for a participating policy, the "
+        "dividends held in the account, their interest since the last anniversary, the paid-up additions and "
+        "reversionary bonuses at today's value, the terminal bonus and the pro-rata part of a dividend declared "
+        "for this policy year (parts that are zero are left out). 409 `no_cash_value` for products without one.",
     )
     async def surrender_value(self, request: Request, number: str) -> SurrenderValueOut:
         policy = await services.get_for(request.scope["user"], number)  # type: ignore[arg-type]
-        value = await services.surrender_value(policy)
-        return SurrenderValueOut(str(value), services.completed_policy_years(policy))
+        quote = await services.surrender_quote(policy)
+        parts = [SurrenderPartOut(code, gettext(label), str(from_fen(fen))) for code, label, fen in quote.parts()]
+        return SurrenderValueOut(str(from_fen(quote.total_fen)), services.completed_policy_years(policy), parts)
 
     @post(
         "/{number:str}/surrender",
         responses=problems(409),
         status_code=HTTP_200_OK,
         summary="Surrender the policy (退保) for its cash value",
-        description="After the free-look period, a policy in force ends and its guaranteed cash value is paid out "
-        "(posted to the ledger). 409 `use_free_look` inside the free-look period, `not_surrenderable` for a lapsed "
-        "or ended policy.",
+        description="After the free-look period, a policy in force ends and its surrender value (the guaranteed "
+        "cash value and, for a participating policy, its account: see …/surrender-value) is paid out in one "
+        "transfer (posted to the ledger). 409 `use_free_look` inside the free-look period, `not_surrenderable` "
+        "for a lapsed or ended policy.",
     )
     async def surrender(self, request: Request, number: str) -> SurrenderOut:
         policy, value = await services.surrender(request.scope["user"], number)  # type: ignore[arg-type]

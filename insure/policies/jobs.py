@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from insure import batch, clock, events
+from insure.accounts import exits
 from insure.applications import expiry
 from insure.db import for_update, transaction
 from insure.errors import N_
@@ -117,6 +118,11 @@ async def end_of_term(policy_id: int, day: date) -> str | None:
         if await Payment.exists().where((Payment.policy == policy["id"]) & (Payment.status == PaymentStatus.PENDING)):
             return None  # a premium is being collected: settle with the gateway's answer, on the next run
         benefit_fen = await premiums._offset_unpaid(policy, premiums.maturity_benefit(prod, policy)) if endowment else 0
+        # a participating endowment also pays its account: additions, bonuses, terminal bonus, dividends held
+        matured_on = policy["expiry_date"] + timedelta(days=1)
+        account = None
+        if endowment and prod.participation is not None:
+            account = await exits.exit_quote(policy, "maturity", on=matured_on, base_fen=0)
         await transition(
             Policy,
             policy["id"],
@@ -131,6 +137,9 @@ async def end_of_term(policy_id: int, day: date) -> str | None:
         )
         await void_remaining(policy["id"])
         if endowment:
+            if account is not None:
+                await exits.settle(policy, account, "system:billing")
+                benefit_fen += account.total_fen
             await payouts.start_payout(policy, benefit_fen, "maturity", actor="system:billing")
             return "matured"
         return "expired"

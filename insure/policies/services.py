@@ -6,6 +6,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from insure import clock, outbox
+from insure.accounts import exits
+from insure.accounts.exit_rules import ExitQuote
+from insure.applications import dividend_option
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, NotFound
 from insure.events import PolicyCancelled, PolicyCancelling, PolicyIssued, publish
@@ -60,6 +63,9 @@ async def create_from_application(application: dict, quote: dict, actor: str) ->
             exclusions=application["exclusions"],
             loading=application["loading"],
             renewal_of=application.get("renewal_of") or "",
+            dividend_option=dividend_option.policy_option(
+                products.quoted_product(quote), application.get("dividend_option") or ""
+            ),
             sum_insured_fen=quote["sum_insured_fen"],
             premium_fen=application["premium_per_payment_fen"],
             annual_premium_fen=application["annual_premium_fen"],
@@ -175,6 +181,7 @@ async def cancel_in_free_look(user: dict, number: str) -> dict:
                 N_("The free-look period has ended or does not apply to this policy."), code="free_look_over"
             )
         await publish(PolicyCancelling(policy["id"]))  # claims refuses a policy with a claim (has_claims)
+        await exits.check_empty_for_free_look(policy)  # no dividend yet: nothing to reverse (409 if there is)
         history = await payments.for_policy(policy["id"])
         if any(p["status"] == PaymentStatus.PENDING for p in history):
             raise Conflict(N_("A payment for this policy is already being processed."), code="payment_in_progress")
@@ -209,17 +216,28 @@ def completed_policy_years(policy: dict) -> int:
     return billing.completed_years(policy["effective_date"], clock.today())
 
 
-async def surrender_value(policy: dict) -> Decimal:
-    """The guaranteed cash value at the last policy anniversary (the product's cash value table: net premium
-    reserve less the surrender charge that runs off); nothing before the first anniversary."""
+async def surrender_quote(policy: dict) -> ExitQuote:
+    """What surrendering today pays, part by part. A participating policy: the guaranteed cash value and its
+    account (accounts.exits: accumulated dividends with the days' interest, paid-up additions and bonuses at
+    today's value, the terminal bonus, the pro-rata dividend). Any other life product: the guaranteed cash value
+    at the last policy anniversary (the product's cash value table: net premium reserve less the surrender
+    charge that runs off); nothing before the first anniversary."""
     prod = products.quoted_product(policy)
     if prod.pricing.method != "life_equivalence":
         raise Conflict(N_("This product has no cash value."), code="no_cash_value")
+    if prod.participation is not None:
+        return await exits.exit_quote(policy, "surrender", clock.today())
     years = completed_policy_years(policy)
-    if years == 0:
-        return Decimal("0.00")
-    _, illustration = products.illustration_for(await products.get_quote(policy["quote_id"]))
-    return illustration.years[min(years, len(illustration.years)) - 1].cash_value
+    value = Decimal("0.00")
+    if years > 0:
+        _, illustration = products.illustration_for(await products.get_quote(policy["quote_id"]))
+        value = illustration.years[min(years, len(illustration.years)) - 1].cash_value
+    return ExitQuote(reason="surrender", on=clock.today(), base_fen=to_fen(value))
+
+
+async def surrender_value(policy: dict) -> Decimal:
+    """The total a surrender pays today (``surrender_quote``)."""
+    return from_fen((await surrender_quote(policy)).total_fen)
 
 
 async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
@@ -235,7 +253,8 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             raise Conflict(
                 N_("You are in the free-look period: cancel instead, for a full refund."), code="use_free_look"
             )
-        value = await surrender_value(policy)
+        quote = await surrender_quote(policy)
+        value = from_fen(quote.total_fen)
         await transition(
             Policy,
             policy["id"],
@@ -249,7 +268,8 @@ async def surrender(user: dict, number: str) -> tuple[dict, Decimal]:
             values={Policy.ended_at: clock.now()},
         )
         await instalments.void_remaining(policy["id"])
+        await exits.settle(policy, quote, f"user:{user['id']}")
         from insure.payments import payouts
 
-        await payouts.start_payout(policy, to_fen(value), "surrender", actor=f"user:{user['id']}")
+        await payouts.start_payout(policy, quote.total_fen, "surrender", actor=f"user:{user['id']}")
     return await Policy.select().where(Policy.id == policy["id"]).first(), value

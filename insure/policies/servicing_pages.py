@@ -14,6 +14,7 @@ from insure.applications.model import needs_insured_consent
 from insure.applications.pages import BENEFICIARY_ROWS, form_beneficiaries
 from insure.errors import N_, Conflict, DomainError, NotFound, ValidationFailed
 from insure.i18n import gettext
+from insure.money import from_fen
 from insure.payments import payouts
 from insure.policies import endorsements, renewals, services
 from insure.policies.model import PolicyStatus
@@ -63,7 +64,9 @@ async def _surrender_context(user: dict, number: str) -> dict[str, Any]:
         ctx["problem"] = gettext("You are in the free-look period: cancel instead, for a full refund.")
         return ctx
     try:
-        ctx["value"] = await services.surrender_value(policy)
+        quote = await services.surrender_quote(policy)
+        ctx["value"] = from_fen(quote.total_fen)
+        ctx["parts"] = [(label, from_fen(fen)) for _, label, fen in quote.parts()]  # the breakdown, by part
         ctx["years"] = services.completed_policy_years(policy)
     except Conflict as exc:
         ctx["problem"] = gettext(exc.message, **exc.params)
