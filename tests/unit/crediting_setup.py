@@ -33,7 +33,7 @@ async def par_policy(option: str = "accumulate", *, monthly: bool = False, bank:
     token = await payouts.vault_bank_account(ACCOUNT) if bank else ""
     per_year = 12 if monthly else 1
     policy = await bare_policy(
-        **PRODUCT,
+        **{**PRODUCT, **{k: v for k, v in values.items() if k in PRODUCT}},
         insured_sex="male",
         sum_insured_fen=30_000_000,
         annual_premium_fen=1_200_000,
@@ -45,7 +45,7 @@ async def par_policy(option: str = "accumulate", *, monthly: bool = False, bank:
         dividend_option=option,
         bank_account_last4=ACCOUNT[-4:] if bank else "",
         bank_account_token=token,
-        **values,
+        **{k: v for k, v in values.items() if k not in PRODUCT},
     )
     return policy
 
@@ -82,7 +82,8 @@ async def declared(
     bonus_cost_fen: int = 0,
 ) -> dict:
     """A declaration of the policy's insurer (posted by default) and the policy's allocation for policy year
-    ``year``, declared: the dividend of the anniversary that ends that year."""
+    ``year``, declared (computed while the declaration is not posted): the dividend of the anniversary that ends
+    that year."""
     anniversary = policy_anniversary(policy["effective_date"], year)
     tag = secrets.token_hex(4)
     decl = (
@@ -113,10 +114,15 @@ async def declared(
             dividend_fen=0 if bonus_sum_fen else dividend_fen,
             bonus_sum_fen=bonus_sum_fen,
             bonus_cost_fen=bonus_cost_fen,
-            status=AllocationStatus.DECLARED,
+            status=AllocationStatus.DECLARED if status == DeclarationStatus.POSTED else AllocationStatus.COMPUTED,
         )
     ).returning(*DividendAllocation.all_columns())
     return rows[0]
+
+
+async def plain_policy() -> dict:
+    """A personal accident policy: no participation, no account."""
+    return await bare_policy(product_version="2026-01-01")
 
 
 async def allocation(allocation_id: int) -> dict:
