@@ -302,3 +302,31 @@ def test_the_option_in_force_at_crediting_applies(in_db) -> None:
         assert await Instalment.count().where(Instalment.policy == policy["id"]) == 0
 
     in_db(body)
+
+
+def test_credit_dividends_runs_daily_after_the_anniversaries_job_and_a_failed_row_can_be_retried() -> None:
+    from insure import batch, work
+    from insure.worker import celery_app
+
+    names = [j.name for j in batch.jobs()]
+    job = batch.get("credit_dividends")
+    assert job.after == "anniversaries" and names.index("credit_dividends") > names.index("anniversaries")
+    assert job.task in {e["task"] for e in celery_app.conf.beat_schedule.values()}
+    assert job.kind in work.KIND_LABELS
+
+
+def test_the_job_finds_declared_dividends_whose_anniversary_has_come(in_db) -> None:
+    async def body() -> None:
+        from insure import batch
+
+        job = batch.get("credit_dividends")
+        policy = await par_policy("accumulate")
+        due = await declared(policy, D, year=1)
+        later = await declared(policy, D, year=2)
+        unposted = await declared(await par_policy("accumulate"), D, status=DeclarationStatus.APPROVED)
+        found = await job.candidates(ANNIVERSARY, due["id"] - 1, 1000)
+        assert due["id"] in found and later["id"] not in found and unposted["id"] not in found
+        assert await job.row(due["id"], ANNIVERSARY) == "credited"
+        assert due["id"] not in await job.candidates(ANNIVERSARY, due["id"] - 1, 1000)
+
+    in_db(body)
