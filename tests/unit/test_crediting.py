@@ -297,7 +297,7 @@ def test_the_option_in_force_at_crediting_applies(in_db) -> None:
         second = await declared(policy, 20_000, year=2)
         await crediting.credit_allocation(second["id"], date(2026, 3, 1))
         assert [(await allocation(a["id"]))["option_applied"] for a in (first, second)] == ["accumulate", "cash"]
-        assert await accumulated(policy) == 10_000
+        assert await accumulated(policy) == 10_300  # the first dividend stays, with a year's interest at 3 %
         assert [p["amount_fen"] for p in await dividend_payouts(policy)] == [20_000]
         assert await Instalment.count().where(Instalment.policy == policy["id"]) == 0
 

@@ -210,3 +210,15 @@ def test_the_account_shows_values_history_and_each_declaration_to_its_owner_only
         assert Bucket.ACCUMULATED == "accumulated"
 
     in_db(body)
+
+
+def test_interest_comes_before_the_new_dividend_whoever_runs_first(in_db) -> None:
+    async def body() -> None:
+        policy = await par_policy("accumulate")
+        await _credited(policy, 100_000, year=1)  # at 3 %
+        await _credited(policy, 50_000, year=2)  # credited before the 2nd anniversary was announced
+        assert await accumulated(policy) == 153_000  # 3 % on the 1,000.00 only
+        await publish(AnniversaryReached(policy["id"], 2))  # the anniversaries job comes after: nothing more
+        assert await accumulated(policy) == 153_000
+
+    in_db(body)
