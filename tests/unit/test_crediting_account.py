@@ -222,3 +222,14 @@ def test_interest_comes_before_the_new_dividend_whoever_runs_first(in_db) -> Non
         assert await accumulated(policy) == 153_000
 
     in_db(body)
+
+
+def test_interest_posted_after_the_new_dividend_is_still_on_the_balance_before_it(in_db) -> None:
+    async def body() -> None:
+        policy = await par_policy("accumulate")
+        await _credited(policy, 100_000, year=1)  # the 1st anniversary's interest: nothing was there before
+        assert await accumulated(policy) == 100_000
+        await publish(AnniversaryReached(policy["id"], 1))  # the announcement comes after the credit
+        assert await accumulated(policy) == 100_000  # no interest on the dividend just credited
+
+    in_db(body)
