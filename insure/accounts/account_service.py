@@ -45,12 +45,15 @@ async def participating_for(user: dict, number: str) -> tuple[dict, Product]:
     product = products.quoted_product(policy)
     if options.participation_of(product) is None:
         raise Conflict(N_("This policy does not take part in the insurer's profits."), code="not_participating")
+    if policy["effective_date"] is None:  # bought, not paid: no cover yet, nothing to value
+        raise Conflict(N_("The policy account opens when the policy comes into force."), code="not_in_force")
     return policy, product
 
 
 async def account_for(user: dict, number: str, on: date | None = None) -> dict:
     """The account of a participating policy: {"policy", "product", "values" (AccountValues), "option",
-    "options", "style", "history", "allocations"}. 404 for others, 409 ``not_participating``."""
+    "options", "style", "history", "allocations"}. 404 for others, 409 ``not_participating`` or ``not_in_force``
+    (not paid yet)."""
     policy, product = await participating_for(user, number)
     participation = product.participation
     assert participation is not None

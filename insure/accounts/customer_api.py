@@ -206,7 +206,8 @@ class AccountController(Controller):
         "terminal bonus, the total death benefit and surrender value; the dividend option in force and those "
         "offered; the history of every credit, interest posting, payment, withdrawal and option change (oldest "
         "first); the dividend of each posted declaration with its three sources. 409 `not_participating` for a "
-        "policy without an account; another customer's policy answers 404.",
+        "policy without an account, `not_in_force` before the first premium is paid; another customer's policy "
+        "answers 404.",
     )
     async def account(self, request: Request, number: str) -> AccountOut:
         return account_out(await account_service.account_for(request.scope["user"], number))  # type: ignore[arg-type]

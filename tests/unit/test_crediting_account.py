@@ -233,3 +233,16 @@ def test_interest_posted_after_the_new_dividend_is_still_on_the_balance_before_i
         assert await accumulated(policy) == 100_000  # no interest on the dividend just credited
 
     in_db(body)
+
+
+def test_a_policy_not_paid_yet_has_no_account_to_read_or_change(in_db) -> None:
+    async def body() -> None:
+        policy = await par_policy("accumulate", status="pending_payment", effective_date=None)
+        with pytest.raises(Conflict) as exc:
+            await account_service.account_for(_user(policy), policy["number"])
+        assert _code(exc) == "not_in_force"
+        with pytest.raises(Conflict) as exc:
+            await options.change_option(_user(policy), policy["number"], "cash")
+        assert _code(exc) == "not_in_force"
+
+    in_db(body)
