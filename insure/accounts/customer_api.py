@@ -16,7 +16,7 @@ from insure.accounts import account_service, options, withdrawals
 from insure.accounts.model import DividendOption
 from insure.idempotency import KEY_RE
 from insure.openapi import BEARER_SECURITY, problems
-from insure.text_input import Amount, RequestBody, one_of
+from insure.text_input import RequestBody, one_of
 from insure.web.guards import role
 
 IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", schema_extra={"pattern": KEY_RE.pattern})]
@@ -81,8 +81,15 @@ class AccountOut(msgspec.Struct):
     allocations: list[AllocationOut]
 
 
+# A positive amount of yuan with at most two decimals ("123.45"): every amount the schema admits is one the service
+# takes (or refuses for the account's state, 409), so the document tells a client the whole rule.
+WithdrawalAmount = Annotated[
+    str, msgspec.Meta(max_length=14, pattern=r"^(?:[1-9][0-9]{0,10}(?:\.[0-9]{1,2})?|0\.(?:[1-9][0-9]?|0[1-9]))$")
+]
+
+
 class WithdrawalRequest(RequestBody):
-    amount: Amount  # CNY, e.g. "123.45"
+    amount: WithdrawalAmount  # CNY, e.g. "123.45"
 
 
 class PayoutOut(msgspec.Struct):

@@ -172,7 +172,7 @@ def test_a_declared_dividend_is_credited_on_the_anniversary_withdrawn_and_the_op
     too_much = api.post(f"/policies/{number}/account/withdrawals", json={"amount": "864.21"}, headers=key)
     assert too_much.status_code == 409 and too_much.json()["code"] == "insufficient_balance"
     bad = api.post(f"/policies/{number}/account/withdrawals", json={"amount": "abc"}, headers=key)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "amount_invalid"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "amount"
     w = api.post(f"/policies/{number}/account/withdrawals", json={"amount": "300.00"}, headers=key)
     assert w.status_code == 201, w.text
     assert (w.json()["amount"], w.json()["accumulated"]) == ("300.00", "564.20")
