@@ -362,3 +362,24 @@ def test_a_payment_ending_grace_credits_the_held_dividend_and_a_failure_never_un
         assert (await allocation(alloc["id"]))["status"] == AllocationStatus.CREDITED
 
     in_db(body)
+
+
+def test_an_offset_on_a_premium_voided_by_the_end_of_the_policy_goes_back_to_the_account(in_db) -> None:
+    async def body() -> None:
+        from insure.accounts import applying
+        from insure.policies.instalments import void_remaining
+
+        policy = await par_policy("premium_offset", monthly=True)
+        await instalments(policy, paid_until=ANNIVERSARY)
+        alloc = await declared(policy, policy["premium_fen"] // 4)
+        await crediting.credit_allocation(alloc["id"], ANNIVERSARY)
+        assert await accumulated(policy) == 0
+        control = await gl(entries.DIVIDENDS_ACCUMULATED)
+        await void_remaining(policy["id"])  # surrendered: nothing more falls due
+        assert await applying.return_unused_offsets(policy, ANNIVERSARY) == policy["premium_fen"] // 4
+        assert await applying.return_unused_offsets(policy, ANNIVERSARY) == 0  # once
+        assert await accumulated(policy) == policy["premium_fen"] // 4
+        assert (await account(policy))[Bucket.PAID_OUT] == 0
+        assert await gl(entries.DIVIDENDS_ACCUMULATED) - control == policy["premium_fen"] // 4
+
+    in_db(body)
