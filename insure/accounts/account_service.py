@@ -12,7 +12,7 @@ from datetime import date
 from insure import clock
 from insure.accounts import options
 from insure.accounts.balances import history
-from insure.accounts.model import AllocationStatus
+from insure.accounts.model import AllocationStatus, Bucket
 from insure.accounts.tables import DividendAllocation
 from insure.accounts.values import account_values
 from insure.errors import N_, Conflict, NotFound
@@ -103,6 +103,22 @@ async def merged_history(policy_id: int) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda r: (r["on"], r["at"]))
+
+
+def balances_over_time(history: list[dict]) -> list[dict]:
+    """The account after each day it moved (for a chart of the account over the years): [{"on", bucket: the
+    balance in fen after that day's entries, …}], oldest first; option changes move nothing and are skipped."""
+    running = dict.fromkeys((str(b) for b in Bucket), 0)
+    points: list[dict] = []
+    for line in history:
+        if not line["bucket"]:
+            continue
+        running[line["bucket"]] = running.get(line["bucket"], 0) + line["amount_fen"]
+        if points and points[-1]["on"] == line["on"]:
+            points[-1] = {"on": line["on"], **running}
+        else:
+            points.append({"on": line["on"], **running})
+    return points
 
 
 async def allocations(policy_id: int) -> list[dict]:
