@@ -54,9 +54,10 @@ async def unpaid_until(policy_id: int, day: object) -> list[dict]:
     )
 
 
-async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
-    """The instalments a payment (or, without one, the maturity benefit) paid: a guarded set-based move from due
-    to paid with an event row each (``state.transition_many``); one already paid is left as it is."""
+async def mark_paid(instalment_ids: list[int], payment_id: int | None, actor: str | None = None) -> None:
+    """The instalments a payment (or, without one, the maturity benefit or the policy's dividends: ``actor``
+    says which) paid: a guarded set-based move from due to paid with an event row each
+    (``state.transition_many``); one already paid is left as it is."""
     if not instalment_ids:
         return
     await transition_many(
@@ -65,7 +66,7 @@ async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
         InstalmentStatus.DUE,
         InstalmentStatus.PAID,
         machine=INSTALMENT,
-        actor=f"payment:{payment_id}" if payment_id else "system:maturity_offset",
+        actor=actor or (f"payment:{payment_id}" if payment_id else "system:maturity_offset"),
         reason="premium received",
         values={Instalment.payment_id: payment_id, Instalment.paid_at: clock.now()},
     )
