@@ -1,8 +1,8 @@
 """What the customer's account page shows (`/policies/{number}/account`): the figures of ``values.account_values``,
 the history, the notices, and the actual dividends year by year against the sale illustration (chart + table).
 
-``compare_years`` is pure; ``account_context`` loads. The account is read from the same modules the API reads
-(values, balances, the option-change endorsements), and the figures are never computed a second way here.
+``compare_years``, ``actuals`` and ``history_rows`` are pure; ``account_context`` loads. The account is what
+``account_service.account_for`` returns (the API reads the same), and no figure is computed a second way here.
 """
 
 from __future__ import annotations
@@ -13,17 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from insure import clock
-from insure.accounts import notices
+from insure.accounts import account_service, notices
+from insure.accounts.account_service import OPTION_CHANGE
 from insure.accounts.model import Bucket, DividendStyle
-from insure.accounts.tables import AccountEntry, DividendAllocation
-from insure.accounts.values import account_values
 from insure.errors import N_, Conflict, NotFound
 from insure.i18n import gettext
 from insure.money import from_fen
 from insure.policies.billing import policy_anniversary
-from insure.policies.tables import Endorsement
-from insure.tables_base import json_value
 from insure.web import charts
 from products import services as products
 from products.illustration import Year
@@ -91,59 +87,36 @@ def chart_uri(rows: list[YearRow]) -> str:
     )
 
 
-def history_rows(entries: list[dict], option_changes: list[dict]) -> list[dict]:
-    """Every entry and option change, oldest first, as the page lists them."""
-    rows = [
+def history_rows(history: list[dict]) -> list[dict]:
+    """The account service's merged history (entries and option changes, oldest first) in the page's words."""
+    return [
         {
-            "on": e["on"],
-            "kind": e["kind"],
-            "what": notices.ENTRY_NAMES.get(e["kind"], e["kind"]),
-            "bucket": notices.BUCKET_NAMES.get(e["bucket"], e["bucket"]),
-            "amount": from_fen(e["amount_fen"]),
-            "memo": e["memo"],
-            "sort": (e["on"], 0, e["id"]),
+            "on": h["on"],
+            "kind": h["kind"],
+            "what": notices.ENTRY_NAMES.get(h["kind"], h["kind"]),
+            "bucket": notices.BUCKET_NAMES.get(h["bucket"], h["bucket"]) if h["bucket"] else "",
+            "amount": None if h["kind"] == OPTION_CHANGE else h["amount"],
+            "option_from": h.get("before", ""),
+            "option_to": h.get("after", ""),
         }
-        for e in entries
+        for h in history
     ]
-    for c in option_changes:
-        before = (json_value(c["before"]) or {}).get("dividend_option", "")
-        after = (json_value(c["after"]) or {}).get("dividend_option", "")
-        on = clock.local(c["at"]).date()
-        rows.append(
-            {
-                "on": on,
-                "kind": "option_change",
-                "what": notices.ENTRY_NAMES["option_change"],
-                "bucket": "",
-                "amount": None,
-                "memo": "",
-                "option_from": before,
-                "option_to": after,
-                "sort": (on, 1, c["id"]),
-            }
-        )
-    return sorted(rows, key=lambda r: r["sort"])
 
 
-async def _actuals(policy: dict, completed: int) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """(dividend or bonus credited per policy year, accumulated balance on each completed anniversary)."""
-    allocations = await DividendAllocation.select().where(
-        (DividendAllocation.policy == policy["id"])
-        & DividendAllocation.status.is_in([str(s) for s in notices.NOTICE_STATUSES])
-    )
+def actuals(
+    allocations: list[dict], history: list[dict], effective: date, completed: int
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """(dividend, or bonus added, credited per policy year; accumulated balance on each completed anniversary)."""
     actual = {
-        a["policy_year"]: from_fen(
-            a["bonus_sum_fen"] if a["style"] == DividendStyle.REVERSIONARY_BONUS else a["dividend_fen"]
-        )
+        a["policy_year"]: a["bonus_sum_insured"] if a["bonus_sum_insured"] else a["dividend"]
         for a in allocations
+        if a["status"] in notices.NOTICE_STATUSES
     }
-    entries = await AccountEntry.select(AccountEntry.on, AccountEntry.amount_fen).where(
-        (AccountEntry.policy == policy["id"]) & (AccountEntry.bucket == Bucket.ACCUMULATED)
-    )
+    moves = [(h["on"], h["amount_fen"]) for h in history if h["bucket"] == Bucket.ACCUMULATED]
     accumulated = {}
     for t in range(1, completed + 1):
-        day: date = policy_anniversary(policy["effective_date"], t)
-        accumulated[t] = from_fen(sum(e["amount_fen"] for e in entries if e["on"] <= day))
+        day = policy_anniversary(effective, t)
+        accumulated[t] = from_fen(sum(fen for on, fen in moves if on <= day))
     return actual, accumulated
 
 
@@ -157,28 +130,22 @@ async def _illustration(policy: dict) -> tuple[Year, ...]:
 
 
 async def account_context(user: dict, number: str) -> dict[str, Any]:
-    """Everything the account page shows; 404 for another's policy, 409 ``not_participating`` for a policy with
-    no account."""
-    policy = await notices.owned_policy(user, number)
-    product = products.quoted_product(policy)
-    if product.participation is None or policy["effective_date"] is None:
-        raise Conflict(N_("This policy has no participating account."), code="not_participating")
-    values = await account_values(policy, clock.today())
-    entries = await AccountEntry.select().where(AccountEntry.policy == policy["id"]).order_by(AccountEntry.id)
-    changes = await Endorsement.select().where(
-        (Endorsement.policy == policy["id"]) & (Endorsement.kind == "dividend_option")
-    )
-    actual, accumulated = await _actuals(policy, values.years)
+    """Everything the account page shows, from the account service (404 for another's policy, 409
+    ``not_participating`` for a policy with no account)."""
+    account = await account_service.account_for(user, number)
+    policy, values = account["policy"], account["values"]
+    if policy["effective_date"] is None:
+        raise Conflict(N_("This policy has no participating account yet."), code="not_participating")
+    actual, accumulated = actuals(account["allocations"], account["history"], policy["effective_date"], values.years)
     rows = compare_years(await _illustration(policy), actual, accumulated, values.years)
     return {
         "policy": policy,
-        "product": product,
+        "product": account["product"],
         "values": values,
-        "participation": product.participation,
-        "option": policy["dividend_option"],
-        "options": list(product.participation.options),
-        "bonus_style": product.participation.style == DividendStyle.REVERSIONARY_BONUS,
-        "history": history_rows(entries, changes),
+        "option": account["option"],
+        "options": account["options"],
+        "bonus_style": account["style"] == DividendStyle.REVERSIONARY_BONUS,
+        "history": history_rows(account["history"]),
         "rows": rows,
         "chart": chart_uri(rows) if rows else "",
         "notices": await notices.notices_for_policy(policy),

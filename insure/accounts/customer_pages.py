@@ -8,17 +8,17 @@ services as the API (insure.accounts.withdrawals / options). Customers only; ano
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.response import File, Redirect, Template
 
-from insure.accounts import account_page, notice_delivery, notices
+from insure.accounts import account_page, notice_delivery, notices, options, withdrawals
 from insure.errors import N_, Conflict, FieldError, ValidationFailed
 from insure.i18n import gettext
 from insure.text_input import TextRefused, clean, parse_decimal
 from insure.web.guards import role
 from insure.web.pages import Form, form_again, form_errors, page
+from products import services as products
 
 TEMPLATE = "accounts/account.html"
 MAX_AMOUNT = Decimal("100000000")
@@ -65,8 +65,6 @@ class AccountPages(Controller):
 
     @post("/{number:str}/account/withdraw")
     async def withdraw(self, request: Request, number: str, data: Form) -> Template | Redirect:
-        from insure.accounts import withdrawals  # H3's service (the API calls the same)
-
         user = request.scope["user"]
         form = {k: str(v) for k, v in data.items()} | {"form": "amount"}
         try:
@@ -78,8 +76,6 @@ class AccountPages(Controller):
 
     @post("/{number:str}/account/option")
     async def change_option(self, request: Request, number: str, data: Form) -> Template | Redirect:
-        from insure.accounts import options  # H3's service (the API calls the same)
-
         user = request.scope["user"]
         form = {k: str(v) for k, v in data.items()} | {"form": "option"}
         try:
@@ -113,5 +109,5 @@ class AccountPages(Controller):
             pdf_status=status,
             statement=gettext(notices.STATEMENT),
             **notices.words(),
-            product=account_page.products.quoted_product(policy),
+            product=products.quoted_product(policy),
         )
