@@ -119,9 +119,9 @@ def email_text(notice: notices.Notice, name: str, url: str) -> tuple[str, str]:
     else:
         lines += [
             g("Your dividend: %(amount)s CNY", amount=notice.dividend),
-            g("  from investment returns: %(amount)s CNY", amount=notice.sources["interest"]),
-            g("  from mortality experience: %(amount)s CNY", amount=notice.sources["mortality"]),
-            g("  from expenses: %(amount)s CNY", amount=notice.sources["expense"]),
+            "  " + g("From investment returns: %(amount)s CNY", amount=notice.sources["interest"]),
+            "  " + g("From mortality experience: %(amount)s CNY", amount=notice.sources["mortality"]),
+            "  " + g("From expenses: %(amount)s CNY", amount=notice.sources["expense"]),
             g(
                 "Applied as: %(option)s",
                 option=g(notices.OPTION_NAMES.get(notice.option_applied, notice.option_applied)),
