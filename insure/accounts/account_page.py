@@ -152,4 +152,5 @@ async def account_context(user: dict, number: str) -> dict[str, Any]:
         "idempotency_key": secrets.token_urlsafe(16),
         "option_names": notices.OPTION_NAMES,
         "statement": notices.STATEMENT,
+        "done": "",
     }
