@@ -8,7 +8,7 @@ import re
 import pytest
 
 from .dividend_notice_helpers import buy_participating, credited_dividend
-from .helpers import PASSWORD, auth, csrf_token, register, wait_for, web_session
+from .helpers import auth, csrf_token, register, web_session
 
 pytestmark = pytest.mark.integration
 
