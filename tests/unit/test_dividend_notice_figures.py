@@ -36,8 +36,11 @@ def test_a_reversal_of_the_allocation_is_not_part_of_its_credit():
     assert account_around(reversed_, 8) == account_around(HISTORY, 8)
 
 
-def test_the_notice_carries_the_sources_the_basis_and_the_fund():
-    declaration = {
+POLICY = {"number": "P1", "product_code": "wl", "product_version": "2026-01-01"}
+
+
+def _declaration() -> dict:
+    return {
         "number": "DV-x-2027-1",
         "insurer_code": "x",
         "year": 2027,
@@ -59,7 +62,10 @@ def test_the_notice_carries_the_sources_the_basis_and_the_fund():
         "terminal_bonus_rate": "0",
         "fund_results": '{"premiums": "1000.00"}',
     }
-    allocation = {
+
+
+def _allocation() -> dict:
+    return {
         "id": 8,
         "style": "cash",
         "policy_year": 2,
@@ -76,8 +82,10 @@ def test_the_notice_carries_the_sources_the_basis_and_the_fund():
         "settled_fen": 0,
         "basis": '{"reserve_start": "0.01", "i": "0.035"}',
     }
-    policy = {"number": "P1", "product_code": "wl", "product_version": "2026-01-01"}
-    notice = build(policy, declaration, allocation, HISTORY)
+
+
+def test_the_notice_carries_the_sources_the_basis_and_the_fund():
+    notice = build(POLICY, _declaration(), _allocation(), HISTORY)
     assert notice.dividend == Decimal("123.45") and notice.contribution == Decimal("130.00")
     assert notice.sources == {"interest": Decimal("90.00"), "mortality": Decimal("30.00"), "expense": Decimal("10.00")}
     assert notice.basis == {"reserve_start": "0.01", "i": "0.035"}
@@ -100,3 +108,25 @@ def test_actual_dividends_stand_beside_the_illustration_for_completed_years_only
     assert rows[2].actual is None and rows[2].accumulated is None
     assert len(compare_years(illustrated, {}, {}, completed=12)) == 17
     assert compare_years((), {}, {}, completed=0) == []
+
+
+def test_a_bonus_notice_shows_the_bonus_added_and_the_statement_in_chinese():
+    from types import SimpleNamespace
+
+    from insure import i18n
+    from insure.accounts import notices
+    from insure.templating import render
+
+    bonus = {**_allocation(), "style": "reversionary_bonus", "bonus_sum_fen": 600000, "dividend_fen": 0}
+    notice = build(POLICY, _declaration(), bonus, HISTORY)
+    product = SimpleNamespace(insurer_name_zh="长安人寿", insurer_name_en="Chang'an Life")
+    with i18n.use_locale("zh_CN"):
+        html = render(
+            "accounts/_notice_figures.html",
+            notice=notice,
+            product=product,
+            statement=i18n.gettext(notices.STATEMENT),
+            **notices.words(),
+        )
+    assert "本年度增加的保额红利" in html and "6,000.00" in html
+    assert "红利分配是不确定的" in html and "累积红利" in html
