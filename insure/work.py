@@ -58,6 +58,7 @@ KIND_LABELS: dict[str, str] = {
     "claims.deadline_warning": N_("Claim deadline warning e-mail"),
     "claims.deadline_escalation": N_("Claim deadline escalation e-mail"),
     "batch.claim_deadlines.row": N_("Deadlines of a claim"),
+    "batch.credit_dividends.row": N_("Crediting a declared dividend"),  # insure.accounts.jobs
 }
 
 

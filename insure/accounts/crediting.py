@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 from insure import clock, outbox
-from insure.accounts import applying, options
+from insure.accounts import applying, interest, options
 from insure.accounts.account_entries import Entry, write
 from insure.accounts.balances import balances
 from insure.accounts.model import ALLOCATION, AllocationStatus, Bucket, DeclarationStatus, DividendOption, EntryKind
@@ -67,6 +67,9 @@ async def credit_allocation(allocation_id: int, day: date) -> str | None:
             return FORFEITED
         if policy["status"] != PolicyStatus.IN_FORCE or await in_arrears(policy["id"], day):
             return None  # ended: the exits settle it; in grace: held until the premium is paid
+        # the year's interest is on the balance before this dividend: posted here first if the anniversary's
+        # own handler has not run yet (a payment ending a grace period can credit before the anniversaries job)
+        await interest.post_interest(policy["id"], allocation["policy_year"])
         applied = await _apply(policy, allocation, day)
         await _move(
             allocation,
