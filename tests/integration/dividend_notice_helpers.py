@@ -1,7 +1,7 @@
 """A participating policy with a posted declaration and its dividend credited, for the account page and notice
-tests (H5). The declaration, the allocation and the account entries are written through the tables, as H3's
-crediting would leave them; swap ``credited_dividend`` for H1's declaration services and H3's crediting when
-both are merged."""
+tests (H5). The posted declaration and the policy's declared allocation are written through the tables (swap
+that for H1's declaration services once merged); the credit itself is H3's crediting (``credit_allocation``),
+which writes the account entries and queues the notice's e-mail."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
-from insure.accounts import dividends
-from insure.accounts.tables import AccountEntry, Declaration, DividendAllocation
+from insure.accounts import crediting, dividends
+from insure.accounts.tables import Declaration, DividendAllocation
 from insure.accounts.values import terms_for
 from insure.auth.tables import User
 from insure.policies.tables import Policy
@@ -51,10 +51,10 @@ def buy_participating(api, customer: dict) -> dict:
     )
 
 
-async def _credit(number: str, dividend_fen: int) -> dict:
+async def _credit(number: str, dividend_fen: int, day: date) -> dict:
     policy = await Policy.select().where(Policy.number == number).first()
     # two policy years ago, so the account page has completed years to compare with the illustration
-    effective = today() - timedelta(days=800)
+    effective = day - timedelta(days=800)
     await Policy.update({Policy.effective_date: effective}).where(Policy.id == policy["id"])
     policy["effective_date"] = effective
     product = products.quoted_product(policy)
@@ -112,28 +112,14 @@ async def _credit(number: str, dividend_fen: int) -> dict:
                 raw_fen=c.raw_fen,
                 dividend_fen=dividend_fen,
                 basis=c.basis,
-                status="credited",
-                option_applied="accumulate",
+                status="declared",
             )
         ).returning(DividendAllocation.id)
     )[0]["id"]
-    for bucket in ("accumulated", "dividends_credited"):
-        await AccountEntry.insert(
-            AccountEntry(
-                entry_key=f"credit:{alloc}:{bucket}",
-                policy=policy["id"],
-                kind="dividend",
-                bucket=bucket,
-                amount_fen=dividend_fen,
-                declaration_id=decl,
-                allocation_id=alloc,
-                on=anniversary,
-                memo="test: dividend credited",
-            )
-        )
+    assert await crediting.credit_allocation(alloc, day) == "credited"
     return {"declaration": number_, "allocation": alloc, "year": year, "contribution": c}
 
 
 def credited_dividend(number: str, dividend_fen: int = 123456) -> dict:
     """A posted declaration whose dividend (``dividend_fen``) was credited to the policy's account."""
-    return db(_credit(number, dividend_fen))
+    return db(_credit(number, dividend_fen, today()))

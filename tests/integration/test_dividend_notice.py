@@ -130,7 +130,7 @@ def test_the_notice_email_carries_the_figures_and_the_link_once(api):
     policy = buy_participating(api, customer)
     credit = credited_dividend(policy["number"], 123456)
 
-    db(_enqueue("accounts.notice_email", credit["allocation"]))
+    # the crediting queued the e-mail
     mails = wait_for(lambda: _mails(customer["email"], policy["number"]), lambda found: len(found) >= 1)
     assert len(mails) == 1
     body = mails[0].get_content()
