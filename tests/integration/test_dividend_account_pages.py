@@ -8,7 +8,7 @@ import re
 import pytest
 
 from .dividend_notice_helpers import buy_participating, credited_dividend
-from .helpers import auth, csrf_token, register, web_session
+from .helpers import auth, buy_policy, csrf_token, register, web_session
 
 pytestmark = pytest.mark.integration
 
@@ -46,6 +46,14 @@ def test_the_account_page_shows_every_figure_the_chart_and_the_history(api):
         zh = web.get(f"/policies/{policy['number']}/account?lang=zh_CN")
         assert zh.status_code == 200
         assert "红利" in zh.text and "1,234.56" in zh.text
+
+
+def test_a_policy_that_does_not_participate_has_no_account_page(api):
+    customer = register(api)
+    policy = buy_policy(api, customer)  # accident cover: no participation
+    with web_session(api, customer["email"]) as web:
+        assert 'id="account-link"' not in web.get(f"/policies/{policy['number']}").text
+        assert web.get(f"/policies/{policy['number']}/account").status_code == 409
 
 
 def test_another_customer_gets_404_for_the_account(api):
