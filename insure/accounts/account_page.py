@@ -67,8 +67,9 @@ def compare_years(
     return rows
 
 
-def chart_uri(rows: list[YearRow]) -> str:
-    """The account over the policy years against the illustration (labels in the current language)."""
+def chart_uri(rows: list[YearRow], width: int = 720, height: int = 360) -> str:
+    """The account over the policy years against the illustration (labels in the current language); a phone
+    gets a narrower drawing (``width`` 400) so its labels stay readable when scaled to the screen."""
     series: dict[str, list[Decimal | None]] = {
         gettext("Dividend credited"): [r.actual for r in rows],
         gettext("Accumulated dividends"): [r.accumulated for r in rows],
@@ -83,7 +84,11 @@ def chart_uri(rows: list[YearRow]) -> str:
     if any("medium" in r.illustrated_accumulated for r in rows):
         series[gettext("Illustrated accumulated, medium")] = [r.illustrated_accumulated.get("medium") for r in rows]
     return charts.line_chart(
-        gettext("Your dividends against the illustration (CNY)"), [str(r.year) for r in rows], series
+        gettext("Your dividends against the illustration (CNY)"),
+        [str(r.year) for r in rows],
+        series,
+        width=width,
+        height=height,
     )
 
 
@@ -148,6 +153,7 @@ async def account_context(user: dict, number: str) -> dict[str, Any]:
         "history": history_rows(account["history"]),
         "rows": rows,
         "chart": chart_uri(rows) if rows else "",
+        "chart_phone": chart_uri(rows, width=400, height=420) if rows else "",
         "notices": await notices.notices_for_policy(policy),
         "idempotency_key": secrets.token_urlsafe(16),
         "option_names": notices.OPTION_NAMES,
