@@ -12,7 +12,7 @@ from datetime import date
 from insure import clock
 from insure.accounts import options
 from insure.accounts.balances import history
-from insure.accounts.model import AllocationStatus
+from insure.accounts.model import AllocationStatus, Bucket
 from insure.accounts.tables import DividendAllocation
 from insure.accounts.values import account_values
 from insure.errors import N_, Conflict, NotFound
@@ -45,12 +45,15 @@ async def participating_for(user: dict, number: str) -> tuple[dict, Product]:
     product = products.quoted_product(policy)
     if options.participation_of(product) is None:
         raise Conflict(N_("This policy does not take part in the insurer's profits."), code="not_participating")
+    if policy["effective_date"] is None:  # bought, not paid: no cover yet, nothing to value
+        raise Conflict(N_("The policy account opens when the policy comes into force."), code="not_in_force")
     return policy, product
 
 
 async def account_for(user: dict, number: str, on: date | None = None) -> dict:
     """The account of a participating policy: {"policy", "product", "values" (AccountValues), "option",
-    "options", "style", "history", "allocations"}. 404 for others, 409 ``not_participating``."""
+    "options", "style", "history", "allocations"}. 404 for others, 409 ``not_participating`` or ``not_in_force``
+    (not paid yet)."""
     policy, product = await participating_for(user, number)
     participation = product.participation
     assert participation is not None
@@ -100,6 +103,22 @@ async def merged_history(policy_id: int) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda r: (r["on"], r["at"]))
+
+
+def balances_over_time(history: list[dict]) -> list[dict]:
+    """The account after each day it moved (for a chart of the account over the years): [{"on", bucket: the
+    balance in fen after that day's entries, …}], oldest first; option changes move nothing and are skipped."""
+    running = dict.fromkeys((str(b) for b in Bucket), 0)
+    points: list[dict] = []
+    for line in history:
+        if not line["bucket"]:
+            continue
+        running[line["bucket"]] = running.get(line["bucket"], 0) + line["amount_fen"]
+        if points and points[-1]["on"] == line["on"]:
+            points[-1] = {"on": line["on"], **running}
+        else:
+            points.append({"on": line["on"], **running})
+    return points
 
 
 async def allocations(policy_id: int) -> list[dict]:

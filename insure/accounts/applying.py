@@ -148,3 +148,35 @@ async def add_bonus(policy: dict, allocation: dict, on: date) -> int:
             entries.transfer(entries.BONUS_EXPENSE, entries.REVERSIONARY_BONUSES, allocation["bonus_cost_fen"]),
         )
     return bonus
+
+
+async def return_unused_offsets(policy: dict, on: date) -> int:
+    """When a policy ends, the instalments still due are voided: the part of them the dividends had already
+    paid goes back into the account (+accumulated, −paid_out; Dr premium written / Cr dividends accumulated), so
+    the exit pays it out with the rest. Call it after the instalments are voided and before the account is
+    settled (insure.accounts exits), inside that transaction; once per instalment. Returns the fen returned."""
+    voided = await Instalment.select(Instalment.id, Instalment.number, Instalment.offset_fen).where(
+        (Instalment.policy == policy["id"]) & (Instalment.status == InstalmentStatus.VOID) & (Instalment.offset_fen > 0)
+    )
+    returned = 0
+    for inst in voided:
+        key = f"offset_return:{inst['id']}"
+        memo = f"instalment {inst['number']} not due any more: its dividend offset returned"
+        written = await write(
+            policy["id"],
+            on,
+            [
+                Entry(key, EntryKind.EXIT, Bucket.ACCUMULATED, inst["offset_fen"], memo),
+                Entry(f"{key}:out", EntryKind.EXIT, Bucket.PAID_OUT, -inst["offset_fen"], memo),
+            ],
+        )
+        if written:
+            await ledger.post(
+                key,
+                f"dividend offset of a voided premium of policy {policy['number']} returned to its account",
+                "policy",
+                policy["id"],
+                entries.transfer(entries.PREMIUM_WRITTEN, entries.DIVIDENDS_ACCUMULATED, inst["offset_fen"]),
+            )
+            returned += inst["offset_fen"]
+    return returned

@@ -16,7 +16,7 @@ from insure.accounts import account_service, options, withdrawals
 from insure.accounts.model import DividendOption
 from insure.idempotency import KEY_RE
 from insure.openapi import BEARER_SECURITY, problems
-from insure.text_input import Amount, RequestBody, one_of
+from insure.text_input import RequestBody, one_of
 from insure.web.guards import role
 
 IdempotencyKey = Annotated[str, Parameter(header="Idempotency-Key", schema_extra={"pattern": KEY_RE.pattern})]
@@ -81,8 +81,15 @@ class AccountOut(msgspec.Struct):
     allocations: list[AllocationOut]
 
 
+# A positive amount of yuan with at most two decimals ("123.45"): every amount the schema admits is one the service
+# takes (or refuses for the account's state, 409), so the document tells a client the whole rule.
+WithdrawalAmount = Annotated[
+    str, msgspec.Meta(max_length=14, pattern=r"^(?:[1-9][0-9]{0,10}(?:\.[0-9]{1,2})?|0\.(?:[1-9][0-9]?|0[1-9]))$")
+]
+
+
 class WithdrawalRequest(RequestBody):
-    amount: Amount  # CNY, e.g. "123.45"
+    amount: WithdrawalAmount  # CNY, e.g. "123.45"
 
 
 class PayoutOut(msgspec.Struct):
@@ -206,7 +213,8 @@ class AccountController(Controller):
         "terminal bonus, the total death benefit and surrender value; the dividend option in force and those "
         "offered; the history of every credit, interest posting, payment, withdrawal and option change (oldest "
         "first); the dividend of each posted declaration with its three sources. 409 `not_participating` for a "
-        "policy without an account; another customer's policy answers 404.",
+        "policy without an account, `not_in_force` before the first premium is paid; another customer's policy "
+        "answers 404.",
     )
     async def account(self, request: Request, number: str) -> AccountOut:
         return account_out(await account_service.account_for(request.scope["user"], number))  # type: ignore[arg-type]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from insure import clock
 from insure.accounts import crediting, interest
+from insure.db import engine
 from insure.events import AnniversaryReached, PaymentSettled, handles
+
+log = logging.getLogger(__name__)
 
 # what a settled payment pays for that can end a grace period (a lapsed policy's reinstatement included)
 BRINGS_UP_TO_DATE = frozenset({"instalment", "reinstatement"})
@@ -20,6 +25,19 @@ async def post_interest(event: AnniversaryReached) -> None:
 @handles(PaymentSettled)
 async def credit_held_dividends(event: PaymentSettled) -> None:
     """Inside the payment's transaction, after the policies package marked what it paid: a dividend held while
-    the policy was in grace is credited at once (the next daily run would credit it too)."""
-    if event.purpose in BRINGS_UP_TO_DATE:
+    the policy was in grace is credited at once. In a savepoint: a dividend that cannot be credited must never
+    undo the premium being booked — the daily credit_dividends run tries it again (and counts its failures)."""
+    if event.purpose not in BRINGS_UP_TO_DATE:
+        return
+    tx = engine().current_transaction.get()
+    if tx is None:  # (handlers run in the raiser's transaction; without one there is nothing to protect)
         await crediting.credit_held(event.policy_id, clock.today())
+        return
+    savepoint = await tx.savepoint()
+    try:
+        await crediting.credit_held(event.policy_id, clock.today())
+    except Exception:
+        await savepoint.rollback_to()
+        log.exception("held dividends of policy #%s not credited; the daily run will try again", event.policy_id)
+    else:
+        await savepoint.release()

@@ -50,7 +50,8 @@ def _not_offered() -> ValidationFailed:
 async def change_option(user: dict, number: str, option: str) -> dict:
     """The policyholder changes how the next dividends are applied. 422 ``option_not_offered`` (not an option
     of the product; a reversionary bonus product has none), 409 ``unchanged``, 409 ``not_participating``,
-    409 ``policy_ended``, 404 for another's policy. Returns the endorsement (before / after decoded)."""
+    409 ``policy_ended``, 409 ``not_in_force`` (not paid yet), 404 for another's policy. Returns the
+    endorsement (before / after decoded)."""
     option = (option or "").strip()
     if option not in set(DividendOption):
         raise _not_offered()  # not an option at all: refused before anything is looked up
@@ -63,6 +64,8 @@ async def change_option(user: dict, number: str, option: str) -> dict:
             raise Conflict(N_("This policy does not take part in the insurer's profits."), code="not_participating")
         if option not in offered(participation):
             raise _not_offered()
+        if policy["status"] == PolicyStatus.PENDING_PAYMENT:
+            raise Conflict(N_("The policy account opens when the policy comes into force."), code="not_in_force")
         if policy["status"] not in OPEN:
             raise Conflict(N_("This policy has ended; it can no longer be changed."), code="policy_ended")
         current = option_in_force(policy, participation)

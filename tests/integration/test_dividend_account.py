@@ -172,7 +172,7 @@ def test_a_declared_dividend_is_credited_on_the_anniversary_withdrawn_and_the_op
     too_much = api.post(f"/policies/{number}/account/withdrawals", json={"amount": "864.21"}, headers=key)
     assert too_much.status_code == 409 and too_much.json()["code"] == "insufficient_balance"
     bad = api.post(f"/policies/{number}/account/withdrawals", json={"amount": "abc"}, headers=key)
-    assert bad.status_code == 422 and bad.json()["errors"][0]["code"] == "amount_invalid"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "amount"
     w = api.post(f"/policies/{number}/account/withdrawals", json={"amount": "300.00"}, headers=key)
     assert w.status_code == 201, w.text
     assert (w.json()["amount"], w.json()["accumulated"]) == ("300.00", "564.20")
@@ -219,3 +219,45 @@ def test_the_account_api_refuses_policies_without_an_account_and_options_not_off
     plain = buy_policy(api, customer)
     r = api.get(f"/policies/{plain['number']}/account", headers=auth(customer))
     assert r.status_code == 409 and r.json()["code"] == "not_participating"
+
+
+def test_premium_offset_lowers_the_next_premium_and_a_paid_up_addition_raises_the_death_benefit(api):
+    customer = register(api)
+    policy = participating_policy(api, customer)
+    number = policy["number"]
+    r = api.put(f"/policies/{number}/dividend-option", json={"option": "premium_offset"}, headers=auth(customer))
+    assert r.status_code == 200, r.text
+    premium = Decimal(policy["premium_per_payment"])
+
+    post_declaration(number, 1, 50_000)
+    to_anniversary(api, policy, 1)
+    billing_run()
+    seen = account(api, customer, number)
+    assert seen["allocations"][0]["option_applied"] == "premium_offset"
+    assert seen["values"]["accumulated"] == "0.00" and seen["values"]["paid_out"] == "500.00"
+    assert [h["kind"] for h in seen["history"] if h["bucket"] == "accumulated"] == ["dividend", "premium_offset"]
+    # the premium due today was already being collected from the card: the dividend pays part of the next one
+    schedule = api.get(f"/policies/{number}/schedule", headers=auth(customer)).json()
+    offset = [i for i in schedule if i["paid_by_dividends"] != "0.00"]
+    assert len(offset) == 1 and offset[0]["status"] == "due"
+    assert (Decimal(offset[0]["amount"]), offset[0]["paid_by_dividends"]) == (premium - 500, "500.00")
+    premiums_settled(api, customer, number)
+
+    r = api.put(f"/policies/{number}/dividend-option", json={"option": "paid_up_additions"}, headers=auth(customer))
+    assert r.status_code == 200, r.text
+    before = Decimal(account(api, customer, number)["values"]["death_benefit"])
+    post_declaration(number, 2, 70_000)
+    to_anniversary(api, policy, 2)
+    billing_run()
+    # the next premium is charged less the offset (the card charge of the anniversary)
+    charged = wait_for(
+        lambda: api.get(f"/policies/{number}/payments", headers=auth(customer)).json(),
+        lambda ps: len(ps) == 3 and ps[-1]["status"] != "pending",
+        timeout=60,
+    )
+    assert sorted(Decimal(p["amount"]) for p in charged)[0] == premium - 500
+    seen = account(api, customer, number)
+    added = Decimal(seen["values"]["pua_sum_insured"])
+    assert added > Decimal("700.00")  # paid-up cover costs less than its sum insured
+    assert Decimal(seen["values"]["death_benefit"]) == before + added
+    assert Decimal(seen["values"]["pua_cash_value"]) > 0 and seen["values"]["accumulated"] == "0.00"

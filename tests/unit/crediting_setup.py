@@ -41,11 +41,10 @@ async def par_policy(option: str = "accumulate", *, monthly: bool = False, bank:
         payments_per_year=per_year,
         policy_term_years=None,
         premium_term_years=20,
-        effective_date=EFFECTIVE,
         dividend_option=option,
         bank_account_last4=ACCOUNT[-4:] if bank else "",
         bank_account_token=token,
-        **{k: v for k, v in values.items() if k not in PRODUCT},
+        **{"effective_date": EFFECTIVE, **{k: v for k, v in values.items() if k not in PRODUCT}},
     )
     return policy
 

@@ -330,3 +330,56 @@ def test_the_job_finds_declared_dividends_whose_anniversary_has_come(in_db) -> N
         assert due["id"] not in await job.candidates(ANNIVERSARY, due["id"] - 1, 1000)
 
     in_db(body)
+
+
+def test_a_payment_ending_grace_credits_the_held_dividend_and_a_failure_never_undoes_the_payment(
+    in_db, monkeypatch
+) -> None:
+    from insure import clock, events
+    from insure.accounts import handlers
+
+    async def body() -> None:
+        policy = await par_policy("accumulate", monthly=True)
+        schedule = await instalments(policy, paid_until=date(2025, 2, 1))
+        alloc = await declared(policy, D)
+        assert await crediting.credit_held(policy["id"], clock.today()) == 0  # in grace: held
+        overdue = [i["id"] for i in schedule if i["due_date"] < clock.today() and i["status"] == "due"]
+        await premiums.mark_paid(overdue, None)  # what the payment paid (the handler runs after)
+        settled = events.PaymentSettled(1, policy["id"], "instalment", overdue[0], policy["premium_fen"])
+
+        async def broken(policy_id: int, day: date | None = None) -> int:
+            await AccountEntry.insert(
+                AccountEntry(entry_key=f"half-done:{policy_id}", policy=policy_id, kind="dividend", bucket="x", on=day)
+            )
+            raise RuntimeError("a dividend that cannot be credited")
+
+        monkeypatch.setattr(handlers.crediting, "credit_held", broken)
+        await handlers.credit_held_dividends(settled)  # no exception: the payment's transaction goes on
+        assert await _entries(policy) == []  # what the failed credit wrote is undone
+        monkeypatch.undo()
+        await handlers.credit_held_dividends(settled)
+        assert await accumulated(policy) == D
+        assert (await allocation(alloc["id"]))["status"] == AllocationStatus.CREDITED
+
+    in_db(body)
+
+
+def test_an_offset_on_a_premium_voided_by_the_end_of_the_policy_goes_back_to_the_account(in_db) -> None:
+    async def body() -> None:
+        from insure.accounts import applying
+        from insure.policies.instalments import void_remaining
+
+        policy = await par_policy("premium_offset", monthly=True)
+        await instalments(policy, paid_until=ANNIVERSARY)
+        alloc = await declared(policy, policy["premium_fen"] // 4)
+        await crediting.credit_allocation(alloc["id"], ANNIVERSARY)
+        assert await accumulated(policy) == 0
+        control = await gl(entries.DIVIDENDS_ACCUMULATED)
+        await void_remaining(policy["id"])  # surrendered: nothing more falls due
+        assert await applying.return_unused_offsets(policy, ANNIVERSARY) == policy["premium_fen"] // 4
+        assert await applying.return_unused_offsets(policy, ANNIVERSARY) == 0  # once
+        assert await accumulated(policy) == policy["premium_fen"] // 4
+        assert (await account(policy))[Bucket.PAID_OUT] == 0
+        assert await gl(entries.DIVIDENDS_ACCUMULATED) - control == policy["premium_fen"] // 4
+
+    in_db(body)

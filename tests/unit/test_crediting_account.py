@@ -233,3 +233,33 @@ def test_interest_posted_after_the_new_dividend_is_still_on_the_balance_before_i
         assert await accumulated(policy) == 100_000  # no interest on the dividend just credited
 
     in_db(body)
+
+
+def test_a_policy_not_paid_yet_has_no_account_to_read_or_change(in_db) -> None:
+    async def body() -> None:
+        policy = await par_policy("accumulate", status="pending_payment", effective_date=None)
+        with pytest.raises(Conflict) as exc:
+            await account_service.account_for(_user(policy), policy["number"])
+        assert _code(exc) == "not_in_force"
+        with pytest.raises(Conflict) as exc:
+            await options.change_option(_user(policy), policy["number"], "cash")
+        assert _code(exc) == "not_in_force"
+
+    in_db(body)
+
+
+def test_the_account_over_time_has_one_point_a_day_it_moved() -> None:
+    history = [
+        {"on": date(2025, 3, 1), "bucket": "accumulated", "amount_fen": 1_000},
+        {"on": date(2025, 3, 1), "bucket": "dividends_credited", "amount_fen": 1_000},
+        {"on": date(2025, 6, 1), "bucket": "", "amount_fen": 0},  # an option change
+        {"on": date(2026, 3, 1), "bucket": "accumulated", "amount_fen": 30},
+        {"on": date(2026, 4, 2), "bucket": "accumulated", "amount_fen": -500},
+        {"on": date(2026, 4, 2), "bucket": "paid_out", "amount_fen": 500},
+    ]
+    points = account_service.balances_over_time(history)
+    assert [(p["on"], p["accumulated"], p["paid_out"], p["dividends_credited"]) for p in points] == [
+        (date(2025, 3, 1), 1_000, 0, 1_000),
+        (date(2026, 3, 1), 1_030, 0, 1_000),
+        (date(2026, 4, 2), 530, 500, 1_000),
+    ]
