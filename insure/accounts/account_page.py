@@ -117,11 +117,12 @@ def actuals(
         for a in allocations
         if a["status"] in notices.NOTICE_STATUSES
     }
-    moves = [(h["on"], h["amount_fen"]) for h in history if h["bucket"] == Bucket.ACCUMULATED]
+    points = account_service.balances_over_time(history)  # the account after each day it moved
     accumulated = {}
     for t in range(1, completed + 1):
         day = policy_anniversary(effective, t)
-        accumulated[t] = from_fen(sum(fen for on, fen in moves if on <= day))
+        last = [p for p in points if p["on"] <= day]
+        accumulated[t] = from_fen(last[-1][Bucket.ACCUMULATED] if last else 0)
     return actual, accumulated
 
 

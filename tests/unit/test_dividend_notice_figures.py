@@ -130,3 +130,27 @@ def test_a_bonus_notice_shows_the_bonus_added_and_the_statement_in_chinese():
         )
     assert "本年度增加的保额红利" in html and "6,000.00" in html
     assert "红利分配是不确定的" in html and "累积红利" in html
+
+
+def test_the_accumulated_dividends_are_read_on_each_anniversary():
+    from insure.accounts.account_page import actuals
+
+    def line(on: date, bucket: str, fen: int) -> dict:
+        return {"on": on, "bucket": bucket, "amount_fen": fen, "kind": "dividend", "at": on}
+
+    history = [
+        line(date(2025, 3, 1), "accumulated", 10000),
+        line(date(2025, 3, 1), "dividends_credited", 10000),
+        {**line(date(2025, 6, 1), "", 0), "kind": "option_change"},
+        line(date(2026, 3, 1), "accumulated", 300),
+        line(date(2026, 3, 1), "accumulated", 12000),
+        line(date(2026, 5, 1), "accumulated", -2000),
+    ]
+    allocations = [
+        {"policy_year": 1, "dividend": Decimal("100.00"), "bonus_sum_insured": Decimal("0.00"), "status": "credited"},
+        {"policy_year": 2, "dividend": Decimal("120.00"), "bonus_sum_insured": Decimal("0.00"), "status": "credited"},
+        {"policy_year": 3, "dividend": Decimal("99.00"), "bonus_sum_insured": Decimal("0.00"), "status": "declared"},
+    ]
+    actual, accumulated = actuals(allocations, history, date(2024, 3, 1), completed=3)
+    assert actual == {1: Decimal("100.00"), 2: Decimal("120.00")}  # a declared dividend is not credited yet
+    assert accumulated == {1: Decimal("100.00"), 2: Decimal("223.00"), 3: Decimal("203.00")}
