@@ -121,7 +121,9 @@ class DeclarationPages(Controller):
             return form_again("accounts/staff/new.html", fields, exc, **ctx)
         except (Conflict, Forbidden) as exc:  # the year already declared, no eligible policies: above the form
             problem = gettext(exc.message, **exc.params)
-            return page("accounts/staff/new.html", status_code=exc.status, problem=problem, **await _form_context(fields))
+            return page(
+                "accounts/staff/new.html", status_code=exc.status, problem=problem, **await _form_context(fields)
+            )
         return Redirect(f"/staff/dividends/{created['number']}")
 
     @get(

@@ -72,7 +72,9 @@ EXPERIENCE_FIELDS: tuple[Field, ...] = (
     Field(
         "smoothing_transfer",
         N_("Smoothing transfer (CNY)"),
-        N_("Put into the smoothing reserve (positive) or released from it (negative, never more than it holds); 0 for none."),
+        N_(
+            "Put into the smoothing reserve (positive) or released from it (negative, never more than it holds); 0 for none."
+        ),
         default="0",
     ),
     Field(
@@ -84,7 +86,9 @@ EXPERIENCE_FIELDS: tuple[Field, ...] = (
     Field(
         "bonus_rate",
         N_("Reversionary bonus rate"),
-        N_("Only for reversionary-bonus products: the bonus added to the sum insured and earlier bonuses, e.g. 0.01 = 1 %%."),
+        N_(
+            "Only for reversionary-bonus products: the bonus added to the sum insured and earlier bonuses, e.g. 0.01 = 1 %%."
+        ),
         default="0",
         bonus_only=True,
     ),
