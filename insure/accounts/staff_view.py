@@ -72,9 +72,7 @@ EXPERIENCE_FIELDS: tuple[Field, ...] = (
     Field(
         "smoothing_transfer",
         N_("Smoothing transfer (CNY)"),
-        N_(
-            "Put into the smoothing reserve (positive) or released from it (negative, never more than it holds); 0 for none."
-        ),
+        N_("Into the smoothing reserve (positive) or released from it (negative, at most what it holds); 0 for none."),
         default="0",
     ),
     Field(
@@ -86,9 +84,7 @@ EXPERIENCE_FIELDS: tuple[Field, ...] = (
     Field(
         "bonus_rate",
         N_("Reversionary bonus rate"),
-        N_(
-            "Only for reversionary-bonus products: the bonus added to the sum insured and earlier bonuses, e.g. 0.01 = 1 %%."
-        ),
+        N_("Only for reversionary-bonus products: bonus on the sum insured and earlier bonuses, e.g. 0.01 = 1 %%."),
         default="0",
         bonus_only=True,
     ),
