@@ -53,7 +53,7 @@ async def _declaration_context(user: dict, number: str) -> dict[str, Any]:
     progress = await declarations.progress(number)
     running = declaration["status"] == "computing" or str(progress.get("phase") or "") in ("posting", "reversing")
     preview = None
-    if declaration["status"] != "computing" and declaration.get("eligible_policies", 1) is not None:
+    if declaration["status"] != "computing":
         try:
             preview = await declarations.preview(number)
         except (Conflict, NotFound):  # withdrawn while computing: nothing to preview
