@@ -125,7 +125,7 @@ def _decimal(name: str, value: object, errors: list[FieldError]) -> Decimal | No
         return None
     if number > high or number < low or (number == low and not low_inclusive):
         code = "out_of_range" if low_inclusive else "must_be_positive"
-        _error(errors, name, "out_of_range", code, low=str(low), high=str(high))
+        _error(errors, name, code, low=str(low), high=str(high))
         return None
     return number
 
