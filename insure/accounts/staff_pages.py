@@ -58,7 +58,7 @@ async def _declaration_context(user: dict, number: str) -> dict[str, Any]:
             preview = await declarations.preview(number)
         except (Conflict, NotFound):  # withdrawn while computing: nothing to preview
             preview = None
-    problem = str(getattr(preview, "problem", "") or "") if preview is not None else ""
+    problem = preview.problem_message if preview is not None else ""  # why it cannot be approved, if anything
     insurers = await declarations.insurers_with_funds()
     return {
         "d": declaration,

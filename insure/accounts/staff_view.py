@@ -200,20 +200,25 @@ def percent(rate: Decimal | str | None) -> str:
     return f"{value:f} %"
 
 
-FUND_LABELS: dict[str, str] = {
-    "premiums": N_("Premiums received"),
-    "benefits": N_("Benefits paid"),
-    "expenses": N_("Expenses"),
+FUND_LABELS: dict[str, str] = {  # preview.Preview.fund_results (insure/accounts/fund_results.py says what each is)
+    "premiums": N_("Premiums due in the policy year"),
+    "expenses": N_("Expenses incurred"),
     "investment_income": N_("Investment income"),
-    "reserves": N_("Reserves held"),
+    "reserves": N_("Reserves at the year's end"),
+    "ledger_premiums": N_("Premium written in the year (ledger)"),
+    "ledger_benefits": N_("Benefits paid in the year (ledger)"),
 }
 
 
-def fund_rows(results: Mapping[str, Any] | None) -> list[tuple[str, int]]:
-    """The fund's results as (translated label, fen), known figures first in the order above; keys may carry a
-    ``_fen`` suffix. Anything that is not an amount (a note, a date) is left to the engine's own text."""
+def fund_rows(results: Mapping[str, Any] | None) -> list[tuple[str, Decimal]]:
+    """The fund's results as (translated label, CNY), known figures first in the order above; keys may carry a
+    ``_fen`` suffix (the amounts are CNY either way). Anything that is not an amount is left out."""
     if not results:
         return []
-    amounts = {k.removesuffix("_fen"): v for k, v in results.items() if isinstance(v, int) and not isinstance(v, bool)}
+    amounts = {
+        k.removesuffix("_fen"): Decimal(v)
+        for k, v in results.items()
+        if isinstance(v, Decimal | int) and not isinstance(v, bool)
+    }
     rows = [(gettext(label), amounts.pop(key)) for key, label in FUND_LABELS.items() if key in amounts]
     return rows + [(key.replace("_", " "), value) for key, value in amounts.items()]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from insure import i18n
 from insure.accounts import staff_view
+from insure.accounts.preview import PolicyLine, Preview, ProductTotal
 from insure.templating import environment
 
 PREPARER, OTHER = {"id": 7, "role": "actuary", "name": "孙精算 Sun"}, {"id": 8, "role": "actuary", "name": "吴精算 Wu"}
@@ -95,8 +97,8 @@ def test_rates_entered_as_fractions_read_as_percentages() -> None:
 
 
 def test_the_funds_results_come_in_a_fixed_order_whatever_the_keys_suffix() -> None:
-    rows = staff_view.fund_rows({"reserves_fen": 5, "premiums": 100, "note": "text is not an amount"})
-    assert rows == [("Premiums received", 100), ("Reserves held", 5)]
+    rows = staff_view.fund_rows({"reserves_fen": Decimal(5), "premiums": Decimal(100), "note": "not an amount"})
+    assert rows == [("Premiums due in the policy year", Decimal(100)), ("Reserves at the year's end", Decimal(5))]
     assert staff_view.fund_rows(None) == []
 
 
@@ -144,36 +146,57 @@ DECLARATION = {
     "approved_by": None,
     "reason": "",
 }
-BANDS = [("0–1,000", 1), ("1,000–2,000", 1)]
-PREVIEW = SimpleNamespace(
-    smoothing_before_fen=0,
-    smoothing_after_fen=100_000,
+BANDS = [("0–1", 0), ("1–10", 0), ("500–1000", 1), ("1000–5000", 1)]
+PREVIEW = Preview(
+    number="DV-huaxia-2026-1",
+    status="prepared",
+    insurer_code="huaxia",
+    year=2026,
+    investment_yield=Decimal("0.045"),
+    mortality_ratio=Decimal("0.85"),
+    expense_ratio=Decimal("0.9"),
+    policyholder_share=Decimal("0.70"),
+    accumulation_rate=Decimal("0.025"),
+    bonus_rate=Decimal(0),
+    terminal_bonus_rate=Decimal(0),
+    ready=True,
+    eligible=2,
+    interest_gain=Decimal("3000.00"),
+    mortality_gain=Decimal("500.00"),
+    expense_gain=Decimal("200.00"),
+    distributable=Decimal("3700.00"),
+    entitlement=Decimal("2590.00"),
+    bonus_cost=Decimal(0),
+    smoothing_transfer=Decimal("1000.00"),
+    smoothing_before=Decimal(0),
+    smoothing_after=Decimal("1000.00"),
+    payout=Decimal("1590.00"),
+    raw_total=Decimal("1700.00"),
     by_product=[
-        {
-            "code": "wl_par_huaxia",
-            "name_zh": "华夏分红终身寿险",
-            "name_en": "Huaxia participating whole life",
-            "policies": 2,
-            "raw_fen": 170_000,
-            "dividend_fen": 159_000,
-            "bonus_fen": 0,
-        }
+        ProductTotal(
+            "wl_par_huaxia",
+            "华夏分红终身寿险",
+            "Huaxia participating whole life",
+            2,
+            Decimal("1700.00"),
+            Decimal("1590.00"),
+            Decimal(0),
+        )
     ],
     bands=BANDS,
     largest=[
-        {
-            "policy_number": "P-000123",
-            "product": "wl_par_huaxia",
-            "dividend_fen": 99_412,
-            "raw_fen": 106_290,
-            "interest_fen": 90_000,
-            "mortality_fen": 11_290,
-            "expense_fen": 5_000,
-        }
+        PolicyLine(
+            "P-000123",
+            "wl_par_huaxia",
+            Decimal("994.12"),
+            Decimal("1062.90"),
+            Decimal("900.00"),
+            Decimal("112.90"),
+            Decimal("50.00"),
+        )
     ],
     smallest=[],
-    fund_results={"premiums_fen": 5_000_000, "benefits_fen": 120_000},
-    problem="",
+    fund_results={"premiums_fen": Decimal("50000.00"), "ledger_benefits_fen": Decimal("1200.00")},
 )
 
 
@@ -213,7 +236,7 @@ def test_the_preview_shows_the_surplus_down_to_the_payout_and_the_chart_with_its
     assert "1,590.00" in html  # the cash payout
     assert "3,700.00" in html  # the distributable surplus
     assert 'src="data:image/svg+xml;base64,' in html and "<img" in html
-    assert "0–1,000" in html and "P-000123" in html and "994.12" in html
+    assert "1000–5000" in html and "P-000123" in html and "994.12" in html
     assert "50,000.00" in html  # premiums in the fund's results
     assert 'action="/staff/dividends/DV-huaxia-2026-1/approve"' in html
     if locale == "zh_CN":
