@@ -61,7 +61,7 @@ def move_clock_to(api: httpx.Client, day: date) -> None:
 def participating_policy(api: httpx.Client) -> dict:
     """A customer's single-premium participating whole life policy, paid and in force."""
     customer = register(api)
-    body = {"product_code": PRODUCT, "birth_date": customer["birth_date"], "sex": "male", "sum_insured": "200000"}
+    body = {"product_code": PRODUCT, "birth_date": customer["birth_date"], "sex": "female", "sum_insured": "200000"}
     q = api.post("/quotes", json={**body, "policy_term": "whole_life", "premium_term": "single"})
     assert q.status_code == 201, q.text
     application = apply(api, customer, q.json()["id"])
