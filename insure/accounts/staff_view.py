@@ -187,8 +187,8 @@ def distribution_chart(bands: Sequence[tuple[str, int]]) -> str:
         gettext("Policies by dividend"),
         [label for label, _ in bands],
         {gettext("Policies"): [count for _, count in bands]},
-        width=720,
-        height=320,
+        width=960,  # wide enough that pygal never shortens a band's label ("1000–5000"); CSS scales it down
+        height=360,
     )
 
 

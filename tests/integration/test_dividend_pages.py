@@ -134,6 +134,9 @@ def test_the_preparer_sees_the_preview_but_cannot_approve(declared) -> None:
             assert part in page
         assert 'src="data:image/svg+xml;base64,' in page
         assert "another actuary must approve it" in page
+        # the run is over: the progress bar's poll tells htmx to reload the page (preview and buttons together)
+        polled = web.get(f"/staff/dividends/{number}/progress", headers={"HX-Request": "true"})
+        assert polled.status_code == 200 and polled.headers.get("HX-Refresh") == "true"
         assert f'action="/staff/dividends/{number}/approve"' not in page
         # a hand-made request is refused by the engine too, on the same page
         r = post_form(web, f"/staff/dividends/{number}/approve", {}, f"/staff/dividends/{number}")
