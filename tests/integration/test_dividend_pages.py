@@ -124,6 +124,15 @@ def test_a_second_declaration_of_the_year_is_refused_above_the_form(declared) ->
         assert 'id="problem"' in r.text
 
 
+def test_a_year_without_eligible_policies_is_refused_above_the_form(declared) -> None:
+    api, _, _ = declared
+    with web_session(api, PREPARER, DEMO_PASSWORD) as web:
+        before = web.get("/staff/dividends").text.count('id="dv-')
+        r = post_form(web, "/staff/dividends/new", {**EXPERIENCE, "year": "2020"}, "/staff/dividends/new")
+        assert r.status_code == 409 and 'id="problem"' in r.text
+        assert web.get("/staff/dividends").text.count('id="dv-') == before
+
+
 def test_the_preparer_sees_the_preview_but_cannot_approve(declared) -> None:
     api, number, _ = declared
     with web_session(api, PREPARER, DEMO_PASSWORD) as web:
@@ -189,6 +198,25 @@ def test_another_actuary_approves_posts_once_and_reverses_with_a_reason(declared
         assert r.status_code in (302, 303), r.text
         assert wait_for(lambda: status_of(web, number), lambda s: s == "Reversed", timeout=60) == "Reversed"
         assert "Yield entered wrong" in web.get(detail).text
+
+
+def test_a_reversed_year_is_declared_again_and_that_declaration_withdrawn_with_a_reason(declared) -> None:
+    api, number, year = declared
+    with web_session(api, PREPARER, DEMO_PASSWORD) as web:
+        assert status_of(web, number) == "Reversed"  # after the test above: the year is free again
+        r = post_form(web, "/staff/dividends/new", {**EXPERIENCE, "year": str(year)}, "/staff/dividends/new")
+        assert r.status_code in (302, 303), r.text
+        again = r.headers["location"].rsplit("/", 1)[-1]
+        assert again != number
+        wait_for(lambda: status_of(web, again), lambda s: s != "Computing", timeout=60)
+        detail = f"/staff/dividends/{again}"
+        r = post_form(web, f"{detail}/withdraw", {"reason": ""}, detail)
+        assert r.status_code == 422 and 'id="withdraw-reason-error"' in r.text
+        r = post_form(web, f"{detail}/withdraw", {"reason": "Expense ratio to be checked"}, detail)
+        assert r.status_code in (302, 303), r.text
+        assert status_of(web, again) == "Withdrawn"
+        page = web.get(detail).text
+        assert "Expense ratio to be checked" in page and 'id="actions"' not in page
 
 
 # ---- the same pages in a real browser, desktop and phone ------------------------------------------------------------
