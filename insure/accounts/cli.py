@@ -61,7 +61,7 @@ class _Bars:
             self.phase = row["run_phase"]
             if self.phase in {"", "done"}:
                 return
-            total = row["run_total"] if self.phase in {"contributions", "scaling"} else self.total_hint
+            total = row["run_total"] if self.phase in {"contribution", "scaling"} else self.total_hint
             self.bar = click.progressbar(length=max(total, 1), label=self.phase, show_pos=True, show_eta=True)
             self.bar.__enter__()
             self.shown = 0

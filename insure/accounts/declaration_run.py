@@ -374,7 +374,7 @@ async def run(declaration_id: int, *, progress: Progress | None = None, force: b
     if not row["run_phase"]:
         await Declaration.update(
             {
-                Declaration.run_phase: "contributions",
+                Declaration.run_phase: "contribution",
                 Declaration.run_started_at: clock.real_now(),
                 Declaration.run_updated_at: clock.real_now(),
             }
@@ -385,7 +385,7 @@ async def run(declaration_id: int, *, progress: Progress | None = None, force: b
         if row["status"] != DeclarationStatus.COMPUTING:
             return _summary(row, "finished")
         try:
-            if row["run_phase"] == "contributions":
+            if row["run_phase"] == "contribution":
                 if not await _contributions_chunk(row):
                     await _finish_contributions(row)
             elif row["run_phase"] == "scaling":

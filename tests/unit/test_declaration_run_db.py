@@ -160,3 +160,94 @@ def test_releasing_more_than_the_smoothing_reserve_is_refused_on_that_field(in_d
         assert [e.field for e in refused.value.errors] == ["smoothing_transfer"]
 
     in_db(body)
+
+
+def test_a_reversal_takes_back_what_crediting_added_once_even_if_run_twice(in_db):
+    from insure import clock
+    from insure.accounts.balances import balances
+    from insure.accounts.tables import AccountEntry
+
+    async def body():
+        policies = await _policies(3)
+        preparer, approver = await _staff(), await _staff("admin")
+        row = await declarations.prepare(preparer, parse(smoothing_transfer="10"))
+        await declaration_run.run(row["id"])
+        await declarations.approve(approver, row["number"])
+        await declarations.post(approver, row["number"])
+        await declaration_posting.run_posting(row["id"])
+        # given one allocation credited as crediting does it: the dividend into the account, and half of it
+        # then buying paid-up additions (account entries and the matching journal entries)
+        alloc = (
+            await DividendAllocation.select()
+            .where((DividendAllocation.declaration == row["id"]) & (DividendAllocation.dividend_fen > 0))
+            .first()
+        )
+        d, half = alloc["dividend_fen"], alloc["dividend_fen"] // 2
+        common = {"policy": alloc["policy"], "declaration_id": row["id"], "allocation_id": alloc["id"]}
+        made = [
+            ("dividend", "accumulated", d),
+            ("dividend", "dividends_credited", d),
+            ("pua_purchase", "accumulated", -half),
+            ("pua_purchase", "pua_sum_insured", half * 7),
+        ]
+        await AccountEntry.insert(
+            *[
+                AccountEntry(
+                    entry_key=f"test:{alloc['id']}:{n}", kind=k, bucket=b, amount_fen=a, on=clock.today(), **common
+                )
+                for n, (k, b, a) in enumerate(made)
+            ]
+        )
+        await DividendAllocation.update({DividendAllocation.status: "credited"}).where(
+            DividendAllocation.id == alloc["id"]
+        )
+        await ledger.post(
+            "test:credit",
+            "credit",
+            "test",
+            1,
+            entries.transfer(entries.DIVIDENDS_DECLARED, entries.DIVIDENDS_ACCUMULATED, d),
+        )
+        await ledger.post(
+            "test:pua",
+            "pua",
+            "test",
+            1,
+            entries.transfer(entries.DIVIDENDS_ACCUMULATED, entries.PAID_UP_ADDITIONS, half),
+        )
+        # when the declaration is reversed (and the reversal run again)
+        await declarations.reverse(approver, row["number"], "wrong")
+        await declaration_posting.run_reversal(row["id"])
+        await declaration_posting.run_reversal(row["id"], force=True)
+        # then the account is back to nothing, once, and so are the control accounts
+        held = await balances(alloc["policy"])
+        assert held == dict.fromkeys(held, 0)
+        assert await AccountEntry.count().where(AccountEntry.kind == "reversal") == 4
+        books = await ledger.trial_balance()
+        for account in (
+            entries.DIVIDENDS_DECLARED,
+            entries.DIVIDENDS_ACCUMULATED,
+            entries.PAID_UP_ADDITIONS,
+            entries.SMOOTHING_RESERVE,
+            entries.POLICYHOLDER_DIVIDENDS,
+        ):
+            assert books.get(account, 0) == 0, account
+        assert len(policies) == 3
+
+    in_db(body)
+
+
+def test_a_smoothing_transfer_larger_than_the_share_leaves_it_prepared_with_the_problem_and_unapprovable(in_db):
+    async def body():
+        await _policies(2)
+        row = await declarations.prepare(await _staff(), parse(smoothing_transfer="100000000"))
+        await declaration_run.run(row["id"])
+        shown = await declarations.preview(row["number"])
+        assert shown.status == "prepared" and shown.problem == "payout_negative" and shown.payout < 0
+        with pytest.raises(Conflict) as refused:
+            await declarations.approve(await _staff(), row["number"])
+        assert refused.value.code == "payout_negative"
+        withdrawn = await declarations.withdraw(await _staff(), row["number"], "smoothing typed in fen")
+        assert withdrawn["status"] == "withdrawn"
+
+    in_db(body)
