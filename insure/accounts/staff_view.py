@@ -28,7 +28,7 @@ STATUS_LABELS: dict[str, str] = {
 
 PHASE_LABELS: dict[str, str] = {
     "": N_("Waiting for a worker"),
-    "contributions": N_("Computing each policy's contribution"),
+    "contribution": N_("Computing each policy's contribution"),
     "scaling": N_("Scaling the dividends to the payout"),
     "posting": N_("Posting"),
     "reversing": N_("Reversing"),

@@ -73,7 +73,7 @@ def test_each_status_offers_only_the_buttons_its_life_cycle_allows(status: str, 
 
 def test_progress_reads_as_done_of_total_with_rate_and_time_left() -> None:
     view = staff_view.progress_view(
-        {"phase": "contributions", "done": 2500, "total": 10000, "per_second": 812.6, "seconds_left": 9.2}
+        {"phase": "contribution", "done": 2500, "total": 10000, "per_second": 812.6, "seconds_left": 9.2}
     )
     assert (view["done"], view["total"], view["percent"], view["per_second"], view["time_left"]) == (
         2500,
@@ -82,6 +82,7 @@ def test_progress_reads_as_done_of_total_with_rate_and_time_left() -> None:
         813,
         "9 s",
     )
+    assert view["phase"] == "Computing each policy's contribution"  # the engine's run_phase, in words
     assert staff_view.progress_view({"phase": "", "done": 0, "total": 0})["percent"] == 0
     assert staff_view.progress_view({"seconds_left": 125})["time_left"] == "2 min 5 s"
 
@@ -211,7 +212,7 @@ def detail(user: dict, **changes: Any) -> str:
         prepared_by=PREPARER["name"],
         approved_by="",
         running=d["status"] == "computing",
-        progress=staff_view.progress_view({"phase": "contributions", "done": 1, "total": 2}),
+        progress=staff_view.progress_view({"phase": "contribution", "done": 1, "total": 2}),
         preview=None if d["status"] == "computing" else PREVIEW,
         preview_problem="",
         chart=staff_view.distribution_chart(BANDS),
