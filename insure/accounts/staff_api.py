@@ -15,8 +15,11 @@ from insure.accounts.declaration_inputs import parse_declaration
 from insure.accounts.preview import Preview
 from insure.money import from_fen
 from insure.openapi import BEARER_SECURITY, problems
-from insure.text_input import Amount, Code, Reason, RequestBody
+from insure.text_input import Amount, Code, Reason, RequestBody, bounded_int
 from insure.web.guards import role
+
+# a year as a number or text; its range (2000 to next year) is checked by parse_declaration, with the field
+YearNumber = bounded_int(0, 99999)
 
 AMOUNTS = (
     "smoothing_transfer",
@@ -40,7 +43,7 @@ class DeclarationRequest(RequestBody, kw_only=True):
     (bonus products, default 0)."""
 
     insurer_code: Code
-    year: int | Amount
+    year: YearNumber | Amount  # type: ignore[valid-type]
     investment_yield: Amount
     mortality_ratio: Amount
     expense_ratio: Amount
