@@ -12,7 +12,7 @@ from datetime import timedelta
 from insure import clock, outbox
 from insure.accounts import preview as previews
 from insure.accounts.declaration_inputs import DeclarationInput, participating_insurers
-from insure.accounts.declaration_sql import eligible_where
+from insure.accounts.declaration_sql import eligible_where, postgres
 from insure.accounts.model import DECLARATION, HOLDS_THE_YEAR, DeclarationStatus
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.db import for_update, transaction
@@ -47,11 +47,20 @@ async def count_eligible(insurer_code: str, year: int) -> int:
     return int(rows[0]["n"])
 
 
+async def _lock_year(insurer_code: str, year: int) -> None:
+    """Two staff preparing the same year at once: the second waits for the first's transaction and then finds the
+    year held. PostgreSQL: a transaction-scoped advisory lock; SQLite's write transactions already run one at a
+    time (BEGIN IMMEDIATE)."""
+    if postgres():
+        await Declaration.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"dividends:{insurer_code}:{year}")
+
+
 async def prepare(user: dict, data: DeclarationInput) -> dict:
     """A new declaration (status computing) and its run enqueued; nothing is stored if a rule refuses it."""
     _check_staff(user)
     transfer = to_fen(data.smoothing_transfer)
     async with transaction():
+        await _lock_year(data.insurer_code, data.year)
         holding = await Declaration.count().where(
             (Declaration.insurer_code == data.insurer_code)
             & (Declaration.year == data.year)

@@ -251,3 +251,64 @@ def test_a_smoothing_transfer_larger_than_the_share_leaves_it_prepared_with_the_
         assert withdrawn["status"] == "withdrawn"
 
     in_db(body)
+
+
+@pytest.fixture()
+def bonus_style(monkeypatch):
+    """The fund's whole-life product as a reversionary-bonus product (the catalog has none yet)."""
+    import dataclasses
+
+    from insure.accounts import declaration_sql
+
+    real = declaration_sql.participating_products(INSURER)
+    changed = {
+        key: dataclasses.replace(
+            product, participation=dataclasses.replace(product.participation, style="reversionary_bonus")
+        )
+        if key[0] == "wl_par_huaxia"
+        else product
+        for key, product in real.items()
+    }
+    monkeypatch.setattr(declaration_sql, "participating_products", lambda insurer: changed)
+    monkeypatch.setattr(declaration_run, "participating_products", lambda insurer: changed)
+
+
+def test_bonus_style_policies_get_a_bonus_valued_at_the_net_single_premium_and_no_cash(in_db, bonus_style):
+    from insure.accounts import dividends
+    from insure.accounts.declaration_sql import participating_products
+
+    async def body():
+        policies = await _policies(4)  # odd ones are whole life: bonus style here
+        row = await declarations.prepare(await _staff(), parse(bonus_rate="0.001"))
+        await declaration_run.run(row["id"])
+        done = await declarations.get(row["number"])
+        allocs = {
+            a["policy"]: a for a in await DividendAllocation.select().where(DividendAllocation.declaration == row["id"])
+        }
+        bonus = [allocs[p["id"]] for p in policies if p["product_code"] == "wl_par_huaxia"]
+        assert len(bonus) == 2
+        for a in bonus:
+            policy = next(p for p in policies if p["id"] == a["policy"])
+            assert a["style"] == "reversionary_bonus" and a["dividend_fen"] == 0
+            assert a["bonus_sum_fen"] == dividends.reversionary_bonus(Decimal("0.001"), policy["sum_insured_fen"], 0)
+            product = participating_products(INSURER)[("wl_par_huaxia", "2026-01-01")]
+            from insure.accounts.values import terms_for
+
+            nsp = dividends.net_single_premium(product, terms_for(policy, product), a["policy_year"])
+            assert a["bonus_cost_fen"] == dividends.value_of_cover(a["bonus_sum_fen"], nsp)
+        assert done["bonus_cost_fen"] == sum(a["bonus_cost_fen"] for a in bonus)
+        assert done["payout_fen"] == done["policyholder_entitlement_fen"] - done["bonus_cost_fen"] > 0
+        cash = [a for a in allocs.values() if a["style"] == "cash"]
+        assert sum(a["dividend_fen"] for a in cash) == done["payout_fen"]
+
+        # a bonus rate costing more than the policyholders' share: prepared, shown, not approvable
+        await declarations.withdraw(await _staff(), row["number"], "try a higher rate")
+        dear = await declarations.prepare(await _staff(), parse(bonus_rate="0.2"))
+        await declaration_run.run(dear["id"])
+        shown = await declarations.preview(dear["number"])
+        assert shown.problem == "bonus_exceeds_share" and shown.bonus_cost > shown.entitlement
+        with pytest.raises(Conflict) as refused:
+            await declarations.approve(await _staff(), dear["number"])
+        assert refused.value.code == "bonus_exceeds_share"
+
+    in_db(body)
