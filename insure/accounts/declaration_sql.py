@@ -44,15 +44,17 @@ def participating_products(insurer_code: str) -> dict[tuple[str, str], Product]:
 
 
 def eligible_where(insurer_code: str, year: int) -> tuple[str, list[object]]:
-    """The WHERE clause (with ``{}`` placeholders) and its values for the eligible policies."""
-    codes = sorted({code for code, _ in participating_products(insurer_code)}) or [""]
+    """The WHERE clause (with ``{}`` placeholders) and its values for the eligible policies: only product versions
+    the catalog knows as participating (a policy of a version missing from the catalog could not be valued)."""
+    versions = sorted(participating_products(insurer_code)) or [("", "")]
+    pairs = " OR ".join("(product_code = {} AND product_version = {})" for _ in versions)
     start = year_of("effective_date")
     clause = (
         "insurer_code = {} AND status = {} AND effective_date IS NOT NULL AND effective_date < {} "
-        f"AND product_code IN ({', '.join('{}' for _ in codes)}) "
-        f"AND (policy_term_years IS NULL OR policy_term_years >= {{}} - {start})"
+        f"AND ({pairs}) AND (policy_term_years IS NULL OR policy_term_years >= {{}} - {start})"
     )
-    return clause, [insurer_code, PolicyStatus.IN_FORCE.value, date(year, 1, 1), *codes, year]
+    values = [value for pair in versions for value in pair]
+    return clause, [insurer_code, PolicyStatus.IN_FORCE.value, date(year, 1, 1), *values, year]
 
 
 POLICY_COLUMNS = (
