@@ -312,3 +312,19 @@ def test_bonus_style_policies_get_a_bonus_valued_at_the_net_single_premium_and_n
         assert refused.value.code == "bonus_exceeds_share"
 
     in_db(body)
+
+
+def test_the_fund_results_add_up_the_eligible_policies_figures(in_db):
+    async def body():
+        policies = await _policies(3)
+        row = await declarations.prepare(await _staff(), parse())
+        await declaration_run.run(row["id"])
+        shown = await declarations.preview(row["number"])
+        figures = shown.fund_results
+        assert set(figures) == {"premiums", "premiums_written", "benefits", "expenses", "investment_income", "reserves"}
+        # G of each policy year (premiums are paid for 20 years): the policies' annual premiums
+        assert figures["premiums"] == sum(Decimal(p["annual_premium_fen"]) for p in policies) / 100
+        assert figures["expenses"] > 0 and figures["reserves"] > 0 and figures["investment_income"] > 0
+        assert figures["premiums_written"] == 0 and figures["benefits"] == 0  # bare policies: nothing booked
+
+    in_db(body)
