@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from insure.accounts import declaration_posting, declaration_run, declarations
+from insure.accounts import declaration_allocations, declaration_posting, declaration_run, declarations
 from insure.accounts.declaration_inputs import parse_declaration
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.auth.tables import User
@@ -271,6 +271,7 @@ def bonus_style(monkeypatch):
     }
     monkeypatch.setattr(declaration_sql, "participating_products", lambda insurer: changed)
     monkeypatch.setattr(declaration_run, "participating_products", lambda insurer: changed)
+    monkeypatch.setattr(declaration_allocations, "participating_products", lambda insurer: changed)
 
 
 def test_bonus_style_policies_get_a_bonus_valued_at_the_net_single_premium_and_no_cash(in_db, bonus_style):
