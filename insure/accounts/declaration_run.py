@@ -308,14 +308,15 @@ async def run(declaration_id: int, *, progress: Progress | None = None, force: b
             await asyncio.sleep(pause)
 
 
-async def stalled() -> list[int]:
-    """Declarations whose run (computing, posting or reversing) nobody has touched within the lease."""
+async def stalled() -> list[tuple[str, int]]:
+    """(task, declaration id) of every run — computing, posting or reversing — nobody has touched within the
+    lease: the reconciler enqueues each again (safe: every run resumes from its progress)."""
     cutoff = clock.real_now() - lease()
     rows = await Declaration.select(Declaration.id, Declaration.status, Declaration.run_phase).where(
         Declaration.status.is_in([DeclarationStatus.COMPUTING, DeclarationStatus.APPROVED, DeclarationStatus.POSTED])
         & (Declaration.run_updated_at.is_null() | (Declaration.run_updated_at < cutoff))
     )
-    found = []
+    found: list[tuple[str, int]] = []
     for r in rows:
         if r["status"] == DeclarationStatus.COMPUTING:
             found.append(("dividends.run", r["id"]))
@@ -323,4 +324,4 @@ async def stalled() -> list[int]:
             found.append(("dividends.post", r["id"]))
         elif r["run_phase"] == "reversing":
             found.append(("dividends.reverse", r["id"]))
-    return found  # type: ignore[return-value]
+    return found

@@ -329,3 +329,24 @@ def test_the_fund_results_add_up_the_eligible_policies_figures(in_db):
         assert figures["premiums_written"] == 0 and figures["benefits"] == 0  # bare policies: nothing booked
 
     in_db(body)
+
+
+def test_the_reconciler_hands_a_stalled_run_to_a_worker_and_leaves_a_live_one_alone(in_db, monkeypatch):
+    from datetime import timedelta
+
+    from insure import clock
+
+    async def body():
+        await _policies(2)
+        row = await declarations.prepare(await _staff(), parse())
+        assert ("dividends.run", row["id"]) not in await declaration_run.stalled()  # just prepared
+        await Declaration.update(
+            {Declaration.run_phase: "contribution", Declaration.run_updated_at: clock.real_now() - timedelta(hours=1)}
+        ).where(Declaration.id == row["id"])
+        assert ("dividends.run", row["id"]) in await declaration_run.stalled()
+        # a runner finding it touched a moment ago leaves it to whoever is running it
+        await Declaration.update({Declaration.run_updated_at: clock.real_now()}).where(Declaration.id == row["id"])
+        assert (await declaration_run.run(row["id"]))["state"] == "busy"
+        assert (await declaration_run.run(row["id"], force=True))["status"] == "prepared"
+
+    in_db(body)
