@@ -10,9 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from insure.accounts import dividends
-from insure.accounts.declaration_sql import participating_products
+from insure.accounts.declaration_sql import execute_many_values, participating_products
 from insure.accounts.model import DividendStyle
-from insure.accounts.tables import DividendAllocation
 from insure.money import from_fen, quantize, to_fen
 from insure.policies.billing import policy_anniversary
 
@@ -106,4 +105,4 @@ async def insert_allocations(rows: list[tuple]) -> None:
             f"INSERT INTO dividend_allocation ({ALLOCATION_COLUMNS}) VALUES {', '.join([one] * len(part))} "
             "ON CONFLICT (alloc_key) DO NOTHING"
         )
-        await DividendAllocation.raw(sql, *[value for row in part for value in row])
+        await execute_many_values(sql, [value for row in part for value in row])

@@ -32,7 +32,12 @@ from insure import clock
 from insure.accounts import dividends
 from insure.accounts.balances import balances_many
 from insure.accounts.declaration_allocations import allocation_row, insert_allocations
-from insure.accounts.declaration_sql import POLICY_COLUMNS, eligible_where, participating_products
+from insure.accounts.declaration_sql import (
+    POLICY_COLUMNS,
+    eligible_where,
+    execute_many_values,
+    participating_products,
+)
 from insure.accounts.model import DECLARATION, Bucket, DeclarationStatus, DividendStyle
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.db import transaction
@@ -205,11 +210,11 @@ async def _scaling_chunk(row: dict) -> bool:
     triple = "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))"
     async with transaction():
         await _advance(row["id"], row["run_last_id"], found[-1]["id"], len(found))
-        await DividendAllocation.raw(
+        await execute_many_values(
             "UPDATE dividend_allocation SET dividend_fen = v.column2, remainder = v.column3 "
             f"FROM (VALUES {', '.join([triple] * len(found))}) AS v "
             "WHERE dividend_allocation.id = v.column1",
-            *values,
+            values,
         )
     return True
 

@@ -7,12 +7,17 @@ a term, t ≤ n. Counting and chunking use the same condition, so the progress t
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
 from insure.db import engine
 from insure.policies.model import PolicyStatus
 from products.catalog import Product
+
+_PLACEHOLDER = re.compile(r"\{\}")
 
 
 def postgres() -> bool:
@@ -61,3 +66,17 @@ POLICY_COLUMNS = (
     "id, product_code, product_version, insured_birth_date, insured_sex, smoker, effective_date, "
     "policy_term_years, premium_term_years, sum_insured_fen, annual_premium_fen"
 )
+
+
+async def execute_many_values(sql: str, args: Sequence[object]) -> None:
+    """Run one statement carrying thousands of values (``{}`` placeholders) on the current transaction's
+    connection. Piccolo's QueryString takes ~60 µs a row to compile a 2,000-row INSERT; the drivers take the SQL
+    with their own placeholders at once. Only inside ``insure.db.transaction()``."""
+    current = engine().current_transaction.get()
+    if current is None:
+        raise RuntimeError("execute_many_values runs inside a transaction")
+    if postgres():
+        numbers = itertools.count(1)
+        await current.connection.execute(_PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql), *args)
+    else:
+        await current.connection.execute(sql.replace("{}", "?"), tuple(args))
