@@ -143,7 +143,7 @@ def declare(as_email: str, **options: Any) -> None:
     async def go() -> str:
         user = await _user(as_email)
         inputs = parse_declaration(data)
-        row = await declarations.prepare(user, inputs)
+        row = await declarations.prepare(user, inputs, enqueue=False)
         click.echo(f"{row['number']}: computing {row['run_total']} policies")
         bars = _Bars()
         await declaration_run.run(row["id"], progress=bars, force=True)
@@ -187,7 +187,7 @@ def post(number: str, as_email: str) -> None:
     from insure.accounts import declaration_posting, declarations
 
     async def go() -> dict:
-        row = await declarations.post(await _user(as_email), number)
+        row = await declarations.post(await _user(as_email), number, enqueue=False)
         bars = _Bars()
         bars.total_hint = (await declarations.progress(number))["total"]
         await declaration_posting.run_posting(row["id"], progress=bars, force=True)
@@ -207,7 +207,7 @@ def reverse(number: str, as_email: str, reason: str) -> None:
     from insure.accounts import declaration_posting, declarations
 
     async def go() -> dict:
-        row = await declarations.reverse(await _user(as_email), number, reason)
+        row = await declarations.reverse(await _user(as_email), number, reason, enqueue=False)
         bars = _Bars()
         bars.total_hint = (await declarations.progress(number))["total"]
         await declaration_posting.run_reversal(row["id"], progress=bars, force=True)

@@ -19,6 +19,7 @@ from insure.accounts.model import MIN_POLICYHOLDER_SHARE
 from insure.errors import N_, FieldError, ValidationFailed
 
 MAX_TEXT = 12  # the declaration's Varchar columns for rates
+MAX_AMOUNT_TEXT = 18  # the smoothing transfer is kept in fen: a fund's billions fit
 FIRST_YEAR = 2000
 RATE_PLACES = 6
 MONEY_PLACES = 2
@@ -106,8 +107,9 @@ def _decimal(name: str, value: object, errors: list[FieldError]) -> Decimal | No
             _error(errors, name, "required")
             return None
         text = default
-    if len(text) > MAX_TEXT:
-        _error(errors, name, "too_long", max=MAX_TEXT)
+    limit = MAX_AMOUNT_TEXT if name == "smoothing_transfer" else MAX_TEXT  # rates are kept as text of 12
+    if len(text) > limit:
+        _error(errors, name, "too_long", max=limit)
         return None
     if not _DECIMAL_RE.fullmatch(text):
         _error(errors, name, "not_a_number")

@@ -31,12 +31,17 @@ from typing import Any
 from insure import clock
 from insure.accounts import dividends
 from insure.accounts.balances import balances_many
-from insure.accounts.declaration_sql import POLICY_COLUMNS, eligible_where, participating_products
+from insure.accounts.declaration_allocations import allocation_row, insert_allocations
+from insure.accounts.declaration_sql import (
+    POLICY_COLUMNS,
+    eligible_where,
+    execute_many_values,
+    participating_products,
+)
 from insure.accounts.model import DECLARATION, Bucket, DeclarationStatus, DividendStyle
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.db import transaction
-from insure.money import from_fen, quantize, to_fen
-from insure.policies.billing import policy_anniversary
+from insure.money import quantize, to_fen
 from insure.state import transition
 
 SYSTEM = "system:dividends"
@@ -102,99 +107,6 @@ async def _advance(declaration_id: int, read_last: int, new_last: int, done: int
 # ------------------------------------------------------------------------------------ phase 1: contributions
 
 
-def experience(row: dict) -> dividends.Experience:
-    return dividends.Experience(
-        investment_yield=Decimal(row["investment_yield"]),
-        mortality_ratio=Decimal(row["mortality_ratio"]),
-        expense_ratio=Decimal(row["expense_ratio"]),
-    )
-
-
-def _short(value: str) -> str:
-    """Basis values on the notice: 10 significant digits are plenty, and a million rows stay small."""
-    number = Decimal(value)
-    return str(number if number == 0 else +number.quantize(Decimal("1e-12")).normalize())
-
-
-def allocation_row(row: dict, policy: dict, bonuses_fen: int, totals: dict[str, int]) -> tuple:
-    """One policy's allocation as the INSERT's values (and its part of the fund's figures added to ``totals``)."""
-    product = participating_products(row["insurer_code"])[(policy["product_code"], policy["product_version"])]
-    terms = dividends.policy_terms(
-        product,
-        birth_date=_date(policy["insured_birth_date"]),
-        sex=policy["insured_sex"] or "male",
-        smoker=bool(policy["smoker"]),
-        effective=_date(policy["effective_date"]),
-        policy_term_years=policy["policy_term_years"],
-        premium_term_years=policy["premium_term_years"],
-    )
-    effective = _date(policy["effective_date"])
-    year = row["year"] - effective.year
-    s_fen = int(policy["sum_insured_fen"])
-    sum_insured = from_fen(s_fen)
-    part = dividends.contribution(
-        product, terms, year, sum_insured, from_fen(int(policy["annual_premium_fen"])), experience(row)
-    )
-    basis = {
-        k: _short(v) if k in {"reserve_start", "reserve_end", "q", "q_actual"} else v for k, v in part.basis.items()
-    }
-    style = product.participation.style if product.participation else DividendStyle.CASH
-    bonus_sum = bonus_cost = 0
-    if style == DividendStyle.REVERSIONARY_BONUS:
-        bonus_sum = dividends.reversionary_bonus(Decimal(row["bonus_rate"]), s_fen, bonuses_fen)
-        nsp = dividends.net_single_premium(product, terms, year)
-        bonus_cost = dividends.value_of_cover(bonus_sum, nsp)
-        basis["bonuses_before"] = str(from_fen(bonuses_fen))
-        basis["nsp"] = _short(str(nsp))
-    premium, expenses = Decimal(basis["premium"]), Decimal(basis["expenses_actual"])
-    totals["premiums_fen"] += to_fen(quantize(premium))
-    totals["expenses_fen"] += to_fen(expenses)
-    start = sum_insured * Decimal(part.basis["reserve_start"])
-    totals["investment_income_fen"] += to_fen(
-        quantize((start + premium - Decimal(basis["expenses"])) * Decimal(row["investment_yield"]))
-    )
-    totals["reserves_fen"] += to_fen(quantize(sum_insured * Decimal(part.basis["reserve_end"])))
-    return (
-        f"{row['id']}:{policy['id']}",
-        row["id"],
-        policy["id"],
-        year,
-        policy_anniversary(effective, year),
-        str(style),
-        part.interest_fen,
-        part.mortality_fen,
-        part.expense_fen,
-        part.raw_fen,
-        bonus_sum,
-        bonus_cost,
-        json.dumps(basis),
-    )
-
-
-def _date(value: Any):
-    from datetime import date
-
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-ALLOCATION_COLUMNS = (
-    "alloc_key, declaration, policy, policy_year, anniversary, style, interest_fen, mortality_fen, expense_fen, "
-    "raw_fen, bonus_sum_fen, bonus_cost_fen, basis, remainder, dividend_fen, status, option_applied, settled_fen"
-)
-INSERT_BATCH = 2000  # 13 values a row: 26,000 bind parameters, below SQLite's and asyncpg's limits
-
-
-async def _insert_allocations(rows: list[tuple]) -> None:
-    one = "(" + ", ".join(["{}"] * 13) + ", 0, 0, 'computed', '', 0)"
-    for start in range(0, len(rows), INSERT_BATCH):
-        part = rows[start : start + INSERT_BATCH]
-        sql = (
-            f"INSERT INTO dividend_allocation ({ALLOCATION_COLUMNS}) VALUES {', '.join([one] * len(part))} "
-            "ON CONFLICT (alloc_key) DO NOTHING"
-        )
-        await DividendAllocation.raw(sql, *[value for row in part for value in row])
-
-
 async def _contributions_chunk(row: dict) -> bool:
     """One chunk of phase 1; False when no eligible policy is left."""
     where, args = eligible_where(row["insurer_code"], row["year"])
@@ -226,7 +138,7 @@ async def _contributions_chunk(row: dict) -> bool:
             len(policies),
             {Declaration.fund_results: json.dumps(running)},
         )
-        await _insert_allocations(values)
+        await insert_allocations(values)
     return True
 
 
@@ -298,11 +210,11 @@ async def _scaling_chunk(row: dict) -> bool:
     triple = "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))"
     async with transaction():
         await _advance(row["id"], row["run_last_id"], found[-1]["id"], len(found))
-        await DividendAllocation.raw(
+        await execute_many_values(
             "UPDATE dividend_allocation SET dividend_fen = v.column2, remainder = v.column3 "
             f"FROM (VALUES {', '.join([triple] * len(found))}) AS v "
             "WHERE dividend_allocation.id = v.column1",
-            *values,
+            values,
         )
     return True
 
@@ -401,14 +313,15 @@ async def run(declaration_id: int, *, progress: Progress | None = None, force: b
             await asyncio.sleep(pause)
 
 
-async def stalled() -> list[int]:
-    """Declarations whose run (computing, posting or reversing) nobody has touched within the lease."""
+async def stalled() -> list[tuple[str, int]]:
+    """(task, declaration id) of every run — computing, posting or reversing — nobody has touched within the
+    lease: the reconciler enqueues each again (safe: every run resumes from its progress)."""
     cutoff = clock.real_now() - lease()
     rows = await Declaration.select(Declaration.id, Declaration.status, Declaration.run_phase).where(
         Declaration.status.is_in([DeclarationStatus.COMPUTING, DeclarationStatus.APPROVED, DeclarationStatus.POSTED])
         & (Declaration.run_updated_at.is_null() | (Declaration.run_updated_at < cutoff))
     )
-    found = []
+    found: list[tuple[str, int]] = []
     for r in rows:
         if r["status"] == DeclarationStatus.COMPUTING:
             found.append(("dividends.run", r["id"]))
@@ -416,4 +329,4 @@ async def stalled() -> list[int]:
             found.append(("dividends.post", r["id"]))
         elif r["run_phase"] == "reversing":
             found.append(("dividends.reverse", r["id"]))
-    return found  # type: ignore[return-value]
+    return found

@@ -7,12 +7,17 @@ a term, t ≤ n. Counting and chunking use the same condition, so the progress t
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
 from insure.db import engine
 from insure.policies.model import PolicyStatus
 from products.catalog import Product
+
+_PLACEHOLDER = re.compile(r"\{\}")
 
 
 def postgres() -> bool:
@@ -44,18 +49,34 @@ def participating_products(insurer_code: str) -> dict[tuple[str, str], Product]:
 
 
 def eligible_where(insurer_code: str, year: int) -> tuple[str, list[object]]:
-    """The WHERE clause (with ``{}`` placeholders) and its values for the eligible policies."""
-    codes = sorted({code for code, _ in participating_products(insurer_code)}) or [""]
+    """The WHERE clause (with ``{}`` placeholders) and its values for the eligible policies: only product versions
+    the catalog knows as participating (a policy of a version missing from the catalog could not be valued)."""
+    versions = sorted(participating_products(insurer_code)) or [("", "")]
+    pairs = " OR ".join("(product_code = {} AND product_version = {})" for _ in versions)
     start = year_of("effective_date")
     clause = (
         "insurer_code = {} AND status = {} AND effective_date IS NOT NULL AND effective_date < {} "
-        f"AND product_code IN ({', '.join('{}' for _ in codes)}) "
-        f"AND (policy_term_years IS NULL OR policy_term_years >= {{}} - {start})"
+        f"AND ({pairs}) AND (policy_term_years IS NULL OR policy_term_years >= {{}} - {start})"
     )
-    return clause, [insurer_code, PolicyStatus.IN_FORCE.value, date(year, 1, 1), *codes, year]
+    values = [value for pair in versions for value in pair]
+    return clause, [insurer_code, PolicyStatus.IN_FORCE.value, date(year, 1, 1), *values, year]
 
 
 POLICY_COLUMNS = (
     "id, product_code, product_version, insured_birth_date, insured_sex, smoker, effective_date, "
     "policy_term_years, premium_term_years, sum_insured_fen, annual_premium_fen"
 )
+
+
+async def execute_many_values(sql: str, args: Sequence[object]) -> None:
+    """Run one statement carrying thousands of values (``{}`` placeholders) on the current transaction's
+    connection. Piccolo's QueryString takes ~60 µs a row to compile a 2,000-row INSERT; the drivers take the SQL
+    with their own placeholders at once. Only inside ``insure.db.transaction()``."""
+    current = engine().current_transaction.get()
+    if current is None:
+        raise RuntimeError("execute_many_values runs inside a transaction")
+    if postgres():
+        numbers = itertools.count(1)
+        await current.connection.execute(_PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql), *args)
+    else:
+        await current.connection.execute(sql.replace("{}", "?"), tuple(args))

@@ -7,12 +7,12 @@ the posting, the reversal — run on the workers in chunks (``declaration_run``,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from insure import clock, outbox
 from insure.accounts import preview as previews
 from insure.accounts.declaration_inputs import DeclarationInput, participating_insurers
-from insure.accounts.declaration_sql import eligible_where
+from insure.accounts.declaration_sql import eligible_where, postgres
 from insure.accounts.model import DECLARATION, HOLDS_THE_YEAR, DeclarationStatus
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.db import for_update, transaction
@@ -47,11 +47,23 @@ async def count_eligible(insurer_code: str, year: int) -> int:
     return int(rows[0]["n"])
 
 
-async def prepare(user: dict, data: DeclarationInput) -> dict:
-    """A new declaration (status computing) and its run enqueued; nothing is stored if a rule refuses it."""
+async def _lock_year(insurer_code: str, year: int) -> None:
+    """Two staff preparing the same year at once: the second waits for the first's transaction and then finds the
+    year held. PostgreSQL: a transaction-scoped advisory lock; SQLite's write transactions already run one at a
+    time (BEGIN IMMEDIATE)."""
+    if postgres():
+        await Declaration.raw("SELECT pg_advisory_xact_lock(hashtext({}))", f"dividends:{insurer_code}:{year}")
+
+
+async def prepare(user: dict, data: DeclarationInput, *, enqueue: bool = True) -> dict:
+    """A new declaration (status computing) and its run enqueued; nothing is stored if a rule refuses it.
+
+    ``enqueue=False``: the caller runs it itself (the CLI, the benchmark); should it die, the reconciler hands
+    the stalled run to a worker."""
     _check_staff(user)
     transfer = to_fen(data.smoothing_transfer)
     async with transaction():
+        await _lock_year(data.insurer_code, data.year)
         holding = await Declaration.count().where(
             (Declaration.insurer_code == data.insurer_code)
             & (Declaration.year == data.year)
@@ -116,7 +128,8 @@ async def prepare(user: dict, data: DeclarationInput) -> dict:
                 at=now,
             )
         )
-        await outbox.enqueue("dividends.run", declaration_id)
+        if enqueue:
+            await outbox.enqueue("dividends.run", declaration_id)
     return await get_by_id(declaration_id)
 
 
@@ -183,6 +196,12 @@ async def _locked(number: str) -> dict:
     return row
 
 
+def _touched(enqueue: bool) -> datetime:
+    """When a posting or reversal was last advanced, as the lease sees it: long ago when a worker is to take it
+    (it starts at once), now when the caller runs it in-process (a worker then leaves it alone)."""
+    return clock.real_now() - (timedelta(days=1) if enqueue else timedelta(0))
+
+
 def _not_in(row: dict, action: str) -> Conflict:
     return Conflict(
         N_("A declaration that is %(status)s cannot be %(action)s."),
@@ -231,7 +250,7 @@ async def approve(user: dict, number: str) -> dict:
     return await get(number)
 
 
-async def post(user: dict, number: str) -> dict:
+async def post(user: dict, number: str, *, enqueue: bool = True) -> dict:
     """Start posting an approved declaration (the workers run it in chunks); posting twice books nothing twice."""
     _check_staff(user)
     async with transaction():
@@ -248,11 +267,12 @@ async def post(user: dict, number: str) -> dict:
                 Declaration.run_last_id: 0,
                 Declaration.run_done: 0,
                 Declaration.run_started_at: clock.real_now(),
-                Declaration.run_updated_at: clock.real_now() - timedelta(days=1),
+                Declaration.run_updated_at: _touched(enqueue),
                 Declaration.posted_by: user["id"],
             }
         ).where(Declaration.id == row["id"])
-        await outbox.enqueue("dividends.post", row["id"])
+        if enqueue:
+            await outbox.enqueue("dividends.post", row["id"])
     return await get(number)
 
 
@@ -269,7 +289,7 @@ async def withdraw(user: dict, number: str, reason: str) -> dict:
     return await get(number)
 
 
-async def reverse(user: dict, number: str, reason: str) -> dict:
+async def reverse(user: dict, number: str, reason: str, *, enqueue: bool = True) -> dict:
     """Start reversing a posted declaration (reversing entries, every allocation reversed) on the workers."""
     _check_staff(user)
     async with transaction():
@@ -284,10 +304,11 @@ async def reverse(user: dict, number: str, reason: str) -> dict:
                 Declaration.run_last_id: 0,
                 Declaration.run_done: 0,
                 Declaration.run_started_at: clock.real_now(),
-                Declaration.run_updated_at: clock.real_now() - timedelta(days=1),
+                Declaration.run_updated_at: _touched(enqueue),
                 Declaration.reversed_by: user["id"],
                 Declaration.reason: reason[:255],
             }
         ).where(Declaration.id == row["id"])
-        await outbox.enqueue("dividends.reverse", row["id"])
+        if enqueue:
+            await outbox.enqueue("dividends.reverse", row["id"])
     return await get(number)

@@ -25,6 +25,15 @@ BANDS: tuple[tuple[int, int | None], ...] = (
     (1000, 5000),
     (5000, None),
 )
+# the fund's figures (insure.accounts.fund_results, which says exactly what each is) as the preview names them
+FUND_FIGURES = {
+    "premiums_fen": "premiums",  # gross premiums G of the policy year, over the eligible policies
+    "ledger_premiums_fen": "premiums_written",  # premium written in the calendar year (ledger)
+    "ledger_benefits_fen": "benefits",  # claims, surrender values, maturity benefits paid in the year (ledger)
+    "expenses_fen": "expenses",  # actual expenses E′ = expense ratio × E
+    "investment_income_fen": "investment_income",  # (S·V(t−1) + G − E) × i′
+    "reserves_fen": "reserves",  # Σ S·V(t) at the year's end
+}
 PROBLEMS = {
     "bonus_exceeds_share": N_(
         "The reversionary bonuses cost more than the policyholders' share of the surplus: lower the bonus rate."
@@ -61,7 +70,8 @@ class PolicyLine:
 @dataclass(frozen=True)
 class Preview:
     """Every figure in CNY. ``problem`` (a code, with ``problem_message``) is set when the declaration cannot be
-    approved as computed; ``fund_results`` are the figures of insure.accounts.fund_results (fen → CNY)."""
+    approved as computed; ``fund_results`` are the figures of insure.accounts.fund_results in CNY, named as in
+    ``FUND_FIGURES``: premiums, premiums_written, benefits, expenses, investment_income, reserves."""
 
     number: str
     status: str
@@ -219,10 +229,10 @@ async def build(row: dict) -> Preview:
         bands=await _bands(row["id"]) if ready else [],
         largest=await _lines(row["id"], True) if ready else [],
         smallest=await _lines(row["id"], False) if ready else [],
-        fund_results={k: from_fen(int(v)) for k, v in results.items() if k.endswith("_fen")},
+        fund_results={FUND_FIGURES[k]: from_fen(int(v)) for k, v in results.items() if k in FUND_FIGURES},
         problem=code,
         problem_message=PROBLEMS.get(code, ""),
     )
 
 
-__all__ = ["BANDS", "RUN_FIGURES", "PolicyLine", "Preview", "ProductTotal", "build", "problem_of"]
+__all__ = ["BANDS", "FUND_FIGURES", "RUN_FIGURES", "PolicyLine", "Preview", "ProductTotal", "build", "problem_of"]

@@ -264,3 +264,38 @@ def test_a_worker_killed_mid_run_resumes_and_allocates_every_policy_exactly_once
     )
     assert sums["n"] == sums["p"] == prepared["eligible_policies"] == total
     assert int(sums["s"]) == int(sums["payout"]) > 0
+
+
+def test_the_cli_declares_with_a_progress_bar_approves_posts_and_reports_problems(isolated_stack, fund):
+    stack, year = isolated_stack, str(fund["year"])
+    # the declaration left by the previous test holds the year: withdraw it first
+    listed = stack.cli("dividends", "list").stdout
+    holding = [line.split()[0] for line in listed.splitlines() if " prepared " in line or " computing " in line]
+    for number in holding:
+        stack.cli("dividends", "withdraw", number, "--as", "actuary@insure.test", "--reason", "redo from the CLI")
+
+    bad = stack.cli(
+        "dividends", "declare", "--insurer", "huaxia_mutual", "--year", year, "--yield", "abc",
+        "--mortality-ratio", "0.8", "--expense-ratio", "0.9", "--share", "0.5", "--as", "actuary@insure.test",
+        check=False,
+    )  # fmt: skip
+    assert bad.returncode == 1
+    assert "investment_yield:" in bad.stderr and "policyholder_share:" in bad.stderr, bad.stderr
+    assert "share_below_minimum" in bad.stderr
+
+    done = stack.cli(
+        "dividends", "declare", "--insurer", "huaxia_mutual", "--year", year, "--yield", "0.06",
+        "--mortality-ratio", "0.8", "--expense-ratio", "0.9", "--share", "0.85", "--as", "actuary@insure.test",
+    )  # fmt: skip
+    number = done.stdout.split(":")[0].strip()
+    assert number.startswith(f"DV-{year}-huaxia_mutual-"), done.stdout
+    assert "cash payout" in done.stdout and "eligible policies" in done.stdout
+    assert fund["policies"][0] in done.stdout  # among the largest and smallest
+
+    own = stack.cli("dividends", "approve", number, "--as", "actuary@insure.test", check=False)
+    assert own.returncode == 1 and "preparer_cannot_approve" in own.stderr
+    assert "approved" in stack.cli("dividends", "approve", number, "--as", "chief.actuary@insure.test").stdout
+    assert f"{number}: posted" in stack.cli("dividends", "post", number, "--as", "chief.actuary@insure.test").stdout
+    twice = stack.cli("dividends", "post", number, "--as", "chief.actuary@insure.test", check=False)
+    assert twice.returncode == 1 and "already_posted" in twice.stderr
+    assert "posted" in stack.cli("dividends", "preview", number).stdout.splitlines()[0]

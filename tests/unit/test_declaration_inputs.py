@@ -40,6 +40,11 @@ def test_good_inputs_take_the_defaults_for_what_is_left_out():
     assert FIELDS[0] == "insurer_code" and set(FIELDS) == set(got.__dataclass_fields__)
 
 
+def test_a_fund_s_billions_fit_the_smoothing_transfer_but_not_a_rate():
+    assert parse(smoothing_transfer="-2500000000.00").smoothing_transfer == Decimal("-2500000000.00")
+    assert problems(smoothing_transfer="12345678901234567.5") == [("smoothing_transfer", "too_long")]
+
+
 def test_a_negative_yield_and_a_released_smoothing_amount_are_accepted():
     got = parse(investment_yield="-0.02", smoothing_transfer="-1500.50")
     assert got.investment_yield == Decimal("-0.02") and got.smoothing_transfer == Decimal("-1500.50")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from insure.accounts import declaration_posting, declaration_run, declarations
+from insure.accounts import declaration_allocations, declaration_posting, declaration_run, declarations
 from insure.accounts.declaration_inputs import parse_declaration
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.auth.tables import User
@@ -249,5 +249,104 @@ def test_a_smoothing_transfer_larger_than_the_share_leaves_it_prepared_with_the_
         assert refused.value.code == "payout_negative"
         withdrawn = await declarations.withdraw(await _staff(), row["number"], "smoothing typed in fen")
         assert withdrawn["status"] == "withdrawn"
+
+    in_db(body)
+
+
+@pytest.fixture()
+def bonus_style(monkeypatch):
+    """The fund's whole-life product as a reversionary-bonus product (the catalog has none yet)."""
+    import dataclasses
+
+    from insure.accounts import declaration_sql
+
+    real = declaration_sql.participating_products(INSURER)
+    changed = {
+        key: dataclasses.replace(
+            product, participation=dataclasses.replace(product.participation, style="reversionary_bonus")
+        )
+        if key[0] == "wl_par_huaxia"
+        else product
+        for key, product in real.items()
+    }
+    monkeypatch.setattr(declaration_sql, "participating_products", lambda insurer: changed)
+    monkeypatch.setattr(declaration_run, "participating_products", lambda insurer: changed)
+    monkeypatch.setattr(declaration_allocations, "participating_products", lambda insurer: changed)
+
+
+def test_bonus_style_policies_get_a_bonus_valued_at_the_net_single_premium_and_no_cash(in_db, bonus_style):
+    from insure.accounts import dividends
+    from insure.accounts.declaration_sql import participating_products
+
+    async def body():
+        policies = await _policies(4)  # odd ones are whole life: bonus style here
+        row = await declarations.prepare(await _staff(), parse(bonus_rate="0.001"))
+        await declaration_run.run(row["id"])
+        done = await declarations.get(row["number"])
+        allocs = {
+            a["policy"]: a for a in await DividendAllocation.select().where(DividendAllocation.declaration == row["id"])
+        }
+        bonus = [allocs[p["id"]] for p in policies if p["product_code"] == "wl_par_huaxia"]
+        assert len(bonus) == 2
+        for a in bonus:
+            policy = next(p for p in policies if p["id"] == a["policy"])
+            assert a["style"] == "reversionary_bonus" and a["dividend_fen"] == 0
+            assert a["bonus_sum_fen"] == dividends.reversionary_bonus(Decimal("0.001"), policy["sum_insured_fen"], 0)
+            product = participating_products(INSURER)[("wl_par_huaxia", "2026-01-01")]
+            from insure.accounts.values import terms_for
+
+            nsp = dividends.net_single_premium(product, terms_for(policy, product), a["policy_year"])
+            assert a["bonus_cost_fen"] == dividends.value_of_cover(a["bonus_sum_fen"], nsp)
+        assert done["bonus_cost_fen"] == sum(a["bonus_cost_fen"] for a in bonus)
+        assert done["payout_fen"] == done["policyholder_entitlement_fen"] - done["bonus_cost_fen"] > 0
+        cash = [a for a in allocs.values() if a["style"] == "cash"]
+        assert sum(a["dividend_fen"] for a in cash) == done["payout_fen"]
+
+        # a bonus rate costing more than the policyholders' share: prepared, shown, not approvable
+        await declarations.withdraw(await _staff(), row["number"], "try a higher rate")
+        dear = await declarations.prepare(await _staff(), parse(bonus_rate="0.2"))
+        await declaration_run.run(dear["id"])
+        shown = await declarations.preview(dear["number"])
+        assert shown.problem == "bonus_exceeds_share" and shown.bonus_cost > shown.entitlement
+        with pytest.raises(Conflict) as refused:
+            await declarations.approve(await _staff(), dear["number"])
+        assert refused.value.code == "bonus_exceeds_share"
+
+    in_db(body)
+
+
+def test_the_fund_results_add_up_the_eligible_policies_figures(in_db):
+    async def body():
+        policies = await _policies(3)
+        row = await declarations.prepare(await _staff(), parse())
+        await declaration_run.run(row["id"])
+        shown = await declarations.preview(row["number"])
+        figures = shown.fund_results
+        assert set(figures) == {"premiums", "premiums_written", "benefits", "expenses", "investment_income", "reserves"}
+        # G of each policy year (premiums are paid for 20 years): the policies' annual premiums
+        assert figures["premiums"] == sum(Decimal(p["annual_premium_fen"]) for p in policies) / 100
+        assert figures["expenses"] > 0 and figures["reserves"] > 0 and figures["investment_income"] > 0
+        assert figures["premiums_written"] == 0 and figures["benefits"] == 0  # bare policies: nothing booked
+
+    in_db(body)
+
+
+def test_the_reconciler_hands_a_stalled_run_to_a_worker_and_leaves_a_live_one_alone(in_db, monkeypatch):
+    from datetime import timedelta
+
+    from insure import clock
+
+    async def body():
+        await _policies(2)
+        row = await declarations.prepare(await _staff(), parse())
+        assert ("dividends.run", row["id"]) not in await declaration_run.stalled()  # just prepared
+        await Declaration.update(
+            {Declaration.run_phase: "contribution", Declaration.run_updated_at: clock.real_now() - timedelta(hours=1)}
+        ).where(Declaration.id == row["id"])
+        assert ("dividends.run", row["id"]) in await declaration_run.stalled()
+        # a runner finding it touched a moment ago leaves it to whoever is running it
+        await Declaration.update({Declaration.run_updated_at: clock.real_now()}).where(Declaration.id == row["id"])
+        assert (await declaration_run.run(row["id"]))["state"] == "busy"
+        assert (await declaration_run.run(row["id"], force=True))["status"] == "prepared"
 
     in_db(body)
