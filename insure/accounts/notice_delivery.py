@@ -50,7 +50,7 @@ async def _html(policy: dict, notice: notices.Notice) -> str:
         with i18n.use_locale(locale):
             pages.append(
                 render(
-                    "accounts/pdf_notice_page.html",
+                    "pdf/_dividend_notice_page.html",
                     notice=notice,
                     policy=policy,
                     product=product,
@@ -60,7 +60,7 @@ async def _html(policy: dict, notice: notices.Notice) -> str:
                     **notices.words(),
                 )
             )
-    return render("accounts/pdf_notice.html", pages=[Markup(p) for p in pages])
+    return render("pdf/dividend_notice.html", pages=[Markup(p) for p in pages])
 
 
 async def render_pdf(allocation_id: int) -> bool:

@@ -59,7 +59,7 @@ async def bare_policy(**values: Any) -> dict:
         "quote_id": f"q{tag}",
         "insurer_code": "test",
         "product_code": "pa_basic",
-        "product_version": "1",
+        "product_version": "2026-01-01",  # a real version: code that reads the product (the account exits) finds it
         "insured_name": "Unit",
         "insured_id_number": tag,
         "insured_birth_date": date(1988, 3, 9),
