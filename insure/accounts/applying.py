@@ -139,14 +139,8 @@ async def add_bonus(policy: dict, allocation: dict, on: date) -> int:
         allocation_id=aid,
         declaration_id=allocation["declaration"],
     )
-    if allocation["bonus_cost_fen"] > 0:
-        await ledger.post(
-            f"dividend_bonus:{aid}",
-            f"reversionary bonus added to policy {policy['number']}",
-            "dividend_allocation",
-            aid,
-            entries.transfer(entries.BONUS_EXPENSE, entries.REVERSIONARY_BONUSES, allocation["bonus_cost_fen"]),
-        )
+    # the bonus's cost is booked once, when the declaration is posted (Dr bonus expense / Cr reversionary
+    # bonuses): crediting only adds it to this policy's cover
     return bonus
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 
 from insure import clock, outbox
-from insure.accounts import applying, interest, options
+from insure.accounts import applying, exits, interest, options
 from insure.accounts.account_entries import Entry, write
 from insure.accounts.balances import balances
 from insure.accounts.model import ALLOCATION, AllocationStatus, Bucket, DeclarationStatus, DividendOption, EntryKind
@@ -63,7 +63,7 @@ async def credit_allocation(allocation_id: int, day: date) -> str | None:
         if declaration["status"] != DeclarationStatus.POSTED:
             return None
         if policy["status"] == PolicyStatus.LAPSED:
-            await _move(allocation, AllocationStatus.FORFEITED, "the policy lapsed before the dividend was credited")
+            await exits.forfeit_declared(policy["id"], "system:accounts")  # the one forfeit path (it books the GL)
             return FORFEITED
         if policy["status"] != PolicyStatus.IN_FORCE or await in_arrears(policy["id"], day):
             return None  # ended: the exits settle it; in grace: held until the premium is paid

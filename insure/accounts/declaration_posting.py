@@ -201,11 +201,13 @@ async def _reverse(row: dict, lo: int, hi: int) -> int:
         hi,
     )
     moved = await DividendAllocation.raw(
-        "UPDATE dividend_allocation SET status = {} WHERE declaration = {} AND status <> {} AND id BETWEEN {} AND {} "
-        "RETURNING id",
+        "UPDATE dividend_allocation SET status = {} WHERE declaration = {} AND status IN ({}, {}, {}) "
+        "AND id BETWEEN {} AND {} RETURNING id",
         str(AllocationStatus.REVERSED),
         row["id"],
-        str(AllocationStatus.REVERSED),
+        str(AllocationStatus.COMPUTED),
+        str(AllocationStatus.DECLARED),
+        str(AllocationStatus.CREDITED),
         lo,
         hi,
     )
@@ -233,6 +235,28 @@ async def reversal_entries(row: dict) -> list[tuple[str, str, tuple[entries.Line
     if bought > 0:
         lines = entries.transfer(entries.PAID_UP_ADDITIONS, entries.DIVIDENDS_ACCUMULATED, bought)
         found.append((f"{key}:pua:reversal", f"reversal of paid-up additions bought, {row['number']}", lines))
+    # allocations forfeited at a lapse or settled at an exit keep their status: their declared amounts already
+    # left dividends_declared (and their bonus costs, reversionary_bonuses) then, so the full reversal of the
+    # posting above is topped up by what they took, and the control accounts end at zero
+    resolved = await DividendAllocation.raw(
+        "SELECT SUM(dividend_fen) AS dividends, SUM(CASE WHEN status = {} THEN bonus_cost_fen ELSE 0 END) AS bonuses "
+        "FROM dividend_allocation WHERE declaration = {} AND status IN ({}, {})",
+        str(AllocationStatus.FORFEITED),
+        row["id"],
+        str(AllocationStatus.FORFEITED),
+        str(AllocationStatus.SETTLED),
+    )
+    gone, gone_bonus = int(resolved[0]["dividends"] or 0), int(resolved[0]["bonuses"] or 0)
+    if gone > 0:
+        lines = entries.transfer(entries.POLICYHOLDER_DIVIDENDS, entries.DIVIDENDS_DECLARED, gone)
+        found.append(
+            (f"{key}:resolved:reversal", f"dividends forfeited or settled before the reversal, {row['number']}", lines)
+        )
+    if gone_bonus > 0:
+        lines = entries.transfer(entries.BONUS_EXPENSE, entries.REVERSIONARY_BONUSES, gone_bonus)
+        found.append(
+            (f"{key}:resolved_bonus:reversal", f"bonuses forfeited before the reversal, {row['number']}", lines)
+        )
     return found
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from insure import clock
-from insure.accounts import dividends
+from insure.accounts import applying, dividends
 from insure.accounts.balances import balances
 from insure.accounts.exit_rules import EXIT_EXPENSE, ExitQuote, account_moves, exit_lines
 from insure.accounts.model import (
@@ -32,6 +32,8 @@ from insure.ledger import entries
 from insure.ledger import services as ledger
 from insure.money import to_fen
 from insure.policies.billing import completed_years, policy_anniversary
+from insure.policies.model import InstalmentStatus
+from insure.policies.tables import Instalment
 from insure.state import transition
 from products import services as products
 
@@ -105,7 +107,8 @@ async def exit_quote(policy: dict, reason: str, on: date | None = None, base_fen
         base = 0
     if not participating(policy):
         return ExitQuote(reason=reason, on=on, base_fen=base)
-    accumulated = to_fen(values.accumulated)
+    # dividends that already paid part of premiums not yet due come back when those premiums are voided at the exit
+    accumulated = to_fen(values.accumulated) + (await _offsets_to_return(policy["id"]) if reason != "death" else 0)
     days, year_days = _days_in_year(policy, on)
     interest = dividends.interest(accumulated, await accumulation_rate(policy["insurer_code"]), days, year_days)
     pro_rata, declared, allocation_id = 0, 0, None
@@ -137,6 +140,15 @@ async def exit_quote(policy: dict, reason: str, on: date | None = None, base_fen
     )
 
 
+async def _offsets_to_return(policy_id: int) -> int:
+    """The dividend offsets (``Instalment.offset_fen``) of premiums still due: voided at a surrender or maturity,
+    they go back into the account (``applying.return_unused_offsets``) and out with the rest."""
+    rows = await Instalment.select(Instalment.offset_fen).where(
+        (Instalment.policy == policy_id) & (Instalment.status == InstalmentStatus.DUE) & (Instalment.offset_fen > 0)
+    )
+    return sum(r["offset_fen"] for r in rows)
+
+
 async def extra_cover(policy: dict, coverage: object, on: date) -> Decimal:
     """What a participating policy's account adds to a death (or maturity) benefit on `on`: the paid-up additions'
     and bonuses' sum insured and the terminal bonus (``account_values``); 0 for other benefits and products."""
@@ -155,6 +167,8 @@ async def settle(policy: dict, quote: ExitQuote, actor: str) -> None:
     done = await AccountEntry.exists().where(AccountEntry.entry_key.like(f"exit:{policy['id']}:%"))
     if done:
         return
+    if quote.reason != "death":  # the caller voided the premiums still due: their dividend offsets come back first
+        await applying.return_unused_offsets(policy, quote.on)
     for bucket, fen in account_moves(quote):
         await AccountEntry.insert(
             AccountEntry(
@@ -210,9 +224,9 @@ async def check_empty_for_free_look(policy: dict) -> None:
 
 async def forfeit_declared(policy_id: int, actor: str) -> int:
     """A lapsed policy forfeits the dividends declared and not yet credited; returns how many."""
-    rows = await DividendAllocation.select(DividendAllocation.id, DividendAllocation.dividend_fen).where(
-        (DividendAllocation.policy == policy_id) & (DividendAllocation.status == AllocationStatus.DECLARED)
-    )
+    rows = await DividendAllocation.select(
+        DividendAllocation.id, DividendAllocation.dividend_fen, DividendAllocation.bonus_cost_fen
+    ).where((DividendAllocation.policy == policy_id) & (DividendAllocation.status == AllocationStatus.DECLARED))
     for row in rows:
         await transition(
             DividendAllocation,
@@ -230,5 +244,13 @@ async def forfeit_declared(policy_id: int, actor: str) -> int:
                 "dividend_allocation",
                 row["id"],
                 entries.transfer(entries.DIVIDENDS_DECLARED, entries.POLICYHOLDER_DIVIDENDS, row["dividend_fen"]),
+            )
+        if row["bonus_cost_fen"] > 0:  # a bonus declared and never added: its cost booked at posting given back
+            await ledger.post(
+                f"bonus_forfeited:{row['id']}",
+                "reversionary bonus forfeited: the policy lapsed before its anniversary",
+                "dividend_allocation",
+                row["id"],
+                entries.transfer(entries.REVERSIONARY_BONUSES, entries.BONUS_EXPENSE, row["bonus_cost_fen"]),
             )
     return len(rows)
