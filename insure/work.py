@@ -61,6 +61,9 @@ KIND_LABELS: dict[str, str] = {
     "batch.credit_dividends.row": N_("Crediting a declared dividend"),  # insure.accounts.jobs
     "accounts.notice_email": N_("Annual dividend notice e-mail"),  # insure.accounts.notice_tasks
     "documents.render_dividend_notice": N_("Annual dividend notice PDF"),
+    "dividends.run": N_("Computing a dividend declaration"),  # insure.accounts.tasks
+    "dividends.post": N_("Posting a dividend declaration"),
+    "dividends.reverse": N_("Reversing a dividend declaration"),
 }
 
 
