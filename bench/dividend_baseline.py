@@ -183,9 +183,11 @@ def allocation_sql(inp: Inputs, pg: bool) -> str:
         f"{json}('reserve_start', src.v0{text}, 'reserve_end', src.v1{text}, 'q', src.q{text}, 'q_actual', src.qa{text},"
         f" 'i', src.i{text}, 'i_actual', {ia}, 'premium', src.g{text}, 'expenses', src.e{text}, 'sum_insured', src.s{text})"
     )
-    big = "::numeric" if pg else ""
-    div = "div" if pg else "/"
-    mod = "%"
+    if pg:  # raw × payout passes 2^63 at a million policies: NUMERIC
+        floor_fen = "div(raw_fen::numeric * payout, raw_total)::bigint"
+        rem = "mod(raw_fen::numeric * payout, raw_total)::bigint"
+    else:
+        floor_fen, rem = "(raw_fen * payout) / raw_total", "(raw_fen * payout) % raw_total"
     return f"""
 INSERT INTO bench_allocation (alloc_key, declaration, policy, policy_year, anniversary, style, interest_fen,
     mortality_fen, expense_fen, raw_fen, remainder, dividend_fen, bonus_sum_fen, bonus_cost_fen, basis, status,
@@ -206,7 +208,7 @@ WITH src AS (
             - {inp.smoothing_transfer_fen} AS payout
     FROM raw
 ), scaled AS (
-    SELECT raw.*, (raw_fen{big} * payout) {div} raw_total AS floor_fen, (raw_fen{big} * payout) {mod} raw_total AS rem,
+    SELECT raw.*, {floor_fen} AS floor_fen, {rem} AS rem,
         payout FROM raw, tot
 ), ranked AS (
     SELECT scaled.*, row_number() OVER (ORDER BY rem DESC, policy_id) AS rank,
@@ -246,4 +248,4 @@ async def run(db: Db, inp: Inputs) -> dict[str, float | int]:
         db.conn.commit()
     done = time.perf_counter()
     (count, total), = await db.fetch("SELECT count(*), coalesce(sum(dividend_fen), 0) FROM bench_allocation")
-    return {"keys": keys, "rows": count, "payout_fen": total, "compute_s": computed - started, "post_s": done - computed, "total_s": done - started}
+    return {"keys": keys, "rows": count, "payout_fen": int(total), "compute_s": computed - started, "post_s": done - computed, "total_s": done - started}

@@ -237,11 +237,11 @@ async def compare(kind: str, declaration_id: int, table: str = "dividend_allocat
         "engine_rows": engine_rows,
         "baseline_rows": base_rows,
         "matched": matched,
-        "different": different,
-        "engine_sum_fen": engine_sum,
-        "baseline_sum_fen": base_sum,
+        "different": int(different),
+        "engine_sum_fen": int(engine_sum),
+        "baseline_sum_fen": int(base_sum),
         "equal": equal,
-        "samples": [list(s) for s in samples],
+        "samples": [[int(v) for v in s] for s in samples],
     }
 
 
