@@ -53,6 +53,9 @@ async def stuck_work() -> list[tuple[str, object]]:
     pending = await document_store.stuck_pending()
     found += [(RENDER_TASKS[kind], owner) for kind, owner in pending if kind in RENDER_TASKS]
     found += await work.due_again()
+    from insure.accounts import declaration_run  # dividend runs, postings and reversals nobody is advancing
+
+    found += await declaration_run.stalled()
     parked = await work.parked()
     unique: dict[tuple[str, str], tuple[str, object]] = {}
     for task, arg in found:

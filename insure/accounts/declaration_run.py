@@ -1,0 +1,419 @@
+"""The declaration run at scale: every eligible policy's contribution, then the scaling to the payout — in chunks
+by id, resumable, idempotent (docs/dividends.md "The annual declaration").
+
+Each chunk is one SELECT of the eligible policies' columns after ``run_last_id`` (no ORM object per policy), the
+contributions computed in Python, and in ONE transaction: a multi-row ``INSERT … ON CONFLICT (alloc_key) DO
+NOTHING`` of the chunk's allocations plus the declaration's progress, guarded by ``WHERE run_last_id = <what
+this runner read>``. A worker killed mid-run leaves either the whole chunk and its progress or neither; the next
+runner resumes after ``run_last_id``, and two runners racing cannot both advance (the loser's guard matches no
+row, its transaction is rolled back and it reads the progress again). Nobody gets two allocations:
+``alloc_key`` = "<declaration id>:<policy id>" is unique.
+
+A runner that finds the run touched less than ``LEASE`` seconds ago leaves it to whoever touches it (a message
+delivered twice); the reconciler (``stalled``) hands a run untouched for longer to a worker again.
+
+Phase 2, ``scaling``: each cash-style allocation's dividend = floor(raw × payout / raw total) with its remainder
+(``dividends.scaled``), chunked; then, in the transaction that makes the declaration ``prepared``, the fen left
+over go one each to the largest remainders (one UPDATE, ties to the smaller policy id) and the sum is checked
+against the payout. Posting and reversal are in ``declaration_posting``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from insure import clock
+from insure.accounts import dividends
+from insure.accounts.balances import balances_many
+from insure.accounts.declaration_sql import POLICY_COLUMNS, eligible_where, participating_products
+from insure.accounts.model import DECLARATION, Bucket, DeclarationStatus, DividendStyle
+from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
+from insure.db import transaction
+from insure.money import from_fen, quantize, to_fen
+from insure.policies.billing import policy_anniversary
+from insure.state import transition
+
+SYSTEM = "system:dividends"
+Progress = Callable[[dict], None]
+
+
+def chunk_size() -> int:
+    """Policies per chunk (DIVIDEND_RUN_CHUNK; tests make it tiny so a kill lands mid-run)."""
+    return max(1, int(os.environ.get("DIVIDEND_RUN_CHUNK", "2000")))
+
+
+def pause_seconds() -> float:
+    """A pause after each chunk (DIVIDEND_RUN_PAUSE_S, 0 by default): only tests slow the run down."""
+    return float(os.environ.get("DIVIDEND_RUN_PAUSE_S", "0"))
+
+
+def lease() -> timedelta:
+    """How long a run may go untouched before another worker takes it over (DIVIDEND_RUN_LEASE_S)."""
+    return timedelta(seconds=float(os.environ.get("DIVIDEND_RUN_LEASE_S", "120")))
+
+
+class LostRace(Exception):
+    """Another runner advanced the progress first: this chunk's transaction is rolled back."""
+
+
+def held_by_another(row: dict, now: datetime) -> bool:
+    touched = row["run_updated_at"]
+    return bool(row["run_phase"]) and touched is not None and now - touched < lease()
+
+
+async def _load(declaration_id: int) -> dict:
+    row = await Declaration.select().where(Declaration.id == declaration_id).first()
+    if row is None:
+        raise LookupError(f"no declaration {declaration_id}")
+    return row
+
+
+def _summary(row: dict, state: str) -> dict:
+    return {"state": state, "status": row["status"], "phase": row["run_phase"], "done": row["run_done"]}
+
+
+async def _advance(declaration_id: int, read_last: int, new_last: int, done: int, extra: dict | None = None) -> None:
+    """Move the progress on, inside the chunk's transaction; raise LostRace when someone else moved it first."""
+    values: dict[Any, Any] = {
+        Declaration.run_last_id: new_last,
+        Declaration.run_done: Declaration.run_done + done,
+        Declaration.run_updated_at: clock.real_now(),
+        **(extra or {}),
+    }
+    moved = (
+        await Declaration.update(values)
+        .where(
+            (Declaration.id == declaration_id)
+            & (Declaration.run_last_id == read_last)
+            & (Declaration.status == DeclarationStatus.COMPUTING)
+        )
+        .returning(Declaration.id)
+    )
+    if not moved:
+        raise LostRace()
+
+
+# ------------------------------------------------------------------------------------ phase 1: contributions
+
+
+def experience(row: dict) -> dividends.Experience:
+    return dividends.Experience(
+        investment_yield=Decimal(row["investment_yield"]),
+        mortality_ratio=Decimal(row["mortality_ratio"]),
+        expense_ratio=Decimal(row["expense_ratio"]),
+    )
+
+
+def _short(value: str) -> str:
+    """Basis values on the notice: 10 significant digits are plenty, and a million rows stay small."""
+    number = Decimal(value)
+    return str(number if number == 0 else +number.quantize(Decimal("1e-12")).normalize())
+
+
+def allocation_row(row: dict, policy: dict, bonuses_fen: int, totals: dict[str, int]) -> tuple:
+    """One policy's allocation as the INSERT's values (and its part of the fund's figures added to ``totals``)."""
+    product = participating_products(row["insurer_code"])[(policy["product_code"], policy["product_version"])]
+    terms = dividends.policy_terms(
+        product,
+        birth_date=_date(policy["insured_birth_date"]),
+        sex=policy["insured_sex"] or "male",
+        smoker=bool(policy["smoker"]),
+        effective=_date(policy["effective_date"]),
+        policy_term_years=policy["policy_term_years"],
+        premium_term_years=policy["premium_term_years"],
+    )
+    effective = _date(policy["effective_date"])
+    year = row["year"] - effective.year
+    s_fen = int(policy["sum_insured_fen"])
+    sum_insured = from_fen(s_fen)
+    part = dividends.contribution(
+        product, terms, year, sum_insured, from_fen(int(policy["annual_premium_fen"])), experience(row)
+    )
+    basis = {
+        k: _short(v) if k in {"reserve_start", "reserve_end", "q", "q_actual"} else v for k, v in part.basis.items()
+    }
+    style = product.participation.style if product.participation else DividendStyle.CASH
+    bonus_sum = bonus_cost = 0
+    if style == DividendStyle.REVERSIONARY_BONUS:
+        bonus_sum = dividends.reversionary_bonus(Decimal(row["bonus_rate"]), s_fen, bonuses_fen)
+        nsp = dividends.net_single_premium(product, terms, year)
+        bonus_cost = dividends.value_of_cover(bonus_sum, nsp)
+        basis["bonuses_before"] = str(from_fen(bonuses_fen))
+        basis["nsp"] = _short(str(nsp))
+    premium, expenses = Decimal(basis["premium"]), Decimal(basis["expenses_actual"])
+    totals["premiums_fen"] += to_fen(quantize(premium))
+    totals["expenses_fen"] += to_fen(expenses)
+    start = sum_insured * Decimal(part.basis["reserve_start"])
+    totals["investment_income_fen"] += to_fen(
+        quantize((start + premium - Decimal(basis["expenses"])) * Decimal(row["investment_yield"]))
+    )
+    totals["reserves_fen"] += to_fen(quantize(sum_insured * Decimal(part.basis["reserve_end"])))
+    return (
+        f"{row['id']}:{policy['id']}",
+        row["id"],
+        policy["id"],
+        year,
+        policy_anniversary(effective, year),
+        str(style),
+        part.interest_fen,
+        part.mortality_fen,
+        part.expense_fen,
+        part.raw_fen,
+        bonus_sum,
+        bonus_cost,
+        json.dumps(basis),
+    )
+
+
+def _date(value: Any):
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+ALLOCATION_COLUMNS = (
+    "alloc_key, declaration, policy, policy_year, anniversary, style, interest_fen, mortality_fen, expense_fen, "
+    "raw_fen, bonus_sum_fen, bonus_cost_fen, basis, remainder, dividend_fen, status, option_applied, settled_fen"
+)
+INSERT_BATCH = 2000  # 13 values a row: 26,000 bind parameters, below SQLite's and asyncpg's limits
+
+
+async def _insert_allocations(rows: list[tuple]) -> None:
+    one = "(" + ", ".join(["{}"] * 13) + ", 0, 0, 'computed', '', 0)"
+    for start in range(0, len(rows), INSERT_BATCH):
+        part = rows[start : start + INSERT_BATCH]
+        sql = (
+            f"INSERT INTO dividend_allocation ({ALLOCATION_COLUMNS}) VALUES {', '.join([one] * len(part))} "
+            "ON CONFLICT (alloc_key) DO NOTHING"
+        )
+        await DividendAllocation.raw(sql, *[value for row in part for value in row])
+
+
+async def _contributions_chunk(row: dict) -> bool:
+    """One chunk of phase 1; False when no eligible policy is left."""
+    where, args = eligible_where(row["insurer_code"], row["year"])
+    policies = await DividendAllocation.raw(
+        f"SELECT {POLICY_COLUMNS} FROM policy WHERE {where} AND id > {{}} ORDER BY id LIMIT {{}}",
+        *args,
+        row["run_last_id"],
+        chunk_size(),
+    )
+    if not policies:
+        return False
+    styles = {key: p.participation.style for key, p in participating_products(row["insurer_code"]).items()}
+    bonus_ids = [
+        p["id"]
+        for p in policies
+        if styles.get((p["product_code"], p["product_version"])) == DividendStyle.REVERSIONARY_BONUS
+    ]
+    held = await balances_many(bonus_ids) if bonus_ids else {}
+    totals = dict.fromkeys(("premiums_fen", "expenses_fen", "investment_income_fen", "reserves_fen"), 0)
+    values = [allocation_row(row, p, held.get(p["id"], {}).get(Bucket.BONUS_SUM_INSURED, 0), totals) for p in policies]
+    running = dict(row["fund_results"] if isinstance(row["fund_results"], dict) else json.loads(row["fund_results"]))
+    for key, amount in totals.items():
+        running[key] = int(running.get(key, 0)) + amount
+    async with transaction():
+        await _advance(
+            row["id"],
+            row["run_last_id"],
+            policies[-1]["id"],
+            len(policies),
+            {Declaration.fund_results: json.dumps(running)},
+        )
+        await _insert_allocations(values)
+    return True
+
+
+async def _sum(sql: str, *args: Any) -> list[int]:
+    rows = await DividendAllocation.raw(sql, *args)
+    return [int(v or 0) for v in rows[0].values()]
+
+
+async def _finish_contributions(row: dict) -> None:
+    """The fund's figures from the allocations; the payout; on to the scaling."""
+    interest, mortality, expense, raw_total, bonus_cost, count, cash_count = await _sum(
+        "SELECT SUM(interest_fen) AS i, SUM(mortality_fen) AS m, SUM(expense_fen) AS e, "
+        "SUM(CASE WHEN style = {} THEN raw_fen ELSE 0 END) AS r, SUM(bonus_cost_fen) AS b, COUNT(*) AS n, "
+        "SUM(CASE WHEN style = {} THEN 1 ELSE 0 END) AS c FROM dividend_allocation WHERE declaration = {}",
+        str(DividendStyle.CASH),
+        str(DividendStyle.CASH),
+        row["id"],
+    )
+    distributable = max(0, interest + mortality + expense)
+    entitlement = to_fen(quantize(Decimal(row["policyholder_share"]) * Decimal(distributable) / 100))
+    payout = entitlement - bonus_cost - row["smoothing_transfer_fen"]
+    async with transaction():
+        await _advance(
+            row["id"],
+            row["run_last_id"],
+            0,
+            -row["run_done"],
+            {
+                Declaration.eligible_policies: count,
+                Declaration.interest_gain_fen: interest,
+                Declaration.mortality_gain_fen: mortality,
+                Declaration.expense_gain_fen: expense,
+                Declaration.distributable_fen: distributable,
+                Declaration.policyholder_entitlement_fen: entitlement,
+                Declaration.bonus_cost_fen: bonus_cost,
+                Declaration.payout_fen: payout,
+                Declaration.raw_total_fen: raw_total,
+                Declaration.run_phase: "scaling",
+                Declaration.run_total: cash_count,
+                Declaration.run_started_at: clock.real_now(),
+            },
+        )
+
+
+# ------------------------------------------------------------------------------------------ phase 2: scaling
+
+
+def can_share(row: dict) -> bool:
+    return row["payout_fen"] > 0 and row["raw_total_fen"] > 0
+
+
+async def _scaling_chunk(row: dict) -> bool:
+    if not can_share(row):
+        return False
+    found = await DividendAllocation.raw(
+        "SELECT id, raw_fen FROM dividend_allocation WHERE declaration = {} AND style = {} AND id > {} "
+        "ORDER BY id LIMIT {}",
+        row["id"],
+        str(DividendStyle.CASH),
+        row["run_last_id"],
+        chunk_size(),
+    )
+    if not found:
+        return False
+    values: list[int] = []
+    for a in found:
+        fen, remainder = dividends.scaled(int(a["raw_fen"]), row["payout_fen"], row["raw_total_fen"])
+        values += [a["id"], fen, remainder]
+    triple = "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))"
+    async with transaction():
+        await _advance(row["id"], row["run_last_id"], found[-1]["id"], len(found))
+        await DividendAllocation.raw(
+            "UPDATE dividend_allocation SET dividend_fen = v.column2, remainder = v.column3 "
+            f"FROM (VALUES {', '.join([triple] * len(found))}) AS v "
+            "WHERE dividend_allocation.id = v.column1",
+            *values,
+        )
+    return True
+
+
+async def _finish(row: dict) -> None:
+    """The leftover fen to the largest remainders, the exact sum checked, the declaration prepared — at once."""
+    from insure.accounts.fund_results import ledger_results
+
+    results = dict(row["fund_results"] if isinstance(row["fund_results"], dict) else json.loads(row["fund_results"]))
+    results.update(await ledger_results(row["insurer_code"], row["year"]))
+    cash = str(DividendStyle.CASH)
+    async with transaction():
+        await _advance(
+            row["id"],
+            row["run_last_id"],
+            row["run_last_id"],
+            0,
+            {Declaration.run_phase: "done", Declaration.fund_results: json.dumps(results)},
+        )
+        if can_share(row):
+            (shared,) = await _sum(
+                "SELECT SUM(dividend_fen) AS s FROM dividend_allocation WHERE declaration = {} AND style = {}",
+                row["id"],
+                cash,
+            )
+            left = row["payout_fen"] - shared
+            if left > 0:
+                await DividendAllocation.raw(
+                    "UPDATE dividend_allocation SET dividend_fen = dividend_fen + 1 WHERE id IN (SELECT id FROM "
+                    "dividend_allocation WHERE declaration = {} AND style = {} ORDER BY remainder DESC, policy "
+                    "LIMIT {})",
+                    row["id"],
+                    cash,
+                    left,
+                )
+            (total,) = await _sum(
+                "SELECT SUM(dividend_fen) AS s FROM dividend_allocation WHERE declaration = {} AND style = {}",
+                row["id"],
+                cash,
+            )
+            if total != row["payout_fen"]:  # never expected: the arithmetic guarantees it; refuse to prepare
+                raise AssertionError(f"dividends add up to {total} fen, the payout is {row['payout_fen']} fen")
+        await transition(
+            Declaration,
+            row["id"],
+            DeclarationStatus.COMPUTING,
+            DeclarationStatus.PREPARED,
+            machine=DECLARATION,
+            event_table=DeclarationEvent,
+            event_owner="declaration",
+            actor=SYSTEM,
+            reason="computed",
+        )
+
+
+# ------------------------------------------------------------------------------------------------ the run
+
+
+async def run(declaration_id: int, *, progress: Progress | None = None, force: bool = False) -> dict:
+    """Compute (or resume) the declaration to ``prepared``; idempotent: a finished or withdrawn one is left alone.
+
+    ``force`` ignores the lease (the CLI and the benchmark run in-process); ``progress`` is called after each
+    chunk with the declaration's row."""
+    row = await _load(declaration_id)
+    if row["status"] != DeclarationStatus.COMPUTING:
+        return _summary(row, "finished")
+    if not force and held_by_another(row, clock.real_now()):
+        return _summary(row, "busy")
+    if not row["run_phase"]:
+        await Declaration.update(
+            {
+                Declaration.run_phase: "contributions",
+                Declaration.run_started_at: clock.real_now(),
+                Declaration.run_updated_at: clock.real_now(),
+            }
+        ).where((Declaration.id == declaration_id) & (Declaration.run_phase == ""))
+    pause = pause_seconds()
+    while True:
+        row = await _load(declaration_id)
+        if row["status"] != DeclarationStatus.COMPUTING:
+            return _summary(row, "finished")
+        try:
+            if row["run_phase"] == "contributions":
+                if not await _contributions_chunk(row):
+                    await _finish_contributions(row)
+            elif row["run_phase"] == "scaling":
+                if not await _scaling_chunk(row):
+                    await _finish(row)
+            else:  # pragma: no cover - "done" is always written with the move to prepared
+                return _summary(row, "finished")
+        except LostRace:
+            continue
+        if progress is not None:
+            progress(await _load(declaration_id))
+        if pause:
+            await asyncio.sleep(pause)
+
+
+async def stalled() -> list[int]:
+    """Declarations whose run (computing, posting or reversing) nobody has touched within the lease."""
+    cutoff = clock.real_now() - lease()
+    rows = await Declaration.select(Declaration.id, Declaration.status, Declaration.run_phase).where(
+        Declaration.status.is_in([DeclarationStatus.COMPUTING, DeclarationStatus.APPROVED, DeclarationStatus.POSTED])
+        & (Declaration.run_updated_at.is_null() | (Declaration.run_updated_at < cutoff))
+    )
+    found = []
+    for r in rows:
+        if r["status"] == DeclarationStatus.COMPUTING:
+            found.append(("dividends.run", r["id"]))
+        elif r["run_phase"] == "posting":
+            found.append(("dividends.post", r["id"]))
+        elif r["run_phase"] == "reversing":
+            found.append(("dividends.reverse", r["id"]))
+    return found  # type: ignore[return-value]
