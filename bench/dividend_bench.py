@@ -8,7 +8,7 @@
    (``bench/dividend_load.py``: COPY / executemany). Load time reported.
 2. *The engine*, in a child process (its peak RSS is the worker's: VmHWM from /proc/self/status, at start-up and
    at the end): ``declarations.prepare`` by one actuary, ``declaration_run.run(id)`` in-process (what the worker
-   task does), ``approve`` by the other actuary, ``post`` and ``declaration_run.run_posting(id)``. Compute and
+   task does), ``approve`` by the other actuary, ``post`` and ``declaration_posting.run_posting(id)``. Compute and
    posting timed separately.
 3. *The baseline* (``bench/dividend_baseline.py``): the same declaration's inputs, the unit values per pricing key
    from Python, one INSERT … SELECT computing every dividend, one UPDATE posting them, into ``bench_allocation``.
@@ -119,7 +119,7 @@ async def load(kind: str, n: int, year: int) -> float:
 async def engine(year: int) -> dict:
     """Prepare, run, approve, post through H1's services, timed; in a process of its own."""
     from insure import clock_store, db
-    from insure.accounts import declaration_run, declarations
+    from insure.accounts import declaration_posting, declaration_run, declarations
     from insure.accounts.declaration_inputs import parse_declaration
     from insure.auth.tables import User
 
@@ -131,12 +131,12 @@ async def engine(year: int) -> dict:
     t0 = time.perf_counter()
     row = await declarations.prepare(preparer, parse_declaration({**INPUTS, "year": year}))
     t1 = time.perf_counter()
-    await declaration_run.run(row["id"])
+    await declaration_run.run(row["id"], force=True)
     t2 = time.perf_counter()
     await declarations.approve(approver, row["number"])
     t3 = time.perf_counter()
     await declarations.post(approver, row["number"])
-    await declaration_run.run_posting(row["id"])
+    await declaration_posting.run_posting(row["id"], force=True)
     t4 = time.perf_counter()
     final = await declarations.get(row["number"])
     _, peak = peak_rss_mb()
