@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -353,6 +354,8 @@ def main() -> None:
             f" posting={e['post_s']:.1f}s total={e['total_s'] - e['approve_s']:.1f}s baseline={base['total_s']:.1f}s"
             f" ratio={figures['ratio']:.2f} peak_rss={e['rss_peak_mb']:.0f}MB (start {e['rss_start_mb']:.0f}MB)"
         )
+    if args.db == "sqlite":  # the database file is the bench's own; PostgreSQL's stays for a look until next run
+        shutil.rmtree(env["VAR_DIR"], ignore_errors=True)
     print("VERIFIED: engine and baseline agree fen for fen" if ok else "MISMATCH", flush=True)
     sys.exit(0 if ok else 1)
 
