@@ -89,7 +89,11 @@ def _age(pg: bool) -> str:
 
 
 def _t(pg: bool, year: int) -> str:
-    return f"({year} - extract(year from p.effective_date)::int)" if pg else f"({year} - cast(strftime('%Y', p.effective_date) as int))"
+    return (
+        f"({year} - extract(year from p.effective_date)::int)"
+        if pg
+        else f"({year} - cast(strftime('%Y', p.effective_date) as int))"
+    )
 
 
 def _eligible(inp: Inputs, pg: bool) -> str:
@@ -161,7 +165,7 @@ def _fen(expr: str, pg: bool) -> str:
 
 def allocation_sql(inp: Inputs, pg: bool) -> str:
     """Step 2: the one INSERT … SELECT."""
-    ia, mr, er = (_sql_text(v) for v in (inp.investment_yield, inp.mortality_ratio, inp.expense_ratio))
+    ia, er = (_sql_text(v) for v in (inp.investment_yield, inp.expense_ratio))  # q′ is in bench_keys
     share = _sql_text(inp.policyholder_share)
     cast = "::numeric" if pg else ""
     t = _t(pg, inp.year)
@@ -173,7 +177,11 @@ def allocation_sql(inp: Inputs, pg: bool) -> str:
     interest = f"({s} * k.v0 + {g} - {e}) * ({ia}{cast} - k.i)"
     mortality = f"(k.q - k.qa) * ({s} - {s} * k.v1)"
     expense = f"({e} - {er}{cast} * {e}) * (1 + {ia}{cast})"
-    anniversary = f"(p.effective_date + make_interval(years => {t}))::date" if pg else f"date(p.effective_date, '+' || {t} || ' years')"
+    anniversary = (
+        f"(p.effective_date + make_interval(years => {t}))::date"
+        if pg
+        else f"date(p.effective_date, '+' || {t} || ' years')"
+    )
     join = (
         "k.product_code = p.product_code AND k.age = " + _age(pg) + " AND k.sex = p.insured_sex AND k.smoker = p.smoker"
         " AND k.n = coalesce(p.policy_term_years, 0) AND k.k = p.premium_term_years AND k.t = " + t
@@ -181,8 +189,9 @@ def allocation_sql(inp: Inputs, pg: bool) -> str:
     json = "json_build_object" if pg else "json_object"
     text = "::text" if pg else ""
     basis = (
-        f"{json}('reserve_start', src.v0{text}, 'reserve_end', src.v1{text}, 'q', src.q{text}, 'q_actual', src.qa{text},"
-        f" 'i', src.i{text}, 'i_actual', {ia}, 'premium', src.g{text}, 'expenses', src.e{text}, 'sum_insured', src.s{text})"
+        f"{json}('reserve_start', src.v0{text}, 'reserve_end', src.v1{text}, 'q', src.q{text},"
+        f" 'q_actual', src.qa{text}, 'i', src.i{text}, 'i_actual', {ia}, 'premium', src.g{text},"
+        f" 'expenses', src.e{text}, 'sum_insured', src.s{text})"
     )
     if pg:  # raw × payout passes 2^63 at a million policies: NUMERIC
         floor_fen = "div(raw_fen::numeric * payout, raw_total)::bigint"
@@ -195,7 +204,9 @@ INSERT INTO bench_allocation (alloc_key, declaration, policy, policy_year, anniv
     option_applied, settled_fen)
 WITH src AS (
     SELECT p.id AS policy_id, {t} AS t, {anniversary} AS anniversary,
-        {_fen(interest, pg)} AS interest_fen, {_fen(mortality, pg)} AS mortality_fen, {_fen(expense, pg)} AS expense_fen,
+        {_fen(interest, pg)} AS interest_fen, {_fen(mortality, pg)} AS mortality_fen, {
+        _fen(expense, pg)
+    } AS expense_fen,
         k.v0, k.v1, k.q, k.qa, k.i, {s} AS s, {g} AS g, {e} AS e
     FROM policy p JOIN bench_keys k ON {join}
     WHERE {_eligible(inp, pg)}
@@ -204,8 +215,13 @@ WITH src AS (
         THEN interest_fen + mortality_fen + expense_fen ELSE 0 END AS raw_fen FROM src
 ), tot AS MATERIALIZED (  -- one row, computed once (not once per policy in a nested loop)
     SELECT sum(raw_fen) AS raw_total,
-        {_fen(f"{share}{cast} * (CASE WHEN sum(interest_fen) + sum(mortality_fen) + sum(expense_fen) > 0"
-              f" THEN sum(interest_fen) + sum(mortality_fen) + sum(expense_fen) ELSE 0 END){cast} / {hundred}", pg)}
+        {
+        _fen(
+            f"{share}{cast} * (CASE WHEN sum(interest_fen) + sum(mortality_fen) + sum(expense_fen) > 0"
+            f" THEN sum(interest_fen) + sum(mortality_fen) + sum(expense_fen) ELSE 0 END){cast} / {hundred}",
+            pg,
+        )
+    }
             - {inp.smoothing_transfer_fen} AS payout
     FROM raw
 ), scaled AS (
@@ -226,10 +242,16 @@ async def prepare_table(db: Db) -> None:
     """``bench_allocation``: dividend_allocation's columns, defaults and indexes (not its foreign keys)."""
     await db.execute("DROP TABLE IF EXISTS bench_allocation")
     if db.postgres:
-        await db.execute("CREATE TABLE bench_allocation (LIKE dividend_allocation INCLUDING DEFAULTS INCLUDING INDEXES)")
+        await db.execute(
+            "CREATE TABLE bench_allocation (LIKE dividend_allocation INCLUDING DEFAULTS INCLUDING INDEXES)"
+        )
         return
     ddl = (await db.fetch("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'dividend_allocation'"))[0][0]
-    await db.execute(ddl.replace("dividend_allocation", "bench_allocation", 1).replace('"dividend_allocation"', '"bench_allocation"', 1))
+    await db.execute(
+        ddl.replace("dividend_allocation", "bench_allocation", 1).replace(
+            '"dividend_allocation"', '"bench_allocation"', 1
+        )
+    )
     for (sql,) in await db.fetch(
         "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'dividend_allocation' AND sql IS NOT NULL"
     ):
@@ -249,5 +271,13 @@ async def run(db: Db, inp: Inputs) -> dict[str, float | int]:
     if not db.postgres:
         db.conn.commit()
     done = time.perf_counter()
-    (count, total), = await db.fetch("SELECT count(*), coalesce(sum(dividend_fen), 0) FROM bench_allocation")
-    return {"keys": keys, "unit_values_s": unit_s, "rows": count, "payout_fen": int(total), "compute_s": computed - started, "post_s": done - computed, "total_s": done - started}
+    ((count, total),) = await db.fetch("SELECT count(*), coalesce(sum(dividend_fen), 0) FROM bench_allocation")
+    return {
+        "keys": keys,
+        "unit_values_s": unit_s,
+        "rows": count,
+        "payout_fen": int(total),
+        "compute_s": computed - started,
+        "post_s": done - computed,
+        "total_s": done - started,
+    }

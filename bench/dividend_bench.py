@@ -34,10 +34,14 @@ import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+if TYPE_CHECKING:
+    import dividend_baseline
 
 PG = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "insure_bench_dividends"
@@ -72,7 +76,9 @@ def fresh_database(kind: str) -> dict[str, str]:
     env = {**os.environ, "VAR_DIR": var, "REDIS_URL": "", "PYTHONPATH": str(ROOT)}
     if kind == "postgres":
         env["DATABASE_URL"] = f"{PG}/{DATABASE}"
-        subprocess.run(["psql", f"{PG}/postgres", "-qc", f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'], check=True)
+        subprocess.run(
+            ["psql", f"{PG}/postgres", "-qc", f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'], check=True
+        )
         subprocess.run(["psql", f"{PG}/postgres", "-qc", f'CREATE DATABASE "{DATABASE}"'], check=True)
     else:
         env["DATABASE_URL"] = f"sqlite:///{var}/insure.sqlite3"
@@ -175,10 +181,51 @@ def run_engine_child(env: dict[str, str], year: int, profile: str | None) -> dic
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# ------------------------------------------------------------------------------- the notices' PDFs (child)
+
+
+async def notices(declaration_id: int, sample: int) -> dict:
+    """Time the real notice renderer (H5's ``notice_delivery.render_pdf``: figures, both languages, wkhtmltopdf,
+    stored) on ``sample`` allocations credited first through H3's ``crediting.credit_allocation`` (a notice exists
+    once its dividend is credited), and extrapolate to every eligible policy."""
+    try:
+        from insure.accounts import crediting, notice_delivery
+    except ImportError as exc:  # the account and notice branches are not merged here
+        return {"skipped": str(exc)}
+    from insure import clock, clock_store, db
+
+    await db.start_pool()
+    await clock_store.refresh(force=True)
+    today = clock.today()
+    rows = await _raw(
+        "SELECT a.id FROM dividend_allocation a JOIN policy p ON p.id = a.policy WHERE a.declaration = {}"
+        " AND a.status = 'declared' AND a.anniversary <= {} AND p.dividend_option = 'accumulate'"
+        " ORDER BY a.id LIMIT {}",
+        declaration_id,
+        today,
+        sample + 1,
+    )
+    ids = [r["id"] for r in rows]
+    for allocation_id in ids:
+        await crediting.credit_allocation(allocation_id, today)
+    await notice_delivery.render_pdf(ids[0])  # warm-up: templates compiled, wkhtmltopdf's first start
+    started = time.perf_counter()
+    rendered = sum([await notice_delivery.render_pdf(i) for i in ids[1:]])
+    each = (time.perf_counter() - started) / max(1, len(ids) - 1)
+    await db.close_pool()
+    return {"sample": len(ids) - 1, "rendered": rendered, "seconds_each": each}
+
+
+async def _raw(sql: str, *args: object) -> list[dict]:
+    from insure.accounts.tables import DividendAllocation
+
+    return await DividendAllocation.raw(sql, *args)
+
+
 # ------------------------------------------------------------------------------- baseline and verification
 
 
-async def connect(kind: str):  # noqa: ANN201 - baseline.Db
+async def connect(kind: str) -> dividend_baseline.Db:
     import dividend_baseline
 
     from insure.settings import get_settings
@@ -193,7 +240,7 @@ async def connect(kind: str):  # noqa: ANN201 - baseline.Db
     return dividend_baseline.Db(sqlite3.connect(str(settings.sqlite_path)), False)
 
 
-def inputs(declaration_id: int, year: int):  # noqa: ANN201 - baseline.Inputs
+def inputs(declaration_id: int, year: int) -> dividend_baseline.Inputs:
     import dividend_baseline
 
     return dividend_baseline.Inputs(
@@ -227,11 +274,11 @@ async def compare(kind: str, declaration_id: int, table: str = "dividend_allocat
     """Row by row: the engine's allocations (of this declaration) against bench_allocation."""
     db = await connect(kind)
     differ = " OR ".join(f"a.{c} <> b.{c}" for c in COMPARED)
-    (engine_rows, engine_sum), = await db.fetch(
+    ((engine_rows, engine_sum),) = await db.fetch(
         f"SELECT count(*), coalesce(sum(dividend_fen), 0) FROM {table} WHERE declaration = {declaration_id}"
     )
-    (base_rows, base_sum), = await db.fetch("SELECT count(*), coalesce(sum(dividend_fen), 0) FROM bench_allocation")
-    (matched, different), = await db.fetch(
+    ((base_rows, base_sum),) = await db.fetch("SELECT count(*), coalesce(sum(dividend_fen), 0) FROM bench_allocation")
+    ((matched, different),) = await db.fetch(
         f"SELECT count(*), coalesce(sum(CASE WHEN {differ} THEN 1 ELSE 0 END), 0) FROM {table} a"
         f" JOIN bench_allocation b ON b.policy = a.policy WHERE a.declaration = {declaration_id}"
     )
@@ -270,7 +317,8 @@ async def reference(kind: str, year: int) -> dict:
     codes = ", ".join(f"'{c}'" for c in dividend_baseline.cash_products(inp.insurer_code))
     rows = await db.fetch(
         "SELECT id, product_code, insured_birth_date, insured_sex, smoker, effective_date, policy_term_years,"
-        f" premium_term_years, sum_insured_fen, annual_premium_fen FROM policy WHERE insurer_code = '{inp.insurer_code}'"
+        " premium_term_years, sum_insured_fen, annual_premium_fen FROM policy"
+        f" WHERE insurer_code = '{inp.insurer_code}'"
         f" AND product_code IN ({codes}) AND status = 'in_force'"
     )
     experience = dividends.Experience(inp.investment_yield, inp.mortality_ratio, inp.expense_ratio)
@@ -301,9 +349,7 @@ async def reference(kind: str, year: int) -> dict:
         "CREATE TABLE bench_reference (policy int, declaration int, interest_fen bigint, mortality_fen bigint,"
         " expense_fen bigint, raw_fen bigint, dividend_fen bigint)"
     )
-    await db.executemany(
-        "INSERT INTO bench_reference VALUES (?, 0, ?, ?, ?, ?, ?)", [(*r, scaled[r[0]]) for r in out]
-    )
+    await db.executemany("INSERT INTO bench_reference VALUES (?, 0, ?, ?, ?, ?, ?)", [(*r, scaled[r[0]]) for r in out])
     if not db.postgres:
         db.conn.commit()
         db.conn.close()
@@ -323,10 +369,15 @@ def main() -> None:
     parser.add_argument("--reference", action="store_true", help="also check against the per-policy Python")
     parser.add_argument("--no-engine", action="store_true", help="baseline (and --reference) only")
     parser.add_argument("--profile", help="cProfile output file of the engine's child process")
+    parser.add_argument("--notices", type=int, default=20, help="notice PDFs to render as a sample (0: none)")
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--notices-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.engine_child:
         print(json.dumps(asyncio.run(engine(args.year))))
+        return
+    if args.notices_child:
+        print(json.dumps(asyncio.run(notices(args.notices_child, args.notices))))
         return
 
     env = fresh_database(args.db)
@@ -355,6 +406,31 @@ def main() -> None:
         check = asyncio.run(compare(args.db, 0, table="bench_reference"))
         figures["reference"] = {**ref, **check}
         ok = ok and check["equal"]
+    if not args.no_engine and args.notices:
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--notices-child",
+                str(declaration_id),
+                "--notices",
+                str(args.notices),
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode:
+            figures["notices"] = {"failed": out.stderr[-2000:]}
+        else:
+            pdf = json.loads(out.stdout.strip().splitlines()[-1])
+            if "seconds_each" in pdf:
+                eligible = figures["engine"]["eligible"]
+                pdf["all_hours_one_process"] = pdf["seconds_each"] * eligible / 3600
+                pdf["all_hours_two_cores"] = pdf["all_hours_one_process"] / 2
+            figures["notices"] = pdf
+        print(f"notices: {json.dumps(figures['notices'])[:2000]}", flush=True)
     print(json.dumps(figures))
     if not args.no_engine:
         e = figures["engine"]

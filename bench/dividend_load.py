@@ -22,6 +22,7 @@ from functools import cache
 from insure.accounts import dividends
 from insure.policies.billing import policy_anniversary
 from products import services as product_services
+from products.catalog import Product
 from products.life_pricing import net_premium_per_unit
 
 VERSION = "2026-01-01"
@@ -62,7 +63,7 @@ COLUMNS = (
 
 
 @cache
-def _product(code: str):  # noqa: ANN202 - products.catalog_model.Product
+def _product(code: str) -> Product:
     return product_services.product(code, on=date.fromisoformat(VERSION))
 
 
@@ -82,9 +83,9 @@ def annual_premium_fen(code: str, age: int, sex: str, smoker: bool, n: int | Non
     )
     loadings = product.pricing.loadings
     s = Decimal(sum_fen) / 100
-    gross = (s * net_premium_per_unit(product, terms) + loadings.per_mille_sum_insured * s / 1000 + loadings.policy_fee) / (
-        1 - loadings.percent_of_gross
-    )
+    gross = (
+        s * net_premium_per_unit(product, terms) + loadings.per_mille_sum_insured * s / 1000 + loadings.policy_fee
+    ) / (1 - loadings.percent_of_gross)
     return int((gross * 100).to_integral_value())
 
 

@@ -16,7 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_engine_and_baseline_pay_every_policy_the_same_fen() -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "dividend_bench.py"), "--policies", "300", "--db", "sqlite", "--reference"],
+        [
+            sys.executable,
+            str(ROOT / "bench" / "dividend_bench.py"),
+            "--policies",
+            "300",
+            "--db",
+            "sqlite",
+            "--reference",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
