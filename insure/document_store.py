@@ -14,7 +14,11 @@ from insure.errors import N_, Conflict
 from insure.state import transition
 
 log = logging.getLogger(__name__)
-RENDER_TASKS = {"illustration": "documents.render_illustration", "policy_schedule": "documents.render_policy_schedule"}
+RENDER_TASKS = {
+    "illustration": "documents.render_illustration",
+    "policy_schedule": "documents.render_policy_schedule",
+    "dividend_notice": "documents.render_dividend_notice",  # insure.accounts.notice_delivery
+}
 FAILED = "failed"  # reported, never stored: the rendering is parked as needs_attention (insure.work)
 
 

@@ -38,6 +38,7 @@ LABELS: dict[str, dict[str, str]] = {
         "surrender": N_("Surrender value"),
         "maturity": N_("Maturity benefit"),
         "claim": N_("Claim benefit"),
+        "dividend": N_("Dividend payout"),  # the cash option and withdrawals (insure.accounts)
     },
     "batch_status": {  # insure.batch runs
         "running": N_("Running"),
@@ -155,6 +156,7 @@ LABELS: dict[str, dict[str, str]] = {
         "contact": N_("contact details"),
         "bank_account": N_("bank account"),
         "beneficiaries": N_("beneficiaries"),
+        "dividend_option": N_("dividend option"),  # insure.accounts.options
     },
     # --- the adjuster's decision on a claim (issue 10, H5) ---
     "claim_document": {  # claims.kinds.DOCUMENT_TYPES

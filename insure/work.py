@@ -58,6 +58,9 @@ KIND_LABELS: dict[str, str] = {
     "claims.deadline_warning": N_("Claim deadline warning e-mail"),
     "claims.deadline_escalation": N_("Claim deadline escalation e-mail"),
     "batch.claim_deadlines.row": N_("Deadlines of a claim"),
+    "batch.credit_dividends.row": N_("Crediting a declared dividend"),  # insure.accounts.jobs
+    "accounts.notice_email": N_("Annual dividend notice e-mail"),  # insure.accounts.notice_tasks
+    "documents.render_dividend_notice": N_("Annual dividend notice PDF"),
 }
 
 

@@ -36,6 +36,7 @@ PAYOUT_ACCOUNTS = {
     "surrender": entries.SURRENDER_VALUES,
     "maturity": entries.MATURITY_BENEFITS,
     "claim": entries.CLAIMS_PAID,
+    "dividend": entries.DIVIDENDS_ACCUMULATED,
 }
 # Purposes whose ledger entry names the record the key names (the claim) rather than the payout itself.
 BOOKED_AGAINST_SUBJECT = frozenset({"claim"})

@@ -61,8 +61,9 @@ class InstalmentOut(msgspec.Struct):
     due_date: str
     period_start: str
     period_end: str
-    amount: str
+    amount: str  # what the policyholder pays: the premium less the part paid by dividends
     status: str
+    paid_by_dividends: str = "0.00"  # premium offset option (participating policies)
 
 
 class DeclarationOut(msgspec.Struct):
@@ -260,8 +261,9 @@ class PoliciesController(Controller):
                 i["due_date"].isoformat(),
                 i["period_start"].isoformat(),
                 i["period_end"].isoformat(),
-                str(from_fen(i["amount_fen"])),
+                str(from_fen(premiums.to_pay(i))),
                 i["status"],
+                str(from_fen(i["offset_fen"])),
             )
             for i in await premiums.schedule_of(policy["id"])
         ]

@@ -77,7 +77,7 @@ async def _what_is_owed(policy: dict, purpose: str) -> tuple[str, int, int, int 
     nxt = await premiums.next_unpaid(policy["id"]) if policy["status"] == PolicyStatus.IN_FORCE else None
     if nxt is None or nxt["due_date"] > clock.today() + timedelta(days=premiums.NOTICE_DAYS):
         raise Conflict(N_("This policy is already paid."), code="already_paid")
-    return "instalment", nxt["amount_fen"], 0, nxt["id"]
+    return "instalment", premiums.to_pay(nxt), 0, nxt["id"]
 
 
 async def _charge(
@@ -129,7 +129,7 @@ async def auto_collect(instalment_id: int) -> bool:
         await payments.charge_saved_card(
             policy_id=policy["id"],
             payer_id=policy["customer"],
-            amount_fen=instalment["amount_fen"],
+            amount_fen=premiums.to_pay(instalment),
             instalment_id=instalment_id,
             card=card,
             key=key,

@@ -29,6 +29,12 @@ NOTICE_WORK = "policies.premium_notice"  # the kind of work of one due notice (i
 REINSTATEMENT_INTEREST = Decimal("0.05")  # a year, simple, on each unpaid premium from its due date
 
 
+def to_pay(row: dict) -> int:
+    """What an instalment still asks of the policyholder (fen): its premium less the part the policy's dividends
+    paid (premium offset option, ``offset_fen``). Charged, notified and shown as owed."""
+    return row["amount_fen"] - (row.get("offset_fen") or 0)
+
+
 async def schedule_of(policy_id: int) -> list[dict]:
     return await Instalment.select().where(Instalment.policy == policy_id).order_by(Instalment.number)
 
@@ -54,9 +60,10 @@ async def unpaid_until(policy_id: int, day: object) -> list[dict]:
     )
 
 
-async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
-    """The instalments a payment (or, without one, the maturity benefit) paid: a guarded set-based move from due
-    to paid with an event row each (``state.transition_many``); one already paid is left as it is."""
+async def mark_paid(instalment_ids: list[int], payment_id: int | None, actor: str | None = None) -> None:
+    """The instalments a payment (or, without one, the maturity benefit or the policy's dividends: ``actor``
+    says which) paid: a guarded set-based move from due to paid with an event row each
+    (``state.transition_many``); one already paid is left as it is."""
     if not instalment_ids:
         return
     await transition_many(
@@ -65,7 +72,7 @@ async def mark_paid(instalment_ids: list[int], payment_id: int) -> None:
         InstalmentStatus.DUE,
         InstalmentStatus.PAID,
         machine=INSTALMENT,
-        actor=f"payment:{payment_id}" if payment_id else "system:maturity_offset",
+        actor=actor or (f"payment:{payment_id}" if payment_id else "system:maturity_offset"),
         reason="premium received",
         values={Instalment.payment_id: payment_id, Instalment.paid_at: clock.now()},
     )
@@ -77,7 +84,7 @@ def _as_billing(row: dict) -> billing.Instalment:
         due_date=row["due_date"],
         period_start=row["period_start"],
         period_end=row["period_end"],
-        amount=from_fen(row["amount_fen"]),
+        amount=from_fen(to_pay(row)),
         policy_year=1,
     )
 
@@ -221,10 +228,10 @@ async def _offset_unpaid(policy: dict, benefit_fen: int) -> int:
 
     covered, owed = [], 0
     for row in await unpaid_until(policy["id"], policy["expiry_date"]):
-        if owed + row["amount_fen"] > benefit_fen:
+        if owed + to_pay(row) > benefit_fen:
             break  # (never with real figures) what the benefit cannot cover stays unpaid
         covered.append(row["id"])
-        owed += row["amount_fen"]
+        owed += to_pay(row)
     if owed:
         await ledger.post(
             f"maturity_offset:{policy['id']}",
@@ -241,7 +248,9 @@ async def notify_due(instalment_id: int) -> bool | None:
     """Worker (task ``policies.premium_notice``, queued by the billing job ``notify_due`` or by a staff retry of a
     parked notice): send the due notice of one instalment unless already sent."""
     row = (
-        await Instalment.select(Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen)
+        await Instalment.select(
+            Instalment.id, Instalment.policy, Instalment.due_date, Instalment.amount_fen, Instalment.offset_fen
+        )
         .where(
             (Instalment.id == instalment_id)
             & (Instalment.status == InstalmentStatus.DUE)
@@ -266,7 +275,7 @@ async def _notify(row: dict) -> bool:
             "Dear %(name)s, a premium of %(amount)s CNY for policy %(number)s is due on %(date)s. "
             "Please pay it on the policy page; after the grace period the policy lapses.",
             name=holder["name"],
-            amount=str(from_fen(row["amount_fen"])),
+            amount=str(from_fen(to_pay(row))),
             number=policy["number"],
             date=row["due_date"].isoformat(),
         )

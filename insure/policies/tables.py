@@ -76,6 +76,9 @@ class Instalment(Table):
     period_start = Date()
     period_end = Date()
     amount_fen = money()
+    # the part of amount_fen paid by the policy's dividends (premium offset option, insure.accounts.crediting):
+    # what is charged, notified and shown as owed is amount_fen − offset_fen
+    offset_fen = money()
     status = Varchar(length=12, default="due", index=True)  # due | paid | void (model.InstalmentStatus)
     payment_id = Integer(null=True, default=None)
     notified_at = Timestamptz(null=True, default=None)  # the due notice went out

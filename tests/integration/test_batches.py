@@ -26,6 +26,7 @@ JOBS = {
     "anniversaries",
     "end_of_term",
     "claim_deadlines",  # claims.deadline_jobs (issue 10)
+    "credit_dividends",  # insure.accounts.jobs (issue 11)
 }
 
 
