@@ -170,6 +170,97 @@ async def engine(year: int) -> dict:
     }
 
 
+async def through_worker(year: int, worker_pid: int) -> dict:
+    """The same declaration through a real ``insure worker`` process (filesystem broker in the bench's VAR_DIR):
+    prepare and post here, the run and the posting on the worker; its processes' peak RSS from /proc."""
+    from insure import clock_store, db, outbox
+    from insure.accounts import declarations
+    from insure.accounts.declaration_inputs import parse_declaration
+    from insure.auth.tables import User
+
+    await db.start_pool()
+    await clock_store.refresh(force=True)
+    preparer = await User.select().where(User.email == ACTUARIES[0]).first()
+    approver = await User.select().where(User.email == ACTUARIES[1]).first()
+
+    async def until(number: str, status: str) -> None:
+        while (await declarations.get(number))["status"] != status:
+            await outbox.relay_pending()
+            await asyncio.sleep(0.5)
+
+    t0 = time.perf_counter()
+    row = await declarations.prepare(preparer, parse_declaration({**INPUTS, "year": year}))
+    await until(row["number"], "prepared")
+    t1 = time.perf_counter()
+    await declarations.approve(approver, row["number"])
+    t2 = time.perf_counter()
+    await declarations.post(approver, row["number"])
+    await until(row["number"], "posted")
+    t3 = time.perf_counter()
+    final = await declarations.get(row["number"])
+    await db.close_pool()
+    return {
+        "declaration_id": row["id"],
+        "status": final["status"],
+        "eligible": final["eligible_policies"],
+        "payout_fen": final["payout_fen"],
+        "prepare_s": 0.0,
+        "compute_s": t1 - t0,
+        "approve_s": t2 - t1,
+        "post_s": t3 - t2,
+        "total_s": t3 - t0,
+        "rss_start_mb": 0.0,
+        "rss_peak_mb": max(_peak_of(pid) for pid in _family(worker_pid)),
+    }
+
+
+def _family(pid: int) -> list[int]:
+    """The process and its descendants (the Celery pool's processes)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        children = Path(f"/proc/{p}/task/{p}/children")
+        if children.exists():
+            todo += [int(c) for c in children.read_text().split()]
+    return found
+
+
+def _peak_of(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_with_worker(env: dict[str, str], year: int) -> dict:
+    log = open(Path(env["VAR_DIR"]) / "worker.log", "w")  # noqa: SIM115 - open for the worker's lifetime
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "insure",
+            "worker",
+            "--queues",
+            "default",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        time.sleep(5)  # the worker connects to the broker
+        return asyncio.run(through_worker(year, worker.pid))
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
 def run_engine_child(env: dict[str, str], year: int, profile: str | None) -> dict:
     cmd = [sys.executable]
     if profile:
@@ -370,6 +461,7 @@ def main() -> None:
     parser.add_argument("--no-engine", action="store_true", help="baseline (and --reference) only")
     parser.add_argument("--profile", help="cProfile output file of the engine's child process")
     parser.add_argument("--notices", type=int, default=20, help="notice PDFs to render as a sample (0: none)")
+    parser.add_argument("--worker", action="store_true", help="run and post on a real `insure worker` process")
     parser.add_argument("--engine-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--notices-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -389,7 +481,7 @@ def main() -> None:
     if args.no_engine:
         declaration_id = 1
     else:
-        result = run_engine_child(env, args.year, args.profile)
+        result = run_with_worker(env, args.year) if args.worker else run_engine_child(env, args.year, args.profile)
         declaration_id = result["declaration_id"]
         figures["engine"] = result
         print(f"engine: {json.dumps(result)}", flush=True)
