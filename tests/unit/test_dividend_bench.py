@@ -24,6 +24,8 @@ def test_engine_and_baseline_pay_every_policy_the_same_fen() -> None:
             "--db",
             "sqlite",
             "--reference",
+            "--notices",
+            "0",
         ],
         cwd=ROOT,
         capture_output=True,
