@@ -101,6 +101,7 @@ async def seed(progress: bool = True) -> list[DemoLogin]:
             f"(as of {clock.today().isoformat()})"
         )
     await _seed_claims(progress)
+    await _seed_accounts(progress)
     return [*STAFF, DEMO_CUSTOMER]
 
 
@@ -109,3 +110,10 @@ async def _seed_claims(progress: bool) -> None:
     from claims.seed_claims import seed_claims
 
     await seed_claims(progress)
+
+
+async def _seed_accounts(progress: bool) -> None:
+    """Participating policies several years old, declarations posted, one awaiting approval (issue 11)."""
+    from insure.accounts.seed_accounts import seed_accounts
+
+    await seed_accounts(progress)

@@ -66,6 +66,8 @@ FUND_RESULT_NAMES = {
     "expenses": N_("Expenses"),
     "investment_income": N_("Investment income"),
     "reserves": N_("Reserves"),
+    "ledger_premiums": N_("Premium written in the year (ledger)"),
+    "ledger_benefits": N_("Benefits paid in the year (ledger)"),
 }
 
 
@@ -186,8 +188,17 @@ def fund_of(declaration: dict) -> Fund:
         accumulation_rate=_rate(declaration["accumulation_rate"]),
         bonus_rate=_rate(declaration["bonus_rate"]),
         terminal_bonus_rate=_rate(declaration["terminal_bonus_rate"]),
-        results={str(k): str(v) for k, v in results.items()} if isinstance(results, dict) else {},
+        results=_results_cny(results) if isinstance(results, dict) else {},
     )
+
+
+def _results_cny(results: dict) -> dict[str, str]:
+    """The run stores its figures in fen under ``<name>_fen`` (insure.accounts.fund_results): the notice names
+    them without the suffix, in CNY, as the preview does."""
+    return {
+        (str(k).removesuffix("_fen")): str(from_fen(int(v))) if str(k).endswith("_fen") else str(v)
+        for k, v in results.items()
+    }
 
 
 def build(policy: dict, declaration: dict, allocation: dict, entries: list[dict]) -> Notice:

@@ -213,9 +213,17 @@ def test_the_personal_accident_product_keeps_its_terms(products):
 
 
 def test_catalog_answers_by_date(catalog):
-    assert catalog.products(date(2025, 12, 31)) == []
+    # only the participating products' launch versions (2022-07-01) were sold before 2026
+    assert {p.code for p in catalog.products(date(2025, 12, 31))} == {
+        "wl_par_changan",
+        "wl_par_huaxia",
+        "endow_par_changan",
+        "endow_par_huaxia",
+        "wl_bonus_changan",
+    }
+    assert catalog.products(date(2022, 6, 30)) == []
     with pytest.raises(ProductNotEffective) as err:
-        catalog.get("wl_par_huaxia", date(2025, 12, 31))
+        catalog.get("pa_basic", date(2025, 12, 31))
     assert err.value.code == "product_not_effective"
     with pytest.raises(UnknownProduct) as err:
         catalog.get("no_such_product", ON)
