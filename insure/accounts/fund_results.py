@@ -7,7 +7,9 @@ Two kinds of figure, each stated exactly (fen):
   incurred, E′ = expense ratio × the expenses priced into those premiums; ``investment_income_fen`` the actual
   yield i′ on the fund's assets at the start of the year, (S·V(t−1) + G − E) × i′; ``reserves_fen`` the net
   premium reserves at the year's end, Σ S·V(t) on the pricing basis;
-- from the ledger, over journal entries dated in the calendar year whose source is a policy of the fund (its
+- from the ledger, over journal entries dated in the experience year — the calendar year before the declaration
+  year, whose results the declaration shares out (a declaration for 2026 is made early in 2026 on 2025's
+  experience) — whose source is a policy of the fund (its
   payments, claims, payouts and the policy itself): ``ledger_premiums_fen`` premium written (credits to
   ``income:premium_written``) and ``ledger_benefits_fen`` benefits paid (claims, surrender values, maturity
   benefits: debits to those expense accounts).
@@ -26,7 +28,8 @@ RUN_FIGURES = ("premiums_fen", "expenses_fen", "investment_income_fen", "reserve
 
 
 async def ledger_results(insurer_code: str, year: int) -> dict[str, int]:
-    """Premium written and benefits paid in the year on the insurer's participating policies (fen)."""
+    """Premium written and benefits paid on the insurer's participating policies (fen) in the experience year: the
+    calendar year before the declaration year ``year``."""
     codes = sorted({code for code, _ in participating_products(insurer_code)}) or [""]
     accounts = (entries.PREMIUM_WRITTEN, *BENEFIT_ACCOUNTS)
     rows = await DividendAllocation.raw(
@@ -42,8 +45,8 @@ async def ledger_results(insurer_code: str, year: int) -> dict[str, int]:
         "GROUP BY la.code",
         insurer_code,
         *codes,
+        datetime(year - 1, 1, 1, tzinfo=UTC),
         datetime(year, 1, 1, tzinfo=UTC),
-        datetime(year + 1, 1, 1, tzinfo=UTC),
         *accounts,
     )
     by_code = {r["code"]: (int(r["debit"] or 0), int(r["credit"] or 0)) for r in rows}

@@ -66,8 +66,8 @@ FUND_RESULT_NAMES = {
     "expenses": N_("Expenses"),
     "investment_income": N_("Investment income"),
     "reserves": N_("Reserves"),
-    "ledger_premiums": N_("Premium written in the year (ledger)"),
-    "ledger_benefits": N_("Benefits paid in the year (ledger)"),
+    "ledger_premiums": N_("Premium written in the experience year (ledger)"),
+    "ledger_benefits": N_("Benefits paid in the experience year (ledger)"),
 }
 
 

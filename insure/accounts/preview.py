@@ -28,8 +28,8 @@ BANDS: tuple[tuple[int, int | None], ...] = (
 # the fund's figures (insure.accounts.fund_results, which says exactly what each is) as the preview names them
 FUND_FIGURES = {
     "premiums_fen": "premiums",  # gross premiums G of the policy year, over the eligible policies
-    "ledger_premiums_fen": "premiums_written",  # premium written in the calendar year (ledger)
-    "ledger_benefits_fen": "benefits",  # claims, surrender values, maturity benefits paid in the year (ledger)
+    "ledger_premiums_fen": "premiums_written",  # premium written in the experience year (ledger)
+    "ledger_benefits_fen": "benefits",  # claims, surrender values, maturity benefits paid in the experience year
     "expenses_fen": "expenses",  # actual expenses E′ = expense ratio × E
     "investment_income_fen": "investment_income",  # (S·V(t−1) + G − E) × i′
     "reserves_fen": "reserves",  # Σ S·V(t) at the year's end

@@ -205,8 +205,8 @@ FUND_LABELS: dict[str, str] = {  # preview.Preview.fund_results (insure/accounts
     "expenses": N_("Expenses incurred"),
     "investment_income": N_("Investment income"),
     "reserves": N_("Reserves at the year's end"),
-    "ledger_premiums": N_("Premium written in the year (ledger)"),
-    "ledger_benefits": N_("Benefits paid in the year (ledger)"),
+    "ledger_premiums": N_("Premium written in the experience year (ledger)"),
+    "ledger_benefits": N_("Benefits paid in the experience year (ledger)"),
 }
 
 
