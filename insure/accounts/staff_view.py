@@ -207,6 +207,9 @@ FUND_LABELS: dict[str, str] = {  # preview.Preview.fund_results (insure/accounts
     "reserves": N_("Reserves at the year's end"),
     "ledger_premiums": N_("Premium written in the experience year (ledger)"),
     "ledger_benefits": N_("Benefits paid in the experience year (ledger)"),
+    # preview.FUND_FIGURES renames the two ledger figures: without these they showed as raw English keys
+    "premiums_written": N_("Premium written in the experience year (ledger)"),
+    "benefits": N_("Benefits paid in the experience year (ledger)"),
 }
 
 
