@@ -13,11 +13,11 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from claims import beneficiary, filing
 from claims.api import ClaimOut, IdempotencyKey, claim_out
-from claims.coverage import cover_limit
 from claims.kinds import kind_of
+from claims.limits import policy_cover_limit
 from insure import clock
 from insure.errors import Conflict, ValidationFailed
-from insure.money import from_fen, quantize
+from insure.money import quantize
 from insure.openapi import BEARER_SECURITY, problems
 from insure.text_input import Code, DateText, Digits, FreeText, IdNumber, PublicId, RequestBody
 from insure.web.guards import signed_in
@@ -40,19 +40,16 @@ class DeathClaimRequest(RequestBody, kw_only=True):
     bank_account: Digits
 
 
-def _context(policy: dict, share: object, insured_id: str) -> dict[str, Any]:
+async def _context(policy: dict, share: object, insured_id: str) -> dict[str, Any]:
+    """The beneficiary's form: each death benefit with their share of its limit (a participating policy's
+    account cover included, as the claim will be paid)."""
     product = products.quoted_product(policy)
-    coverages = beneficiary.death_coverages(product)
-    sum_insured = from_fen(policy["sum_insured_fen"])
-    return {
-        "policy": policy,
-        "insured_id_number": insured_id,
-        "share": share,
-        "coverages": [
-            (c, kind_of(c), quantize(cover_limit(sum_insured, c) * share / 100))  # type: ignore[operator]
-            for c in coverages
-        ],
-    }
+    today = clock.today()
+    coverages = []
+    for c in beneficiary.death_coverages(product):
+        limit = await policy_cover_limit(policy, c, today)
+        coverages.append((c, kind_of(c), quantize(limit * share / 100)))  # type: ignore[operator]
+    return {"policy": policy, "insured_id_number": insured_id, "share": share, "coverages": coverages}
 
 
 class BeneficiaryClaimPages(Controller):
@@ -72,7 +69,7 @@ class BeneficiaryClaimPages(Controller):
             user, fields.get("policy_number", ""), fields.get("insured_id_number", "")
         )
         form = {"loss_date": clock.today().isoformat(), "request_token": secrets.token_urlsafe(16)}
-        return page(TEMPLATE, found=True, form=form, **_context(policy, share, fields["insured_id_number"]))
+        return page(TEMPLATE, found=True, form=form, **await _context(policy, share, fields["insured_id_number"]))
 
     @post("/claims/death/file")
     async def file(self, request: Request, data: Form) -> Template | Redirect:
@@ -86,7 +83,7 @@ class BeneficiaryClaimPages(Controller):
                 user, fields.get("policy_number", ""), fields.get("insured_id_number", "")
             )
             form = {k: v for k, v in fields.items() if k != "bank_account"}
-            ctx = _context(policy, share, fields["insured_id_number"])
+            ctx = await _context(policy, share, fields["insured_id_number"])
             return form_again(TEMPLATE, form, exc, found=True, **ctx)
         except Conflict:
             claim = await filing.claim_for_key(user, token)  # type: ignore[arg-type]

@@ -11,14 +11,13 @@ from litestar.response import Redirect, Template
 
 from claims import decisions, exclusions, explained, filing, services, workbench
 from claims.api import decision_out, rules_of, with_exclusion
-from claims.coverage import cover_limit
 from claims.document_pages import documents_context
 from claims.invoices import INVOICE_FIELDS, MAX_INVOICES
 from claims.kinds import claimable, kind_of
+from claims.limits import policy_cover_limit
 from claims.model import DECISION_OUTCOMES, DENIAL_CODES
 from insure import clock
 from insure.errors import Conflict, ValidationFailed
-from insure.money import from_fen
 from insure.policies import services as policies
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
@@ -66,16 +65,17 @@ async def _decision_context(user: dict, claim: dict) -> dict[str, Any]:
 INVOICE_INPUT = re.compile(r"invoices\[([0-9]{1,2})\]\.(" + "|".join(INVOICE_FIELDS) + ")")
 
 
-def claim_context(policy: dict, coverage_code: str, rows: int = 1) -> dict[str, Any]:
-    """The claim form of one benefit (its kind: the event's label, what it asks for) or, with no benefit chosen
-    yet, the list of benefits that can be claimed."""
+async def claim_context(policy: dict, coverage_code: str, rows: int = 1) -> dict[str, Any]:
+    """The claim form of one benefit (its kind: the event's label, what it asks for, its limit with what a
+    participating policy's account adds) or, with no benefit chosen yet, the list of benefits that can be
+    claimed."""
     product = products.quoted_product(policy)
     offered = claimable(product.coverages)
     coverage = next((c for c in offered if c.code == coverage_code), None)
     if coverage is None and len(offered) == 1:
         coverage = offered[0]
     kind = kind_of(coverage) if coverage is not None else None
-    limit = cover_limit(from_fen(policy["sum_insured_fen"]), coverage) if coverage is not None else None
+    limit = await policy_cover_limit(policy, coverage, clock.today()) if coverage is not None else None
     return {
         "policy": policy,
         "product": product,
@@ -89,7 +89,7 @@ def claim_context(policy: dict, coverage_code: str, rows: int = 1) -> dict[str, 
 
 
 async def _form_context(user: dict, number: str, coverage_code: str = "", rows: int = 1) -> dict[str, Any]:
-    return claim_context(await policies.get_for(user, number), coverage_code, rows)
+    return await claim_context(await policies.get_for(user, number), coverage_code, rows)
 
 
 def claim_fields(data: dict) -> tuple[dict[str, Any], dict[str, str]]:

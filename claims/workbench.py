@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from claims import deadlines
-from claims.coverage import cover_limit
 from claims.deadline_jobs import local_day
 from claims.deadlines import ClaimClock
+from claims.limits import policy_cover_limit
 from claims.model import ClaimStatus
 from claims.tables import Claim, ClaimDocument, ClaimEvent, ClaimNote, ClaimsStaff
 from claims.workbench_rules import (
@@ -26,7 +26,7 @@ from claims.workbench_rules import (
 )
 from insure import clock
 from insure.auth.tables import User
-from insure.money import from_fen, to_fen
+from insure.money import to_fen
 from insure.policies.tables import Policy
 from insure.tables_base import json_value
 from products import services as products
@@ -114,10 +114,13 @@ async def queue(user: dict, flt: QueueFilter | None = None) -> dict[str, list[di
     }
 
 
-async def limits_left(policy: dict) -> list[dict]:
-    """Each cover of the policy: its limit, what was approved or paid on it this policy year, what remains."""
+async def limits_left(policy: dict, on: date | None = None) -> list[dict]:
+    """Each cover of the policy: its limit (with a participating policy's account cover on ``on``, the claim's
+    loss date: the figure the claim is assessed against), what was approved or paid on it this policy year,
+    what remains."""
     prod = products.quoted_product(policy)
-    limits = {c.code: to_fen(cover_limit(from_fen(policy["sum_insured_fen"]), c)) for c in prod.coverages}
+    on = on or clock.today()
+    limits = {c.code: to_fen(await policy_cover_limit(policy, c, on)) for c in prod.coverages}
     start, end = policy_year(policy["effective_date"] or clock.today(), clock.today())
     claims = await Claim.select(Claim.coverage_code, Claim.approved_fen).where(
         (Claim.policy == policy["id"])
@@ -229,7 +232,7 @@ async def file_context(user: dict, claim: dict) -> dict[str, Any]:
     today = clock.today()
     due, left = clock_due(claim, today)
     wb.update(
-        limits=await limits_left(policy),
+        limits=await limits_left(policy, claim["loss_date"]),
         other_claims=await other_claims(claim),
         documents=await documents(claim["id"]),
         notes=await notes(claim["id"]),

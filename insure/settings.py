@@ -58,6 +58,11 @@ class Settings:
     # claim documents (issue 10): the largest file, and the most all files of one claim may take together
     document_max_mb: int = 10
     claim_documents_max_mb: int = 60
+    # the dividend declaration run (insure.accounts.declaration_run): policies per chunk, a pause after each
+    # chunk (only tests slow a run down), and how long a run may go untouched before another worker takes it
+    dividend_run_chunk: int = 2000
+    dividend_run_pause_s: float = 0.0
+    dividend_run_lease_s: float = 120.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -129,6 +134,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_pool_max=pool_max,
         document_max_mb=_int(env, "DOCUMENT_MAX_MB", 10),
         claim_documents_max_mb=_int(env, "CLAIM_DOCUMENTS_MAX_MB", 60),
+        dividend_run_chunk=_int(env, "DIVIDEND_RUN_CHUNK", 2000),
+        dividend_run_pause_s=_seconds(env, "DIVIDEND_RUN_PAUSE_S", 0.0, minimum=0.0),
+        dividend_run_lease_s=_seconds(env, "DIVIDEND_RUN_LEASE_S", 120.0, minimum=1.0),
     )
 
 
@@ -147,6 +155,20 @@ def _int(env: dict[str, str], name: str, default: int, *, minimum: int = 1) -> i
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < minimum:
         raise SettingsError(f"{name} must be a whole number of at least {minimum}, got {raw!r}")
     return int(raw)
+
+
+def _seconds(env: dict[str, str], name: str, default: float, *, minimum: float) -> float:
+    """A duration in seconds (digits with at most one decimal point, e.g. ``0.5``), at least ``minimum``;
+    unset → the default."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    whole, _, fraction = raw.partition(".")
+    if not (raw.isascii() and whole.isdigit() and (fraction == "" or fraction.isdigit()) and len(raw) <= 9):
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}")
+    if float(raw) < minimum:
+        raise SettingsError(f"{name} must be at least {minimum} seconds, got {raw!r}")
+    return float(raw)
 
 
 def local_secret_key(var_dir: Path) -> str:

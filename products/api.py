@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from insure.errors import N_
 from insure.i18n import gettext
 from insure.openapi import problems
-from products import illustration_doc, services, underwriting
+from products import illustration_doc, illustration_view, services, underwriting
 from products.schemas import (
     CompareRequest,
     IllustrationOut,
@@ -122,12 +122,16 @@ class ProductsController(Controller):
         "/quotes/{quote_id:str}/illustration",
         summary="Benefit illustration of a life quote",
         description="Year by year: premiums paid, guaranteed death benefit and cash value, and for participating "
-        "products illustrated dividends under low / medium / high scenarios (capped; not guaranteed).",
+        "products what they illustrate under low / medium / high scenarios (within the regulator's caps; not "
+        "guaranteed). `style` says which: `cash` products illustrate the year's dividend and the dividends "
+        "accumulated; `reversionary_bonus` products the bonus rates, the bonuses added, the sum insured with them "
+        "and the terminal bonus. Every year has the total value per scenario; `summary` says it in two or three "
+        "plain sentences in the request's language (Accept-Language). 404 for a product without an illustration.",
     )
     async def illustration(self, quote_id: str) -> IllustrationOut:
         row = await services.get_quote(quote_id)
         product, ill = services.illustration_for(row)
-        return illustration_out(quote_id, product, ill, gettext(NOT_GUARANTEED))
+        return illustration_out(quote_id, product, ill, gettext(NOT_GUARANTEED), illustration_view.summary(ill))
 
     @get(
         "/quotes/{quote_id:str}/illustration.pdf",

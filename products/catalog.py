@@ -43,6 +43,7 @@ from products.catalog_reader import (
 )
 from products.catalog_terms import free_look_charge, insurable_relations, participation
 from products.catalog_underwriting import read_underwriting
+from products.illustration_caps import guaranteed_rate_breach
 
 __all__ = [
     "CATALOG_DIR",
@@ -185,6 +186,12 @@ def _load_product(path: Path, tables_dir: Path) -> Product:
             pricing_rate=pricing.interest_rate or Decimal(0),
             style=style,
         )
+    # the guaranteed (pricing) rate against the regulator's cap, after the illustration's own checks
+    pricing_rate = pricing.interest_rate or Decimal(0)
+    if participating and (
+        problem := guaranteed_rate_breach(code, effective_from.isoformat(), effective_from, pricing_rate)
+    ):
+        raise CatalogError(top.file, "pricing.interest_rate", problem)
 
     product = Product(
         code=code,

@@ -9,11 +9,11 @@ How sure we are of each figure is stated with it: the public material available 
 third-party summaries and news reports, not the regulator's own text. Where a figure or its date could not be
 confirmed, the lower reading was chosen.
 
-The guaranteed (pricing) rates of participating business are capped too (2.0 % for products filed from
-2024-10-01, 《关于健全人身保险产品定价机制的通知》; 1.75 % from 2025-09-01, when the reference value fell to 1.99 %
-and participating rates came down by 25 basis points — reported by the Insurance Association of China's
-committee on 2025-07-25 and by Caixin, 2025-08-02). That cap governs pricing, not illustrations, and the shipped
-products' pricing rates are a fixed demonstration basis, so it is stated here for reference and not enforced.
+The guaranteed (pricing) rates of participating business are capped too (`GUARANTEED_CAPS`: 2.0 % for products
+filed from 2024-10-01, 《关于健全人身保险产品定价机制的通知》; 1.75 % from 2025-09-01, when the reference value fell
+to 1.99 % and participating rates came down by 25 basis points — reported by the Insurance Association of China's
+committee on 2025-07-25 and by Caixin, 2025-08-02). The catalog loader checks a participating version's pricing
+rate against the cap in force on its effective date as well (`guaranteed_rate_breach`).
 """
 
 from __future__ import annotations
@@ -93,9 +93,10 @@ CAPS: tuple[Cap, ...] = (
     ),
 )
 
-# Versions published before the catalog checked these caps, whose illustrations exceed the cap then in force.
-# Their rates are not changed, because policies sold on them keep the illustration they were sold with; each is
-# superseded by a compliant version from 2026-12-01. No other file is let through.
+# Versions published before the catalog checked these caps, whose illustrations (and pricing rates: 3.5 % and 5 %)
+# exceed the caps then in force. Their rates are not changed, because policies sold on them keep the premiums and
+# the illustration they were sold with; each is superseded by a compliant version from 2026-12-01 (priced at
+# 1.75 %). No other file is let through.
 PUBLISHED_BEFORE_THE_CHECK = frozenset(
     {
         ("wl_par_changan", "2026-01-01"),
@@ -104,6 +105,52 @@ PUBLISHED_BEFORE_THE_CHECK = frozenset(
         ("endow_par_huaxia", "2026-01-01"),
     }
 )
+
+
+@dataclass(frozen=True)
+class GuaranteedCap:
+    """The highest guaranteed (pricing) interest rate of a participating product filed from `effective_from`."""
+
+    effective_from: date
+    rate: Decimal
+    source: str
+    confidence: str
+
+
+GUARANTEED_CAPS: tuple[GuaranteedCap, ...] = (
+    GuaranteedCap(
+        effective_from=date(2024, 10, 1),
+        rate=Decimal("0.02"),
+        source="《关于健全人身保险产品定价机制的通知》 (NFRA, 2024): participating products filed from 2024-10-01",
+        confidence="the notice is named in the reports of the 2025 cut; its own text was not at hand",
+    ),
+    GuaranteedCap(
+        effective_from=date(2025, 9, 1),
+        rate=Decimal("0.0175"),
+        source=(
+            "the reference value fell to 1.99 % and participating rates came down by 25 basis points from "
+            "2025-09-01 (Insurance Association of China's committee, 2025-07-25; Caixin, 2025-08-02)"
+        ),
+        confidence="the figure and the day are reported by two sources; the regulator's own text was not at hand",
+    ),
+)
+
+
+def guaranteed_rate_breach(code: str, version: str, effective_from: date, pricing_rate: Decimal) -> str | None:
+    """Why a participating version's pricing rate exceeds the guaranteed-rate cap in force on `effective_from`;
+    None when it does not (or the version is one published before the check)."""
+    if (code, version) in PUBLISHED_BEFORE_THE_CHECK:
+        return None
+    cap = None
+    for candidate in GUARANTEED_CAPS:
+        if candidate.effective_from <= effective_from:
+            cap = candidate
+    if cap is None or pricing_rate <= cap.rate:
+        return None
+    return (
+        f"must not be more than {cap.rate}, the regulator's cap on guaranteed rates of participating business "
+        f"from {cap.effective_from} ({cap.source.split(':')[0]})"
+    )
 
 
 def cap_on(day: date) -> Cap | None:

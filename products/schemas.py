@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -332,45 +332,110 @@ def offer_out(offer: object) -> OfferOut:
 
 
 class IllustrationYearOut(msgspec.Struct):
-    year: int
-    age: int
-    premiums_paid: str
-    death_benefit: str
-    cash_value: str
-    maturity_benefit: str
-    dividends: dict[str, str]
-    accumulated_dividends: dict[str, str]
+    """One policy year of a benefit illustration: the guaranteed figures, then what each scenario illustrates."""
+
+    year: Annotated[int, msgspec.Meta(description="policy year, 1 = the first")]
+    age: Annotated[int, msgspec.Meta(description="the insured's age at the end of the year")]
+    premiums_paid: Annotated[str, msgspec.Meta(description="gross premiums paid up to the end of the year (CNY)")]
+    death_benefit: Annotated[str, msgspec.Meta(description="the guaranteed death benefit (CNY)")]
+    cash_value: Annotated[str, msgspec.Meta(description="the guaranteed cash value at the end of the year (CNY)")]
+    maturity_benefit: Annotated[str, msgspec.Meta(description="the guaranteed maturity benefit, in the last year")]
+    dividends: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="by scenario: the cash dividend of the year, or the reversionary bonus added to it"),
+    ]
+    accumulated_dividends: Annotated[
+        dict[str, str], msgspec.Meta(description="by scenario: cash dividends left to accumulate at interest")
+    ]
+    bonuses: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="reversionary-bonus products, by scenario: the bonuses added to the cover so far"),
+    ]
+    sum_insured_with_bonuses: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="reversionary-bonus products, by scenario: the sum insured with the bonuses"),
+    ]
+    terminal_bonus: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="reversionary-bonus products, by scenario: the terminal bonus if the policy ended"),
+    ]
+    total_value: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description="by scenario: what the policy could be worth at the end of the year (cash value + "
+            "accumulated dividends, or + the bonuses' cash value + the terminal bonus); not guaranteed"
+        ),
+    ]
 
 
 class IllustrationOut(msgspec.Struct):
+    """A life quote's benefit illustration: guaranteed values year by year and, for a participating product, what
+    its style of participation (cash dividends or reversionary bonuses) illustrates under three scenarios."""
+
     quote_id: str
     product_code: str
-    guaranteed_note: str
-    scenario_rates: dict[str, str]
-    pricing_rate: str
-    policyholder_share: str
+    guaranteed_note: Annotated[str, msgspec.Meta(description="dividends and bonuses are not guaranteed")]
+    style: Annotated[
+        Literal["cash", "reversionary_bonus"],
+        msgspec.Meta(description="cash dividends (现金红利) or reversionary bonuses (增额红利)"),
+    ]
+    scenario_rates: Annotated[
+        dict[str, str], msgspec.Meta(description="scenario -> the illustrated investment return (empty: none)")
+    ]
+    pricing_rate: Annotated[str, msgspec.Meta(description="the guaranteed (pricing) interest rate")]
+    policyholder_share: Annotated[str, msgspec.Meta(description="the share of the surplus illustrated as theirs")]
+    bonus_rates: Annotated[
+        dict[str, str], msgspec.Meta(description="reversionary-bonus products: scenario -> the yearly bonus rate")
+    ]
+    terminal_bonus_rates: Annotated[
+        dict[str, str],
+        msgspec.Meta(description="reversionary-bonus products: scenario -> the terminal bonus rate on the bonuses"),
+    ]
+    shows_dividends: Annotated[
+        bool,
+        msgspec.Meta(description="false when no scenario illustrates anything above the guaranteed values"),
+    ]
+    summary: Annotated[
+        list[str],
+        msgspec.Meta(description="the illustration in two or three plain sentences, in the request's language"),
+    ]
     years: list[IllustrationYearOut]
     pdf_url: str
 
 
-def illustration_out(quote_id: str, product: Product, ill: Illustration, note: str) -> IllustrationOut:
+def _by_scenario(values: dict[str, Decimal]) -> dict[str, str]:
+    return {k: str(v) for k, v in values.items()}
+
+
+def illustration_out(
+    quote_id: str, product: Product, ill: Illustration, note: str, summary: list[str]
+) -> IllustrationOut:
     return IllustrationOut(
         quote_id=quote_id,
         product_code=product.code,
         guaranteed_note=note,
-        scenario_rates={k: str(v) for k, v in ill.rates.items()},
+        style=ill.style,  # type: ignore[arg-type]
+        scenario_rates=_by_scenario(ill.rates),
         pricing_rate=str(ill.pricing_rate),
         policyholder_share=str(ill.policyholder_share),
+        bonus_rates=_by_scenario(ill.bonus_rates),
+        terminal_bonus_rates=_by_scenario(ill.terminal_bonus_rates),
+        shows_dividends=ill.shows_dividends,
+        summary=summary,
         years=[
             IllustrationYearOut(
-                y.year,
-                y.age,
-                str(y.premiums_paid),
-                str(y.death_benefit),
-                str(y.cash_value),
-                str(y.maturity_benefit),
-                {k: str(v) for k, v in y.dividends.items()},
-                {k: str(v) for k, v in y.accumulated.items()},
+                year=y.year,
+                age=y.age,
+                premiums_paid=str(y.premiums_paid),
+                death_benefit=str(y.death_benefit),
+                cash_value=str(y.cash_value),
+                maturity_benefit=str(y.maturity_benefit),
+                dividends=_by_scenario(y.dividends),
+                accumulated_dividends=_by_scenario(y.accumulated),
+                bonuses=_by_scenario(y.bonuses),
+                sum_insured_with_bonuses=_by_scenario(y.sum_insured_with_bonuses),
+                terminal_bonus=_by_scenario(y.terminal_bonus),
+                total_value=_by_scenario(y.total_value),
             )
             for y in ill.years
         ],

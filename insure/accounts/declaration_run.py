@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -42,25 +41,30 @@ from insure.accounts.model import DECLARATION, Bucket, DeclarationStatus, Divide
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.db import transaction
 from insure.money import quantize, to_fen
+from insure.settings import load_settings
 from insure.state import transition
 
 SYSTEM = "system:dividends"
 Progress = Callable[[dict], None]
 
 
+# The run's settings are read from the environment when asked (load_settings, not the cached get_settings): a
+# test sets them for one run, and a worker started with them gets them either way.
+
+
 def chunk_size() -> int:
     """Policies per chunk (DIVIDEND_RUN_CHUNK; tests make it tiny so a kill lands mid-run)."""
-    return max(1, int(os.environ.get("DIVIDEND_RUN_CHUNK", "2000")))
+    return load_settings().dividend_run_chunk
 
 
 def pause_seconds() -> float:
     """A pause after each chunk (DIVIDEND_RUN_PAUSE_S, 0 by default): only tests slow the run down."""
-    return float(os.environ.get("DIVIDEND_RUN_PAUSE_S", "0"))
+    return load_settings().dividend_run_pause_s
 
 
 def lease() -> timedelta:
     """How long a run may go untouched before another worker takes it over (DIVIDEND_RUN_LEASE_S)."""
-    return timedelta(seconds=float(os.environ.get("DIVIDEND_RUN_LEASE_S", "120")))
+    return timedelta(seconds=load_settings().dividend_run_lease_s)
 
 
 class LostRace(Exception):

@@ -24,7 +24,8 @@ def test_the_catalog_publishes_every_products_pricing_basis(api):
     assert {p["insurer_code"] for p in products} >= {"huaxia_mutual", "changan_life", "pingyuan_pc"}
     whole_life = api.get("/products/wl_par_huaxia").json()
     assert whole_life["pricing"]["mortality_table"] == "sult"
-    assert whole_life["pricing"]["interest_rate"] == "0.05"
+    # the version in force: 5 %, then from 2026-12-01 the regulator's 1.75 % cap on guaranteed rates
+    assert whole_life["pricing"]["interest_rate"] == ("0.05" if today() < date(2026, 12, 1) else "0.0175")
     assert set(whole_life["pricing"]["loadings"]) == {"percent_of_gross", "per_mille_sum_insured", "policy_fee"}
     assert whole_life["participating"] is True
     assert whole_life["surrender_charges"]
@@ -148,8 +149,8 @@ def test_a_participating_quote_has_an_illustration_and_its_pdf(api):
     last = ill["years"][-1]
     assert float(last["maturity_benefit"]) == 100000
     high, medium = (float(last["accumulated_dividends"][s]) for s in ("high", "medium"))
-    # from 2026-12-01 the version in force illustrates within the regulator's 3.5 % cap: no dividends (H6)
-    assert high > medium if today() < date(2026, 12, 1) else high == medium == 0
+    # both versions illustrate dividends; from 2026-12-01 at 2.75 % / 3.5 % over the 1.75 % pricing rate
+    assert high > medium > 0
     assert "not guaranteed" in ill["guaranteed_note"]
     first = api.get(f"/quotes/{q['id']}/illustration.pdf")
     assert first.status_code in (200, 409)
@@ -254,3 +255,60 @@ def test_an_agent_quotes_for_a_client_who_then_buys_it(api):
     bought = apply(api, client, q["id"])
     assert bought["status"] == "accepted"
     assert api.get(f"/policies/{bought['policy_number']}", headers=auth(client)).json()["channel"] == "platform"
+
+
+def test_a_bonus_products_illustration_shows_its_bonuses_the_cover_with_them_and_a_plain_summary(api):
+    # given a quote for the reversionary-bonus whole life product, premiums for 10 years
+    q = api.post(
+        "/quotes",
+        json={"product_code": "wl_bonus_changan", **LIFE, "policy_term": "whole_life", "premium_term": "10"},
+    ).json()
+    # when its illustration is asked for in English
+    ill = api.get(f"/quotes/{q['id']}/illustration", headers={"Accept-Language": "en"}).json()
+    # then it says it illustrates reversionary bonuses, with the rates of each scenario
+    assert ill["style"] == "reversionary_bonus" and ill["shows_dividends"] is True
+    assert ill["pricing_rate"] == "0.0175" and ill["scenario_rates"]["low"] == "0.0175"
+    assert set(ill["bonus_rates"]) == set(ill["terminal_bonus_rates"]) == {"low", "medium", "high"}
+    assert (
+        float(ill["bonus_rates"]["low"]) == 0 < float(ill["bonus_rates"]["medium"]) < float(ill["bonus_rates"]["high"])
+    )
+    # and year by year the cover grows by the bonuses added (none in the low scenario, which is guaranteed only)
+    years = ill["years"]
+    for y in years:
+        for s in ("low", "medium", "high"):
+            assert float(y["sum_insured_with_bonuses"][s]) == pytest.approx(500000 + float(y["bonuses"][s]))
+        assert float(y["bonuses"]["low"]) == float(y["terminal_bonus"]["low"]) == 0
+        assert float(y["total_value"]["low"]) == float(y["cash_value"])
+        assert float(y["total_value"]["high"]) >= float(y["total_value"]["medium"]) >= float(y["cash_value"])
+    tenth = years[9]
+    assert float(tenth["bonuses"]["medium"]) > 0 and float(tenth["terminal_bonus"]["medium"]) > 0
+    assert float(years[-1]["sum_insured_with_bonuses"]["high"]) > float(tenth["sum_insured_with_bonuses"]["high"])
+    # and a plain summary in the reader's language says what it could be and that bonuses are not guaranteed
+    assert ill["summary"][0].startswith("If you pay ") and "for 10 years" in ill["summary"][0]
+    assert "the sum insured could grow to" in ill["summary"][1] and ill["summary"][-1] == "Bonuses are not guaranteed."
+    chinese = api.get(f"/quotes/{q['id']}/illustration", headers={"Accept-Language": "zh-CN"}).json()
+    assert "共交 10 年" in chinese["summary"][0] and chinese["summary"][-1] == "增额红利和终了红利不保证。"
+
+
+def test_a_cash_dividend_illustration_has_no_bonus_figures_and_its_total_is_cash_value_plus_dividends(api):
+    q = api.post(
+        "/quotes",
+        json={"product_code": "wl_par_changan", **LIFE, "policy_term": "whole_life", "premium_term": "20"},
+    ).json()
+    ill = api.get(f"/quotes/{q['id']}/illustration", headers={"Accept-Language": "en"}).json()
+    assert ill["style"] == "cash" and ill["bonus_rates"] == {} and ill["terminal_bonus_rates"] == {}
+    assert ill["shows_dividends"] is True and ill["summary"][-1] == "Dividends are not guaranteed."
+    for y in ill["years"]:
+        assert y["bonuses"] == {} and y["sum_insured_with_bonuses"] == {} and y["terminal_bonus"] == {}
+        for s in ("low", "medium", "high"):
+            total = float(y["cash_value"]) + float(y["accumulated_dividends"][s])
+            assert float(y["total_value"][s]) == pytest.approx(total, abs=0.01)
+
+
+def test_the_illustration_schema_is_described_in_the_openapi_document(stack):
+    schemas = httpx.get(stack.base_url + "/schema/openapi.json").json()["components"]["schemas"]
+    year, out = schemas["IllustrationYearOut"]["properties"], schemas["IllustrationOut"]["properties"]
+    for field in ("bonuses", "sum_insured_with_bonuses", "terminal_bonus", "total_value"):
+        assert year[field].get("description"), field
+    for field in ("style", "bonus_rates", "terminal_bonus_rates", "summary", "shows_dividends"):
+        assert out[field].get("description"), field

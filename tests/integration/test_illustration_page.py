@@ -7,12 +7,11 @@ import base64
 import re
 import subprocess
 import unicodedata
-from datetime import date
 
 import httpx
 import pytest
 
-from .helpers import today, wait_for
+from .helpers import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -71,9 +70,6 @@ def test_a_cash_dividend_illustration_follows_the_version_in_force(api, stack):
     html = page(stack, f"/quotes/{q['id']}/illustration", "en")
     assert re.search(r"If you pay [\d,.]+ CNY a year for 20 years, by age 60 the guaranteed cash value is", html)
     assert "Dividends are not guaranteed." in html and CHART.search(html)
-    if today() < date(2026, 12, 1):
-        # the 2026-01-01 version illustrates up to 6 %, above its 5 % pricing rate
-        assert "With dividends at the medium rate it could be" in html
-    else:
-        # from 2026-12-01 the regulator's 3.5 % cap leaves nothing above the guaranteed values
-        assert "no dividends are shown above the guaranteed values" in html
+    # both versions illustrate dividends above the guaranteed values: 2026-01-01 up to 6 % over its 5 % pricing
+    # rate, 2026-12-01 (priced at the 1.75 % cap on guaranteed rates) up to 3.5 %, within the illustration cap
+    assert "With dividends at the medium rate it could be" in html

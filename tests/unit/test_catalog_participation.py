@@ -3,6 +3,7 @@ style, and the regulator's caps on illustrated rates checked when the catalog lo
 
 import shutil
 import tomllib
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -60,22 +61,27 @@ def test_every_participating_version_illustrates_within_the_cap_in_force_on_its_
     assert len(checked) == 11
 
 
-def test_the_new_versions_change_only_the_illustration_and_keep_the_pricing():
+def test_the_new_versions_change_only_the_illustration_and_the_pricing_rate():
     for code in CASH_PRODUCTS:
         old, new = (
             tomllib.loads((CATALOG_DIR / code / f"{day}.toml").read_text()) for day in ("2026-01-01", "2026-12-01")
         )
         assert new["effective_from"] == "2026-12-01"
         assert new["illustration"]["high"] == "0.035" and old["illustration"]["high"] in ("0.045", "0.06")
+        # priced at the guaranteed-rate cap; the low scenario is the pricing rate, medium and high under the cap
+        assert new["pricing"]["interest_rate"] == "0.0175" and old["pricing"]["interest_rate"] in ("0.035", "0.05")
+        ill = new["illustration"]
+        assert (ill["low"], ill["medium"], ill["high"], ill["max_rate"]) == ("0.0175", "0.0275", "0.035", "0.035")
         for data in (old, new):
-            del data["illustration"], data["effective_from"]
+            del data["illustration"], data["effective_from"], data["pricing"]["interest_rate"]
         assert old == new, code
 
 
 def test_a_quote_before_the_new_version_keeps_the_old_rates(catalog):
     before, after = catalog.get("wl_par_huaxia", date(2026, 11, 30)), catalog.get("wl_par_huaxia", date(2026, 12, 1))
     assert (before.illustration.high, after.illustration.high) == (D("0.06"), D("0.035"))
-    assert before.pricing == after.pricing
+    assert (before.pricing.interest_rate, after.pricing.interest_rate) == (D("0.05"), D("0.0175"))
+    assert replace(before.pricing, interest_rate=after.pricing.interest_rate) == after.pricing
 
 
 def test_the_caps_follow_each_other_in_time_and_only_come_down():

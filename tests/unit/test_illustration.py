@@ -3,6 +3,7 @@ reversionary bonuses growing the cover, the terminal bonus, the total value per 
 words in both languages, and the chart."""
 
 import base64
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -22,8 +23,8 @@ ON = date(2026, 3, 1)
 CATALOG = load_catalog()
 
 
-def illustrated(code, on=ON, **risk):
-    product = CATALOG.get(code, on)
+def illustrated(code, on=ON, product=None, **risk):
+    product = product or CATALOG.get(code, on)
     fields = {"sex": "male", "policy_term": "whole_life", "premium_term": "10"} | risk
     r = Risk(date(1986, 1, 1), D("100000"), **fields)
     return product, illustrate(product, resolve(product, r, on), quote(product, r, on))
@@ -77,14 +78,17 @@ def test_a_cash_product_totals_the_cash_value_and_the_accumulated_dividends():
     assert all(not y.bonuses and not y.sum_insured_with_bonuses for y in ill.years)
 
 
-def test_under_todays_cap_a_product_priced_above_it_illustrates_no_dividends():
-    # given the 2026-12-01 version of the huaxia whole life, priced at 5 % and illustrated at 3.5 % at most
+def test_the_version_priced_at_the_guaranteed_rate_cap_costs_more_and_illustrates_dividends_again():
+    # given the 2026-12-01 version of the huaxia whole life, priced at 1.75 % and illustrated at 1.75 / 2.75 / 3.5 %
     _, ill = illustrated("wl_par_huaxia", on=date(2026, 12, 1), premium_term="20")
-    assert not ill.shows_dividends
-    assert all(d == 0 for y in ill.years for d in y.dividends.values())
-    # while a quote on the 2026-01-01 version keeps its dividends
-    _, old = illustrated("wl_par_huaxia", premium_term="20")
-    assert old.shows_dividends
+    _, old = illustrated("wl_par_huaxia", premium_term="20")  # the 2026-01-01 version, priced at 5 %
+    # then the premium for the same cover is higher (a lower guaranteed rate needs more premium) ...
+    assert ill.annual_premium > old.annual_premium
+    # ... the low scenario is the guaranteed values only, and medium and high illustrate dividends
+    assert all(y.dividends["low"] == 0 and y.total_value["low"] == y.cash_value for y in ill.years)
+    assert ill.shows_dividends and old.shows_dividends
+    assert all(y.total_value["high"] >= y.total_value["medium"] >= y.cash_value for y in ill.years)
+    assert ill.years[19].total_value["medium"] > ill.years[19].cash_value
 
 
 # --- the summary and the chart ---------------------------------------------------------------------------
@@ -117,7 +121,11 @@ def test_the_summary_of_a_bonus_product_names_the_grown_cover():
 
 
 def test_the_summary_says_so_when_no_dividends_may_be_illustrated():
-    _, ill = illustrated("endow_par_huaxia", on=date(2026, 12, 1), policy_term="20", premium_term="policy_term")
+    # given a version whose every scenario earns no more than its pricing rate (as the 2026-12-01 versions would
+    # had they kept a pricing rate at or above the 3.5 % illustration cap)
+    product = CATALOG.get("endow_par_huaxia", date(2026, 12, 1))
+    flat = replace(product.illustration, medium=product.illustration.low, high=product.illustration.low)
+    _, ill = illustrated("", product=replace(product, illustration=flat), policy_term="20", premium_term="policy_term")
     with i18n.use_locale("en"):
         text = summary(ill)
     assert len(text) == 3 and "no dividends are shown above the guaranteed values" in text[1]
