@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -67,10 +67,20 @@ def compare_years(
     return rows
 
 
-def chart_uri(rows: list[YearRow], width: int = 720, height: int = 360) -> str:
+def chart_uri(rows: list[YearRow], width: int = 720, height: int = 360, *, bonus: bool = False) -> str:
     """The account over the policy years against the illustration (labels in the current language); a phone
-    gets a narrower drawing (``width`` 400) so its labels stay readable when scaled to the screen."""
-    series: dict[str, list[Decimal | None]] = {
+    gets a narrower drawing (``width`` 400) so its labels stay readable when scaled to the screen. A
+    reversionary-bonus policy shows the bonus added to its cover each year (it holds no cash dividends)."""
+    if bonus:
+        series: dict[str, list[Decimal | None]] = {gettext("Reversionary bonus added"): [r.actual for r in rows]}
+        return charts.line_chart(
+            gettext("Reversionary bonuses added to your cover (CNY)"),
+            [str(r.year) for r in rows],
+            series,
+            width=width,
+            height=height,
+        )
+    series = {
         gettext("Dividend credited"): [r.actual for r in rows],
         gettext("Accumulated dividends"): [r.accumulated for r in rows],
     }
@@ -111,7 +121,11 @@ def history_rows(history: list[dict]) -> list[dict]:
 def actuals(
     allocations: list[dict], history: list[dict], effective: date, completed: int
 ) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
-    """(dividend, or bonus added, credited per policy year; accumulated balance on each completed anniversary)."""
+    """(dividend, or bonus added, credited per policy year; accumulated balance once year t's dividend is in).
+
+    The balance of year t is read on the eve of anniversary t + 1: a declaration is often posted after the
+    anniversary it is for, so year t's dividend reaches the account some time after anniversary t; the sale
+    illustration's "accumulated" of year t likewise includes year t's dividend."""
     actual = {
         a["policy_year"]: a["bonus_sum_insured"] if a["bonus_sum_insured"] else a["dividend"]
         for a in allocations
@@ -120,8 +134,8 @@ def actuals(
     points = account_service.balances_over_time(history)  # the account after each day it moved
     accumulated = {}
     for t in range(1, completed + 1):
-        day = policy_anniversary(effective, t)
-        last = [p for p in points if p["on"] <= day]
+        eve = policy_anniversary(effective, t + 1) - timedelta(days=1)
+        last = [p for p in points if p["on"] <= eve]
         accumulated[t] = from_fen(last[-1][Bucket.ACCUMULATED] if last else 0)
     return actual, accumulated
 
@@ -144,17 +158,18 @@ async def account_context(user: dict, number: str) -> dict[str, Any]:
         raise Conflict(N_("This policy has no participating account yet."), code="not_participating")
     actual, accumulated = actuals(account["allocations"], account["history"], policy["effective_date"], values.years)
     rows = compare_years(await _illustration(policy), actual, accumulated, values.years)
+    bonus = account["style"] == DividendStyle.REVERSIONARY_BONUS
     return {
         "policy": policy,
         "product": account["product"],
         "values": values,
         "option": account["option"],
         "options": account["options"],
-        "bonus_style": account["style"] == DividendStyle.REVERSIONARY_BONUS,
+        "bonus_style": bonus,
         "history": history_rows(account["history"]),
         "rows": rows,
-        "chart": chart_uri(rows) if rows else "",
-        "chart_phone": chart_uri(rows, width=400, height=420) if rows else "",
+        "chart": chart_uri(rows, bonus=bonus) if rows else "",
+        "chart_phone": chart_uri(rows, width=400, height=420, bonus=bonus) if rows else "",
         "notices": await notices.notices_for_policy(policy),
         "idempotency_key": secrets.token_urlsafe(16),
         "option_names": notices.OPTION_NAMES,

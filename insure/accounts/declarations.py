@@ -17,6 +17,7 @@ from insure.accounts.model import DECLARATION, HOLDS_THE_YEAR, DeclarationStatus
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.db import for_update, transaction
 from insure.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
+from insure.i18n import get_locale
 from insure.money import from_fen, to_fen
 from insure.state import transition
 
@@ -39,6 +40,14 @@ async def insurers_with_funds() -> list[dict]:
             if product.insurer_code in codes:
                 names[product.insurer_code] = (product.insurer_name_zh, product.insurer_name_en)
     return [{"code": c, "name_zh": names[c][0], "name_en": names[c][1]} for c in sorted(names)]
+
+
+async def insurer_name(code: str) -> str:
+    """The insurer's name in the language of the request (its code if it has no participating fund)."""
+    found = next((i for i in await insurers_with_funds() if i["code"] == code), None)
+    if found is None:
+        return code
+    return found["name_zh"] if get_locale().startswith("zh") else found["name_en"]
 
 
 async def count_eligible(insurer_code: str, year: int) -> int:
@@ -73,7 +82,7 @@ async def prepare(user: dict, data: DeclarationInput, *, enqueue: bool = True) -
             raise Conflict(
                 N_("%(insurer)s's dividend for %(year)s is already declared (or being declared)."),
                 code="year_already_declared",
-                insurer=data.insurer_code,
+                insurer=await insurer_name(data.insurer_code),
                 year=data.year,
             )
         eligible = await count_eligible(data.insurer_code, data.year)

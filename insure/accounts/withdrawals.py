@@ -73,7 +73,7 @@ async def withdraw(user: dict, number: str, amount: Decimal | str, key: str) -> 
             raise Conflict(
                 N_("You can withdraw at most %(balance)s CNY, the accumulated dividends."),
                 code="insufficient_balance",
-                balance=str(from_fen(max(held, 0))),
+                balance=f"{from_fen(max(held, 0)):,}",
             )
         today = clock.today()
         memo = "withdrawn by the policyholder"
