@@ -187,6 +187,7 @@ def distribution_chart(bands: Sequence[tuple[str, int]]) -> str:
         gettext("Policies by dividend"),
         [label for label, _ in bands],
         {gettext("Policies"): [count for _, count in bands]},
+        counts=True,
         width=960,  # wide enough that pygal never shortens a band's label ("1000–5000"); CSS scales it down
         height=360,
     )

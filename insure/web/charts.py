@@ -44,7 +44,7 @@ def _config(title: str, x_labels: Sequence[str], width: int, height: int) -> dic
         "js": [],  # pygal would otherwise load its tooltip script from a CDN
         "disable_xml_declaration": True,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 2,
+        "legend_at_bottom_columns": 1 if width < 500 else 2,  # a phone-sized drawing: one legend entry a line
         "show_minor_x_labels": len(x_labels) <= 12,
         "x_labels_major_every": max(1, len(x_labels) // 6),
         "truncate_legend": -1,
@@ -73,10 +73,22 @@ def line_chart(
 
 
 def bar_chart(
-    title: str, x_labels: Sequence[str], series: Mapping[str, Sequence[Number]], *, width: int = 720, height: int = 360
+    title: str,
+    x_labels: Sequence[str],
+    series: Mapping[str, Sequence[Number]],
+    *,
+    width: int = 720,
+    height: int = 360,
+    counts: bool = False,
 ) -> str:
-    """Grouped bars, one group per x label (e.g. a distribution's bands, or years actual against illustrated)."""
-    chart = pygal.Bar(**_config(title, x_labels, width, height))
+    """Grouped bars, one group per x label (e.g. a distribution's bands, or years actual against illustrated).
+    ``counts``: the values are whole numbers (policies), so the axis is labelled in whole numbers only."""
+    config = _config(title, x_labels, width, height)
+    if counts:
+        top = max((int(v) for values in series.values() for v in values if v is not None), default=0)
+        step = max(1, -(-top // 5))
+        config["y_labels"] = list(range(0, top + step + 1, step))
+    chart = pygal.Bar(**config)
     for name, values in series.items():
         chart.add(name, _values(values))
     return _uri(chart)
