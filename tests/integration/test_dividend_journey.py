@@ -492,3 +492,34 @@ def test_5_second_year_interest_option_change_premium_offset_and_control_account
     assert books["liability:dividends_accumulated"] == -int(total * 100)
     assert books.get("liability:dividends_declared", 0) == 0  # every declared dividend credited
     assert first < second
+
+
+def test_6_a_declaration_posted_after_the_anniversary_is_credited_at_posting_not_a_day_later(isolated_api, state):
+    """The third anniversary passes (the day's batch runs are done) before the year is declared: posting credits
+    the dividends of anniversaries already past that same business day (docs/dividends.md, "Crediting")."""
+    api = isolated_api
+    third = policy_anniversary(state["start"], 3)
+    _travel_to(api, third)
+    admin = _staff(api, "admin@insure.test")
+    runs = wait_for(
+        lambda: api.get("/admin/batches", params={"job": "credit_dividends"}, headers=admin).json(),
+        lambda rs: any(r["business_day"] == third.isoformat() and r["status"] == "done" for r in rs),
+        timeout=150,
+        every=2,
+    )
+    assert any(r["business_day"] == third.isoformat() and r["status"] == "done" for r in runs), runs
+    _declare(api, state, "huaxia_mutual", third.year, accumulation_rate="0.035", **HUAXIA)
+    numbers = [p["number"] for p in state["policies"].values()]
+    accounts = wait_for(
+        lambda: {n: _account(api, state["customer"], n) for n in numbers},
+        lambda found: all(
+            any(a["policy_year"] == 3 and a["status"] == "credited" for a in acc["allocations"])
+            for acc in found.values()
+        ),
+        timeout=90,
+        every=2,
+    )
+    assert _clock(api) == third
+    assert {n: [a["status"] for a in acc["allocations"] if a["policy_year"] == 3] for n, acc in accounts.items()} == {
+        n: ["credited"] for n in numbers
+    }
