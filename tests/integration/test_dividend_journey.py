@@ -508,7 +508,7 @@ def test_6_a_declaration_posted_after_the_anniversary_is_credited_at_posting_not
         every=2,
     )
     assert any(r["business_day"] == third.isoformat() and r["status"] == "done" for r in runs), runs
-    _declare(api, state, "huaxia_mutual", third.year, accumulation_rate="0.035", **HUAXIA)
+    state["declaration3"] = _declare(api, state, "huaxia_mutual", third.year, accumulation_rate="0.035", **HUAXIA)
     numbers = [p["number"] for p in state["policies"].values()]
     accounts = wait_for(
         lambda: {n: _account(api, state["customer"], n) for n in numbers},
@@ -523,3 +523,55 @@ def test_6_a_declaration_posted_after_the_anniversary_is_credited_at_posting_not
     assert {n: [a["status"] for a in acc["allocations"] if a["policy_year"] == 3] for n, acc in accounts.items()} == {
         n: ["credited"] for n in numbers
     }
+
+
+def test_7_a_credited_declaration_reversed_takes_back_what_is_still_in_the_accounts(
+    isolated_stack, isolated_api, state
+):
+    """The third year's declaration, credited, is reversed: the dividends left in the accounts and the cover they
+    bought are taken back; money already paid out (cash, premium offset) leaves the accumulated balance negative;
+    the control accounts follow the accounts."""
+    api, customer, chief = isolated_api, state["customer"], state["chief"]
+    number = state["declaration3"]["number"]
+    for option, count in (("cash", 3), ("accumulate", 2)):  # every dividend paid in cash, confirmed
+        paid = wait_for(
+            lambda n=state["policies"][option]["number"]: _payouts(api, customer, n),
+            lambda ps, c=count: len(ps) == c and all(p["status"] == "succeeded" for p in ps),
+            timeout=60,
+        )
+        assert [p["status"] for p in paid] == ["succeeded"] * count, (option, paid)
+    numbers = {option: p["number"] for option, p in state["policies"].items()}
+    before = {option: _account(api, customer, n) for option, n in numbers.items()}
+    dividend = {option: Decimal(_allocation(acc, 3)["dividend"]) for option, acc in before.items()}
+
+    r = api.post(f"{DECLARATIONS}/{number}/reverse", json={"reason": "the yield was mistyped"}, headers=chief)
+    assert r.status_code == 202, r.text
+    reversed_ = wait_for(
+        lambda: api.get(f"{DECLARATIONS}/{number}", headers=chief).json(),
+        lambda b: b["status"] == "reversed",
+        timeout=90,
+        every=0.5,
+    )
+    assert reversed_["status"] == "reversed", reversed_
+    after = {option: _account(api, customer, n) for option, n in numbers.items()}
+    for option, acc in after.items():
+        assert _allocation(acc, 3)["status"] == "reversed", option
+        assert (
+            Decimal(acc["values"]["dividends_credited"])
+            == Decimal(before[option]["values"]["dividends_credited"]) - dividend[option]
+        ), option
+    # paid out in money (cash; the accumulating policy now on cash; the premium offset): owed back by the account
+    for option in ("cash", "accumulate", "premium_offset"):
+        assert (
+            Decimal(after[option]["values"]["accumulated"])
+            == Decimal(before[option]["values"]["accumulated"]) - dividend[option]
+        ), option
+    # the paid-up cover the dividend bought is taken back
+    pua = after["paid_up_additions"]["values"]
+    assert Decimal(pua["pua_sum_insured"]) < Decimal(before["paid_up_additions"]["values"]["pua_sum_insured"])
+    assert pua["accumulated"] == before["paid_up_additions"]["values"]["accumulated"]
+
+    books = _trial_balance(isolated_stack)
+    total = sum(Decimal(_account(api, customer, n)["values"]["accumulated"]) for n in state["numbers"])
+    assert books["liability:dividends_accumulated"] == -int(total * 100)
+    assert books.get("liability:dividends_declared", 0) == 0
