@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 
-from insure import clock
+from insure import clock, outbox
 from insure.accounts.declaration_run import LostRace, Progress, chunk_size, held_by_another, pause_seconds
 from insure.accounts.model import DECLARATION, AllocationStatus, DeclarationStatus, EntryKind
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
@@ -165,6 +165,8 @@ async def run_posting(declaration_id: int, *, progress: Progress | None = None, 
             return {"state": "not_posting", "status": row["status"]}
         for key, memo, lines in posting_entries(row):
             await ledger.post(key, memo, SOURCE, row["id"], lines)
+        # anniversaries already past are credited at posting, not at the next day's run (the day's may be done)
+        await outbox.enqueue("dividends.credit_due")
         await transition(
             Declaration,
             row["id"],

@@ -1,7 +1,16 @@
 """A participating policy with a posted declaration and its dividend credited, for the account page and notice
-tests (H5). The posted declaration and the policy's declared allocation are written through the tables (swap
-that for H1's declaration services once merged); the credit itself is H3's crediting (``credit_allocation``),
-which writes the account entries and queues the notice's e-mail."""
+tests. The declaration is approved and posted by the declaration services (``declarations.approve``,
+``declarations.post``, ``declaration_posting.run_posting``: a second person's approval, the allocation declared,
+the payout booked) and the dividend credited by the crediting (``credit_allocation``, which writes the account
+entries and queues the notice's e-mail).
+
+Only the computation is given rather than run: the shared stack holds other tests' participating policies and a
+real insurer's year can be declared once, so a computed declaration of the policy's insurer would allocate to all
+of them and hold the year against the tests that declare it. The fund is private to the test (a code that is no
+insurer's; the notice names the insurer from the product), its figures those of a fund of 1,200 policies of
+which this one is in the database: so the payout booked is the fund's, and this policy's share of it is credited.
+test_dividend_journey.py runs the whole preparation on a private stack.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,8 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
-from insure.accounts import crediting, dividends
+from insure.accounts import crediting, declaration_posting, declarations, dividends
+from insure.accounts.model import AllocationStatus, DeclarationStatus
 from insure.accounts.tables import Declaration, DividendAllocation
 from insure.accounts.values import terms_for
 from insure.auth.tables import User
@@ -68,16 +78,19 @@ async def _credit(number: str, dividend_fen: int, day: date) -> dict:
         Decimal(policy["annual_premium_fen"]) / 100,
         experience,
     )
-    actuary = await User.select(User.id).where(User.email == "actuary@insure.test").first()
+    actuary = await User.select().where(User.email == "actuary@insure.test").first()
+    chief = await User.select().where(User.email == "chief.actuary@insure.test").first()
     year = effective.year + 1
-    number_ = f"DV-T{secrets.token_hex(3)}-{year}-1"
+    tag = secrets.token_hex(3)
+    number_ = f"DV-T{tag}-{year}-1"
     decl = (
         await Declaration.insert(
             Declaration(
                 number=number_,
-                insurer_code=policy["insurer_code"],
+                insurer_code=f"test_fund_{tag}",
                 year=year,
-                status="posted",
+                status=DeclarationStatus.PREPARED,
+                run_phase="done",
                 investment_yield="0.045",
                 mortality_ratio="0.85",
                 expense_ratio="0.90",
@@ -112,11 +125,17 @@ async def _credit(number: str, dividend_fen: int, day: date) -> dict:
                 raw_fen=c.raw_fen,
                 dividend_fen=dividend_fen,
                 basis=c.basis,
-                status="declared",
+                status=AllocationStatus.COMPUTED,
             )
         ).returning(DividendAllocation.id)
     )[0]["id"]
-    assert await crediting.credit_allocation(alloc, day) == "credited"
+    await declarations.approve(chief, number_)
+    await declarations.post(chief, number_, enqueue=False)
+    assert (await declaration_posting.run_posting(decl))["status"] == DeclarationStatus.POSTED
+    # the posting also asks the worker to credit anniversaries already past: whichever of the two comes first
+    await crediting.credit_allocation(alloc, day)
+    credited = await DividendAllocation.select(DividendAllocation.status).where(DividendAllocation.id == alloc)
+    assert credited[0]["status"] == AllocationStatus.CREDITED, credited
     return {"declaration": number_, "allocation": alloc, "year": year, "contribution": c}
 
 

@@ -3,9 +3,8 @@ is credited on the policy's anniversary by the daily batch job and shows in the 
 withdraws accumulated dividends (paid out through the gateway) and changes the option, which applies from the
 next credit; another customer sees nothing of it.
 
-The declarations are written straight into the tables by ``post_declaration`` (the actuaries' preparation,
-approval and posting are built separately): swap that one function for the declaration services to run the
-same story end to end.
+Each declaration is approved and posted by the declaration services (``post_declaration``, whose docstring says
+why its computation is given rather than run here); test_dividend_journey.py runs the whole preparation.
 """
 
 from __future__ import annotations
@@ -29,24 +28,43 @@ pytestmark = pytest.mark.integration
 
 
 def post_declaration(number: str, year: int, dividend_fen: int) -> int:
-    """A posted declaration whose allocation gives policy ``number`` ``dividend_fen`` for policy year ``year``
-    (declared, credited on that anniversary). Its fund is named for this test alone, so it never holds a real
-    insurer's year against the declarations other tests prepare. Returns the allocation's id."""
+    """A declaration giving policy ``number`` ``dividend_fen`` for policy year ``year``, approved and posted by the
+    real declaration services (``declarations.approve``, ``declarations.post``, ``declaration_posting.run_posting``:
+    the second person's approval, the allocation ``computed`` → ``declared``, the payout's journal entry), then
+    credited on that anniversary by the daily run. Returns the allocation's id.
+
+    Only the computation is replaced by its result (the declaration ``prepared`` with this one allocation): the
+    shared stack holds other tests' participating policies, and a real insurer's year can be declared only once,
+    so a computed declaration of Huaxia's fund would allocate to all of them and hold the year against the tests
+    that declare it. The fund is therefore named for this test alone (its code is not an insurer's, so it goes
+    in through the table, not ``declarations.prepare``, which accepts only insurers with participating products).
+    test_dividend_journey.py runs the whole preparation on a private stack."""
+    from insure.accounts import declaration_posting, declarations
+
     policy = db(Policy.select().where(Policy.number == number).first())
-    preparer = db(User.select(User.id).where(User.email == "chief.actuary@insure.test").first())
+    actuary = db(User.select().where(User.email == "actuary@insure.test").first())
+    chief = db(User.select().where(User.email == "chief.actuary@insure.test").first())
     anniversary = policy_anniversary(policy["effective_date"], year)
     tag = secrets.token_hex(4)
+    declaration_number = f"DV-TEST-{tag}"
     declaration = db(
         Declaration.insert(
             Declaration(
-                number=f"DV-TEST-{tag}",
+                number=declaration_number,
                 insurer_code=f"test_fund_{tag}",
                 year=anniversary.year,
-                status=DeclarationStatus.POSTED,
+                status=DeclarationStatus.PREPARED,
+                run_phase="done",
                 investment_yield="0.055",
                 mortality_ratio="0.8",
                 expense_ratio="0.9",
-                prepared_by=(preparer or {"id": policy["customer"]})["id"],
+                eligible_policies=1,
+                interest_gain_fen=dividend_fen,
+                distributable_fen=dividend_fen,
+                policyholder_entitlement_fen=dividend_fen,
+                payout_fen=dividend_fen,
+                raw_total_fen=dividend_fen,
+                prepared_by=actuary["id"],
             )
         ).returning(Declaration.id)
     )[0]["id"]
@@ -62,9 +80,18 @@ def post_declaration(number: str, year: int, dividend_fen: int) -> int:
                 interest_fen=dividend_fen,
                 raw_fen=dividend_fen,
                 dividend_fen=dividend_fen,
-                status=AllocationStatus.DECLARED,
+                status=AllocationStatus.COMPUTED,
             )
         ).returning(DividendAllocation.id)
+    )
+    assert db(declarations.approve(chief, declaration_number))["status"] == DeclarationStatus.APPROVED
+    db(declarations.post(chief, declaration_number, enqueue=False))
+    assert db(declaration_posting.run_posting(declaration))["status"] == DeclarationStatus.POSTED
+    assert (
+        db(DividendAllocation.select(DividendAllocation.status).where(DividendAllocation.id == rows[0]["id"]))[0][
+            "status"
+        ]
+        == AllocationStatus.DECLARED
     )
     return rows[0]["id"]
 

@@ -192,8 +192,21 @@ def test_prepared_by_one_actuary_approved_by_another_posted_once_then_reversed(i
 
     assert api.post(f"{BASE}/{number}/post", headers=chief).status_code == 202
     _wait_status(api, chief, number, "posted")
+    # the anniversaries are past: the posting has every dividend credited at once (dividends.credit_due)
+    credited = wait_for(
+        lambda: _sql(
+            isolated_stack,
+            "SELECT DISTINCT a.status AS status FROM dividend_allocation a JOIN declaration d "
+            f"ON d.id = a.declaration WHERE d.number = '{number}'",
+        ),
+        lambda rows: rows == [{"status": "credited"}],
+        timeout=60,
+        every=1,
+    )
+    assert credited == [{"status": "credited"}]
     books = _trial_balance(isolated_stack)
-    assert books["liability:dividends_declared"] == -round(float(payout) * 100)
+    assert books["expense:policyholder_dividends"] == round(float(payout) * 100)
+    assert books.get("liability:dividends_declared", 0) == 0
     twice = api.post(f"{BASE}/{number}/post", headers=chief)
     assert twice.status_code == 409 and twice.json()["code"] == "already_posted"
     time.sleep(2)
