@@ -21,8 +21,21 @@ from datetime import UTC, datetime
 
 from insure.accounts.declaration_sql import participating_products
 from insure.accounts.tables import DividendAllocation
+from insure.errors import N_
 from insure.ledger import entries
 
+# The names the preview and the notices show for these figures (the keys without their ``_fen`` suffix; the
+# preview calls the two ledger figures ``premiums_written`` and ``benefits``).
+LABELS: dict[str, str] = {
+    "premiums": N_("Premiums due in the policy year"),
+    "expenses": N_("Expenses incurred"),
+    "investment_income": N_("Investment income"),
+    "reserves": N_("Reserves at the year's end"),
+    "ledger_premiums": N_("Premium written in the experience year (ledger)"),
+    "ledger_benefits": N_("Benefits paid in the experience year (ledger)"),
+    "premiums_written": N_("Premium written in the experience year (ledger)"),
+    "benefits": N_("Benefits paid in the experience year (ledger)"),
+}
 BENEFIT_ACCOUNTS = (entries.CLAIMS_PAID, entries.SURRENDER_VALUES, entries.MATURITY_BENEFITS)
 RUN_FIGURES = ("premiums_fen", "expenses_fen", "investment_income_fen", "reserves_fen")
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from insure.accounts import fund_results
 from insure.accounts.model import AllocationStatus, Bucket, DividendStyle, EntryKind
 from insure.accounts.tables import AccountEntry, Declaration, DividendAllocation
 from insure.errors import N_, NotFound
@@ -60,15 +61,7 @@ BUCKET_NAMES = {
     Bucket.DIVIDENDS_CREDITED: N_("Dividends credited so far"),
     Bucket.PAID_OUT: N_("Paid out of the account"),
 }
-FUND_RESULT_NAMES = {
-    "premiums": N_("Premiums received"),
-    "benefits": N_("Benefits paid"),
-    "expenses": N_("Expenses"),
-    "investment_income": N_("Investment income"),
-    "reserves": N_("Reserves"),
-    "ledger_premiums": N_("Premium written in the experience year (ledger)"),
-    "ledger_benefits": N_("Benefits paid in the experience year (ledger)"),
-}
+FUND_RESULT_NAMES = fund_results.LABELS
 
 
 def words() -> dict[str, object]:

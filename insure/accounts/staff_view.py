@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from insure.accounts import fund_results
 from insure.accounts.model import DeclarationStatus
 from insure.errors import N_
 from insure.i18n import gettext
@@ -201,17 +202,7 @@ def percent(rate: Decimal | str | None) -> str:
     return f"{value:f} %"
 
 
-FUND_LABELS: dict[str, str] = {  # preview.Preview.fund_results (insure/accounts/fund_results.py says what each is)
-    "premiums": N_("Premiums due in the policy year"),
-    "expenses": N_("Expenses incurred"),
-    "investment_income": N_("Investment income"),
-    "reserves": N_("Reserves at the year's end"),
-    "ledger_premiums": N_("Premium written in the experience year (ledger)"),
-    "ledger_benefits": N_("Benefits paid in the experience year (ledger)"),
-    # preview.FUND_FIGURES renames the two ledger figures: without these they showed as raw English keys
-    "premiums_written": N_("Premium written in the experience year (ledger)"),
-    "benefits": N_("Benefits paid in the experience year (ledger)"),
-}
+FUND_LABELS = fund_results.LABELS  # preview.Preview.fund_results (insure/accounts/fund_results.py)
 
 
 def fund_rows(results: Mapping[str, Any] | None) -> list[tuple[str, Decimal]]:

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from products.services import catalog
+
 from .conftest import ROOT, free_port
 from .helpers import today, wait_for
 
@@ -84,7 +86,9 @@ def test_every_kind_of_product_can_be_quoted_and_the_quote_explains_itself(api, 
     r = api.post("/quotes", json=request_body)
     assert r.status_code == 201, r.text
     q = r.json()
-    assert q["product_version"] == "2026-01-01"
+    # the version in force on the stack's business date (products change version: wl_par_* on 2026-12-01)
+    in_force = catalog().get(request_body["product_code"], today())
+    assert q["product_version"] == in_force.version
     assert q["pricing_basis"]
     assert q["channel"] == request_body.get("channel", "direct")
     gross = float(q["gross_annual_premium"])
