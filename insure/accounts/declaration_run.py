@@ -32,11 +32,14 @@ from insure import clock
 from insure.accounts import dividends
 from insure.accounts.balances import balances_many
 from insure.accounts.declaration_allocations import allocation_row, insert_allocations
+from insure.accounts.declaration_setbased import insert_chunk, set_based_versions
 from insure.accounts.declaration_sql import (
     POLICY_COLUMNS,
     eligible_where,
-    execute_many_values,
+    execute_count,
+    execute_rows,
     participating_products,
+    postgres,
 )
 from insure.accounts.model import DECLARATION, Bucket, DeclarationStatus, DividendStyle
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
@@ -50,7 +53,7 @@ Progress = Callable[[dict], None]
 
 def chunk_size() -> int:
     """Policies per chunk (DIVIDEND_RUN_CHUNK; tests make it tiny so a kill lands mid-run)."""
-    return max(1, int(os.environ.get("DIVIDEND_RUN_CHUNK", "2000")))
+    return max(1, int(os.environ.get("DIVIDEND_RUN_CHUNK", "20000")))
 
 
 def pause_seconds() -> float:
@@ -107,17 +110,39 @@ async def _advance(declaration_id: int, read_last: int, new_last: int, done: int
 # ------------------------------------------------------------------------------------ phase 1: contributions
 
 
-async def _contributions_chunk(row: dict) -> bool:
-    """One chunk of phase 1; False when no eligible policy is left."""
+async def _chunk_end(row: dict) -> tuple[int, int] | None:
+    """(last policy id, count) of the next chunk of eligible policies after ``run_last_id``."""
     where, args = eligible_where(row["insurer_code"], row["year"])
-    policies = await DividendAllocation.raw(
-        f"SELECT {POLICY_COLUMNS} FROM policy WHERE {where} AND id > {{}} ORDER BY id LIMIT {{}}",
+    found = await DividendAllocation.raw(
+        f"SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM policy WHERE {where} AND id > {{}} "
+        "ORDER BY id LIMIT {}) AS c",
         *args,
         row["run_last_id"],
         chunk_size(),
     )
+    if not found or not found[0]["n"]:
+        return None
+    return int(found[0]["hi"]), int(found[0]["n"])
+
+
+async def _python_rows(row: dict, last: int, totals: dict[str, int]) -> list[tuple]:
+    """The chunk's allocations computed policy by policy in exact Decimal: every policy on SQLite (its numbers
+    are floats), on PostgreSQL only those the set-based SQL leaves out (bonus style, age at the nearest
+    birthday). The unit values are cached per pricing key (``dividends.unit_reserve``)."""
+    versions = sorted(participating_products(row["insurer_code"]))
+    if postgres():
+        versions = sorted(set(versions) - set(set_based_versions(row["insurer_code"])))
+        if not versions:
+            return []
+    where, args = eligible_where(row["insurer_code"], row["year"], versions)
+    policies = await DividendAllocation.raw(
+        f"SELECT {POLICY_COLUMNS} FROM policy WHERE {where} AND id > {{}} AND id <= {{}} ORDER BY id",
+        *args,
+        row["run_last_id"],
+        last,
+    )
     if not policies:
-        return False
+        return []
     styles = {key: p.participation.style for key, p in participating_products(row["insurer_code"]).items()}
     bonus_ids = [
         p["id"]
@@ -125,20 +150,26 @@ async def _contributions_chunk(row: dict) -> bool:
         if styles.get((p["product_code"], p["product_version"])) == DividendStyle.REVERSIONARY_BONUS
     ]
     held = await balances_many(bonus_ids) if bonus_ids else {}
+    return [allocation_row(row, p, held.get(p["id"], {}).get(Bucket.BONUS_SUM_INSURED, 0), totals) for p in policies]
+
+
+async def _contributions_chunk(row: dict) -> bool:
+    """One chunk of phase 1; False when no eligible policy is left."""
+    span = await _chunk_end(row)
+    if span is None:
+        return False
+    last, count = span
     totals = dict.fromkeys(("premiums_fen", "expenses_fen", "investment_income_fen", "reserves_fen"), 0)
-    values = [allocation_row(row, p, held.get(p["id"], {}).get(Bucket.BONUS_SUM_INSURED, 0), totals) for p in policies]
+    values = await _python_rows(row, last, totals)
     running = dict(row["fund_results"] if isinstance(row["fund_results"], dict) else json.loads(row["fund_results"]))
-    for key, amount in totals.items():
-        running[key] = int(running.get(key, 0)) + amount
     async with transaction():
-        await _advance(
-            row["id"],
-            row["run_last_id"],
-            policies[-1]["id"],
-            len(policies),
-            {Declaration.fund_results: json.dumps(running)},
-        )
         await insert_allocations(values)
+        if postgres():
+            for key, amount in (await insert_chunk(row, row["run_last_id"], last)).items():
+                totals[key] += amount
+        for key, amount in totals.items():
+            running[key] = int(running.get(key, 0)) + amount
+        await _advance(row["id"], row["run_last_id"], last, count, {Declaration.fund_results: json.dumps(running)})
     return True
 
 
@@ -191,31 +222,41 @@ def can_share(row: dict) -> bool:
 
 
 async def _scaling_chunk(row: dict) -> bool:
+    """One chunk of phase 2: floor(raw × payout / raw total) and the remainder of each cash-style allocation —
+    one UPDATE on PostgreSQL (exact NUMERIC: raw × payout passes 2^63 at a million policies), Python integers
+    and one executemany on SQLite."""
     if not can_share(row):
         return False
-    found = await DividendAllocation.raw(
-        "SELECT id, raw_fen FROM dividend_allocation WHERE declaration = {} AND style = {} AND id > {} "
-        "ORDER BY id LIMIT {}",
+    cash = str(DividendStyle.CASH)
+    span = await DividendAllocation.raw(
+        "SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM dividend_allocation WHERE declaration = {} "
+        "AND style = {} AND id > {} ORDER BY id LIMIT {}) AS c",
         row["id"],
-        str(DividendStyle.CASH),
+        cash,
         row["run_last_id"],
         chunk_size(),
     )
-    if not found:
+    if not span or not span[0]["n"]:
         return False
-    values: list[int] = []
-    for a in found:
-        fen, remainder = dividends.scaled(int(a["raw_fen"]), row["payout_fen"], row["raw_total_fen"])
-        values += [a["id"], fen, remainder]
-    triple = "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))"
+    last, count = int(span[0]["hi"]), int(span[0]["n"])
+    payout, total = row["payout_fen"], row["raw_total_fen"]
+    where = "declaration = {} AND style = {} AND id > {} AND id <= {}"
     async with transaction():
-        await _advance(row["id"], row["run_last_id"], found[-1]["id"], len(found))
-        await execute_many_values(
-            "UPDATE dividend_allocation SET dividend_fen = v.column2, remainder = v.column3 "
-            f"FROM (VALUES {', '.join([triple] * len(found))}) AS v "
-            "WHERE dividend_allocation.id = v.column1",
-            values,
-        )
+        if postgres():
+            await execute_count(
+                "UPDATE dividend_allocation SET dividend_fen = div(raw_fen::numeric * {}, {})::bigint, "
+                f"remainder = mod(raw_fen::numeric * {{}}, {{}})::bigint WHERE {where}",
+                [payout, total, payout, total, row["id"], cash, row["run_last_id"], last],
+            )
+        else:
+            found = await DividendAllocation.raw(
+                f"SELECT id, raw_fen FROM dividend_allocation WHERE {where}", row["id"], cash, row["run_last_id"], last
+            )
+            await execute_rows(
+                "UPDATE dividend_allocation SET dividend_fen = {}, remainder = {} WHERE id = {}",
+                [(*dividends.scaled(int(a["raw_fen"]), payout, total), a["id"]) for a in found],
+            )
+        await _advance(row["id"], row["run_last_id"], last, count)
     return True
 
 
