@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 if TYPE_CHECKING:
     import dividend_baseline
 
-PG = "postgres://postgres@127.0.0.1:5432"
-DATABASE = "insure_bench_dividends"
+PG = os.environ.get("DIVIDEND_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DATABASE = os.environ.get("DIVIDEND_BENCH_DATABASE", "insure_bench_dividends")  # the PG pass of the tests: its own
 INPUTS = {  # the declaration the bench makes (Chang'an Life's fund)
     "insurer_code": "changan_life",
     "investment_yield": "0.052",
