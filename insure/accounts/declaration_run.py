@@ -1,19 +1,20 @@
 """The declaration run at scale: every eligible policy's contribution, then the scaling to the payout — in chunks
 by id, resumable, idempotent (docs/dividends.md "The annual declaration").
 
-Each chunk is one SELECT of the eligible policies' columns after ``run_last_id`` (no ORM object per policy), the
-contributions computed in Python, and in ONE transaction: a multi-row ``INSERT … ON CONFLICT (alloc_key) DO
-NOTHING`` of the chunk's allocations plus the declaration's progress, guarded by ``WHERE run_last_id = <what
-this runner read>``. A worker killed mid-run leaves either the whole chunk and its progress or neither; the next
-runner resumes after ``run_last_id``, and two runners racing cannot both advance (the loser's guard matches no
-row, its transaction is rolled back and it reads the progress again). Nobody gets two allocations:
-``alloc_key`` = "<declaration id>:<policy id>" is unique.
+Each chunk (ids after ``run_last_id``, ``DIVIDEND_RUN_CHUNK`` eligible policies) is computed set-based on
+PostgreSQL (``declaration_setbased``: the chunk's pricing keys valued in Python, one INSERT … SELECT in NUMERIC)
+and policy by policy in exact Decimal on SQLite and for the products the SQL leaves out (bonus style), then in
+ONE transaction: the chunk's allocations (``ON CONFLICT (alloc_key) DO NOTHING``) plus the declaration's progress,
+guarded by ``WHERE run_last_id = <what this runner read>``. A worker killed mid-run leaves either the whole chunk
+and its progress or neither; the next runner resumes after ``run_last_id``, and two runners racing cannot both
+advance (the loser's guard matches no row, its transaction is rolled back and it reads the progress again).
+Nobody gets two allocations: ``alloc_key`` = "<declaration id>:<policy id>" is unique.
 
 A runner that finds the run touched less than ``LEASE`` seconds ago leaves it to whoever touches it (a message
 delivered twice); the reconciler (``stalled``) hands a run untouched for longer to a worker again.
 
 Phase 2, ``scaling``: each cash-style allocation's dividend = floor(raw × payout / raw total) with its remainder
-(``dividends.scaled``), chunked; then, in the transaction that makes the declaration ``prepared``, the fen left
+(one UPDATE per chunk in NUMERIC on PostgreSQL; ``dividends.scaled`` on SQLite), chunked; then, in the transaction that makes the declaration ``prepared``, the fen left
 over go one each to the largest remainders (one UPDATE, ties to the smaller policy id) and the sum is checked
 against the payout. Posting and reversal are in ``declaration_posting``.
 """
