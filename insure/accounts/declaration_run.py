@@ -13,10 +13,11 @@ Nobody gets two allocations: ``alloc_key`` = "<declaration id>:<policy id>" is u
 A runner that finds the run touched less than ``LEASE`` seconds ago leaves it to whoever touches it (a message
 delivered twice); the reconciler (``stalled``) hands a run untouched for longer to a worker again.
 
-Phase 2, ``scaling``: each cash-style allocation's dividend = floor(raw × payout / raw total) with its remainder
-(one UPDATE per chunk in NUMERIC on PostgreSQL; ``dividends.scaled`` on SQLite), chunked; then, in the transaction that makes the declaration ``prepared``, the fen left
-over go one each to the largest remainders (one UPDATE, ties to the smaller policy id) and the sum is checked
-against the payout. Posting and reversal are in ``declaration_posting``.
+Phase 2, ``scaling``: each cash-style allocation's dividend = floor(raw × payout / raw total) with its remainder,
+chunked. On PostgreSQL one UPDATE per chunk in NUMERIC that also gives the fen left over to the largest
+remainders (ties to the smaller policy id) by a threshold computed once from the raw dividends; on SQLite
+``dividends.scaled`` per row, and the leftover fen in one UPDATE when the declaration is made ``prepared``. In
+that transaction the sum is checked against the payout. Posting and reversal are in ``declaration_posting``.
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ async def _scaling_chunk(row: dict) -> bool:
         return False
     cash = str(DividendStyle.CASH)
     span = await DividendAllocation.raw(
-        "SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM dividend_allocation WHERE declaration = {} "
+        "SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM dividend_allocation WHERE declaration + 0 = {} "
         "AND style = {} AND id > {} ORDER BY id LIMIT {}) AS c",
         row["id"],
         cash,
@@ -241,24 +242,72 @@ async def _scaling_chunk(row: dict) -> bool:
         return False
     last, count = int(span[0]["hi"]), int(span[0]["n"])
     payout, total = row["payout_fen"], row["raw_total_fen"]
-    where = "declaration = {} AND style = {} AND id > {} AND id <= {}"
-    async with transaction():
-        if postgres():
+    # ``declaration + 0``: the id range drives the scan (the declaration's index matches every row, dead ones too)
+    where = "declaration + 0 = {} AND style = {} AND id > {} AND id <= {}"
+    if postgres():
+        left, rank_remainder, rank_policy = await _leftover_threshold(row)
+        share = "raw_fen::numeric * {}"
+        async with transaction():
             await execute_count(
-                "UPDATE dividend_allocation SET dividend_fen = div(raw_fen::numeric * {}, {})::bigint, "
-                f"remainder = mod(raw_fen::numeric * {{}}, {{}})::bigint WHERE {where}",
-                [payout, total, payout, total, row["id"], cash, row["run_last_id"], last],
+                f"UPDATE dividend_allocation SET dividend_fen = div({share}, {{}})::bigint + CASE WHEN {{}} > 0 AND "
+                f"(mod({share}, {{}}) > {{}} OR (mod({share}, {{}}) = {{}} AND policy <= {{}})) THEN 1 ELSE 0 END, "
+                f"remainder = mod({share}, {{}})::bigint WHERE {where}",
+                [
+                    *(payout, total, left),
+                    *(payout, total, rank_remainder, payout, total, rank_remainder, rank_policy),
+                    *(payout, total),
+                    *(row["id"], cash, row["run_last_id"], last),
+                ],
             )
-        else:
-            found = await DividendAllocation.raw(
-                f"SELECT id, raw_fen FROM dividend_allocation WHERE {where}", row["id"], cash, row["run_last_id"], last
-            )
-            await execute_rows(
-                "UPDATE dividend_allocation SET dividend_fen = {}, remainder = {} WHERE id = {}",
-                [(*dividends.scaled(int(a["raw_fen"]), payout, total), a["id"]) for a in found],
-            )
+            await _advance(row["id"], row["run_last_id"], last, count)
+        return True
+    async with transaction():
+        found = await DividendAllocation.raw(
+            f"SELECT id, raw_fen FROM dividend_allocation WHERE {where}", row["id"], cash, row["run_last_id"], last
+        )
+        await execute_rows(
+            "UPDATE dividend_allocation SET dividend_fen = {}, remainder = {} WHERE id = {}",
+            [(*dividends.scaled(int(a["raw_fen"]), payout, total), a["id"]) for a in found],
+        )
         await _advance(row["id"], row["run_last_id"], last, count)
     return True
+
+
+_THRESHOLDS: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+
+
+async def _leftover_threshold(row: dict) -> tuple[int, int, int]:
+    """(fen left over after the floors, remainder and policy of the last allocation that gets one of them) — the
+    largest-remainder rule (remainder descending, ties to the smaller policy id) as a threshold, so each chunk's
+    UPDATE gives its allocations their extra fen at once (no second pass over a million rows). Derived from the
+    raw dividends, which the scaling does not change: a runner taking over computes the same again (and caches
+    it for its own chunks)."""
+    key = (row["id"], row["payout_fen"], row["raw_total_fen"])
+    if key not in _THRESHOLDS:
+        payout, total, cash = row["payout_fen"], row["raw_total_fen"], str(DividendStyle.CASH)
+        (floors,) = await _sum(
+            "SELECT SUM(div(raw_fen::numeric * {}, {})) AS f FROM dividend_allocation "
+            "WHERE declaration = {} AND style = {}",
+            payout,
+            total,
+            row["id"],
+            cash,
+        )
+        left, found = payout - floors, (0, 0)
+        if left > 0:
+            ranked = await DividendAllocation.raw(
+                "SELECT mod(raw_fen::numeric * {}, {}) AS r, policy FROM dividend_allocation "
+                "WHERE declaration = {} AND style = {} ORDER BY 1 DESC, policy OFFSET {} LIMIT 1",
+                payout,
+                total,
+                row["id"],
+                cash,
+                left - 1,
+            )
+            found = (int(ranked[0]["r"]), int(ranked[0]["policy"]))
+        _THRESHOLDS.clear()  # one declaration at a time is enough to remember
+        _THRESHOLDS[key] = (left, *found)
+    return _THRESHOLDS[key]
 
 
 async def _finish(row: dict) -> None:
@@ -283,7 +332,7 @@ async def _finish(row: dict) -> None:
                 cash,
             )
             left = row["payout_fen"] - shared
-            if left > 0:
+            if left > 0 and not postgres():  # PostgreSQL's scaling UPDATEs gave them already
                 await DividendAllocation.raw(
                     "UPDATE dividend_allocation SET dividend_fen = dividend_fen + 1 WHERE id IN (SELECT id FROM "
                     "dividend_allocation WHERE declaration = {} AND style = {} ORDER BY remainder DESC, policy "
