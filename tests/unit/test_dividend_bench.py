@@ -25,10 +25,11 @@ def test_engine_and_baseline_pay_every_policy_the_same_fen() -> None:
 def test_on_postgres_the_set_based_engine_pays_every_policy_the_same_fen() -> None:
     """The same on PostgreSQL, where the engine computes in SQL (NUMERIC) rather than Decimal per policy."""
     admin = os.environ["INSURE_TEST_POSTGRES"]
-    _check(
-        "postgres",
-        {"DIVIDEND_BENCH_PG": admin.rsplit("/", 1)[0], "DIVIDEND_BENCH_DATABASE": f"{admin.rsplit('/', 1)[1]}_bench"},
-    )
+    database = f"{admin.rsplit('/', 1)[1]}_bench"
+    try:
+        _check("postgres", {"DIVIDEND_BENCH_PG": admin.rsplit("/", 1)[0], "DIVIDEND_BENCH_DATABASE": database})
+    finally:  # the bench keeps its PostgreSQL database for a look; the test's goes
+        subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'], check=False)
 
 
 def _check(db: str, env: dict[str, str] | None = None) -> None:
