@@ -60,7 +60,7 @@ class Settings:
     claim_documents_max_mb: int = 60
     # the dividend declaration run (insure.accounts.declaration_run): policies per chunk, a pause after each
     # chunk (only tests slow a run down), and how long a run may go untouched before another worker takes it
-    dividend_run_chunk: int = 2000
+    dividend_run_chunk: int = 0  # 0: automatic (insure.accounts.declaration_run.chunk_size)
     dividend_run_pause_s: float = 0.0
     dividend_run_lease_s: float = 120.0
 
@@ -134,7 +134,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_pool_max=pool_max,
         document_max_mb=_int(env, "DOCUMENT_MAX_MB", 10),
         claim_documents_max_mb=_int(env, "CLAIM_DOCUMENTS_MAX_MB", 60),
-        dividend_run_chunk=_int(env, "DIVIDEND_RUN_CHUNK", 2000),
+        dividend_run_chunk=_int(env, "DIVIDEND_RUN_CHUNK", 0, minimum=0),
         dividend_run_pause_s=_seconds(env, "DIVIDEND_RUN_PAUSE_S", 0.0, minimum=0.0),
         dividend_run_lease_s=_seconds(env, "DIVIDEND_RUN_LEASE_S", 120.0, minimum=1.0),
     )

@@ -4,13 +4,14 @@ the notice shows, and its part of the fund's figures (``fund_results``); and the
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from insure.accounts import dividends
-from insure.accounts.declaration_sql import execute_many_values, participating_products
+from insure.accounts.declaration_sql import execute_rows, participating_products
 from insure.accounts.model import DividendStyle
 from insure.money import from_fen, quantize, to_fen
 from insure.policies.billing import policy_anniversary
@@ -24,7 +25,8 @@ def experience(row: dict) -> dividends.Experience:
     )
 
 
-def _short(value: str) -> str:
+@functools.lru_cache(maxsize=65536)
+def short(value: str) -> str:
     """Basis values on the notice: 10 significant digits are plenty, and a million rows stay small."""
     number = Decimal(value)
     return str(number if number == 0 else +number.quantize(Decimal("1e-12")).normalize())
@@ -50,7 +52,7 @@ def allocation_row(row: dict, policy: dict, bonuses_fen: int, totals: dict[str, 
         product, terms, year, sum_insured, from_fen(int(policy["annual_premium_fen"])), experience(row)
     )
     basis = {
-        k: _short(v) if k in {"reserve_start", "reserve_end", "q", "q_actual"} else v for k, v in part.basis.items()
+        k: short(v) if k in {"reserve_start", "reserve_end", "q", "q_actual"} else v for k, v in part.basis.items()
     }
     style = product.participation.style if product.participation else DividendStyle.CASH
     bonus_sum = bonus_cost = 0
@@ -59,7 +61,7 @@ def allocation_row(row: dict, policy: dict, bonuses_fen: int, totals: dict[str, 
         nsp = dividends.net_single_premium(product, terms, year)
         bonus_cost = dividends.value_of_cover(bonus_sum, nsp)
         basis["bonuses_before"] = str(from_fen(bonuses_fen))
-        basis["nsp"] = _short(str(nsp))
+        basis["nsp"] = short(str(nsp))
     premium, expenses = Decimal(basis["premium"]), Decimal(basis["expenses_actual"])
     totals["premiums_fen"] += to_fen(quantize(premium))
     totals["expenses_fen"] += to_fen(expenses)
@@ -94,15 +96,11 @@ ALLOCATION_COLUMNS = (
     "alloc_key, declaration, policy, policy_year, anniversary, style, interest_fen, mortality_fen, expense_fen, "
     "raw_fen, bonus_sum_fen, bonus_cost_fen, basis, remainder, dividend_fen, status, option_applied, settled_fen"
 )
-INSERT_BATCH = 2000  # 13 values a row: 26,000 bind parameters, below SQLite's and asyncpg's limits
 
 
 async def insert_allocations(rows: list[tuple]) -> None:
+    """The chunk's allocations, one prepared INSERT run for every row (the driver's executemany)."""
     one = "(" + ", ".join(["{}"] * 13) + ", 0, 0, 'computed', '', 0)"
-    for start in range(0, len(rows), INSERT_BATCH):
-        part = rows[start : start + INSERT_BATCH]
-        sql = (
-            f"INSERT INTO dividend_allocation ({ALLOCATION_COLUMNS}) VALUES {', '.join([one] * len(part))} "
-            "ON CONFLICT (alloc_key) DO NOTHING"
-        )
-        await execute_many_values(sql, [value for row in part for value in row])
+    await execute_rows(
+        f"INSERT INTO dividend_allocation ({ALLOCATION_COLUMNS}) VALUES {one} ON CONFLICT (alloc_key) DO NOTHING", rows
+    )

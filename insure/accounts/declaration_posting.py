@@ -1,6 +1,6 @@
 """Posting and reversing a declaration, set-based and chunked by allocation id, resumable (docs/dividends.md).
 
-Posting: every allocation ``computed`` → ``declared`` in chunks (``UPDATE … WHERE declaration = ? AND id BETWEEN
+Posting: every allocation ``computed`` → ``declared`` in chunks (``UPDATE … WHERE declaration = ? AND id > ? AND id <=
 …``, with the progress in the same transaction), then in one transaction the journal entries (the payout, the
 smoothing transfer, the bonus cost; each with its idempotency key) and the move to ``posted``. Run twice, it
 books nothing twice: the keys make a second entry a no-op and the status guard refuses a second move.
@@ -19,6 +19,7 @@ import asyncio
 
 from insure import clock, outbox
 from insure.accounts.declaration_run import LostRace, Progress, chunk_size, held_by_another, pause_seconds
+from insure.accounts.declaration_sql import execute_count
 from insure.accounts.model import DECLARATION, AllocationStatus, DeclarationStatus, EntryKind
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
 from insure.auth.tables import User
@@ -46,18 +47,20 @@ async def _actor(user_id: int | None) -> str:
     return row["email"] if row else f"user:{user_id}"
 
 
-async def _next_range(declaration_id: int, after: int) -> tuple[int, int] | None:
-    """(first id, last id) of the next chunk of the declaration's allocations after ``after``."""
+async def _next_range(declaration_id: int, after: int) -> int | None:
+    """The last id of the next chunk of the declaration's allocations after ``after``. Here and in the chunk's
+    UPDATE, ``declaration + 0`` (and ``status || ''``) keep PostgreSQL on the id range: those indexes match every row
+    of the chunk's declaration (and the dead versions a million updates leave behind)."""
     rows = await DividendAllocation.raw(
-        "SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM dividend_allocation "
-        "WHERE declaration = {} AND id > {} ORDER BY id LIMIT {}) AS c",
+        "SELECT MAX(id) AS hi FROM (SELECT id FROM dividend_allocation "
+        "WHERE declaration + 0 = {} AND id > {} ORDER BY id LIMIT {}) AS c",
         declaration_id,
         after,
         chunk_size(),
     )
-    if not rows or not rows[0]["n"]:
+    if not rows or rows[0]["hi"] is None:
         return None
-    return int(rows[0]["lo"]), int(rows[0]["hi"])
+    return int(rows[0]["hi"])
 
 
 async def _advance(row: dict, status: str, new_last: int, done: int) -> None:
@@ -81,7 +84,7 @@ async def _advance(row: dict, status: str, new_last: int, done: int) -> None:
 
 
 async def _chunks(declaration_id: int, status: str, phase: str, step, progress: Progress | None, force: bool) -> bool:
-    """Run ``step(row, lo, hi)`` over every chunk; False when the declaration is no longer in this phase."""
+    """Run ``step(row, after, last)`` over every chunk (after < id ≤ last); False once no longer in this phase."""
     row = await _load(declaration_id)
     if row["status"] != status or row["run_phase"] != phase:
         return False
@@ -92,16 +95,13 @@ async def _chunks(declaration_id: int, status: str, phase: str, step, progress: 
         row = await _load(declaration_id)
         if row["status"] != status or row["run_phase"] != phase:
             return False
-        span = await _next_range(declaration_id, row["run_last_id"])
-        if span is None:
+        last = await _next_range(declaration_id, row["run_last_id"])
+        if last is None:
             return True
         try:
-            async with transaction():
-                await _advance(row, status, span[1], 0)
-                count = await step(row, *span)
-                await Declaration.update({Declaration.run_done: Declaration.run_done + count}).where(
-                    Declaration.id == row["id"]
-                )
+            async with transaction():  # the chunk's change and its progress: one declaration update, at the end
+                count = await step(row, row["run_last_id"], last)
+                await _advance(row, status, last, count)
         except LostRace:
             continue
         if progress is not None:
@@ -113,17 +113,12 @@ async def _chunks(declaration_id: int, status: str, phase: str, step, progress: 
 # ------------------------------------------------------------------------------------------------- posting
 
 
-async def _declare(row: dict, lo: int, hi: int) -> int:
-    moved = await DividendAllocation.raw(
-        "UPDATE dividend_allocation SET status = {} WHERE declaration = {} AND status = {} AND id BETWEEN {} AND {} "
-        "RETURNING id",
-        str(AllocationStatus.DECLARED),
-        row["id"],
-        str(AllocationStatus.COMPUTED),
-        lo,
-        hi,
+async def _declare(row: dict, after: int, last: int) -> int:
+    return await execute_count(
+        "UPDATE dividend_allocation SET status = {} WHERE declaration + 0 = {} AND status || '' = {} "
+        "AND id > {} AND id <= {}",
+        [str(AllocationStatus.DECLARED), row["id"], str(AllocationStatus.COMPUTED), after, last],
     )
-    return len(moved)
 
 
 def posting_entries(row: dict) -> list[tuple[str, str, tuple[entries.Line, ...]]]:
@@ -184,13 +179,13 @@ async def run_posting(declaration_id: int, *, progress: Progress | None = None, 
 # ------------------------------------------------------------------------------------------------ reversal
 
 
-async def _reverse(row: dict, lo: int, hi: int) -> int:
+async def _reverse(row: dict, after: int, last: int) -> int:
     kinds = ", ".join(f"'{kind}'" for kind in REVERSED_KINDS)
     await DividendAllocation.raw(
         'INSERT INTO account_entry (entry_key, policy, kind, bucket, amount_fen, declaration_id, allocation_id, "on", '
         "memo, actor, at) SELECT 'reversal:' || CAST(e.id AS VARCHAR), e.policy, {}, e.bucket, -e.amount_fen, {}, "
         "e.allocation_id, {}, {}, {}, {} FROM account_entry e JOIN dividend_allocation a ON a.id = e.allocation_id "
-        f"WHERE a.declaration = {{}} AND a.id BETWEEN {{}} AND {{}} AND e.kind IN ({kinds}) "
+        f"WHERE a.declaration = {{}} AND a.id > {{}} AND a.id <= {{}} AND e.kind IN ({kinds}) "
         "ON CONFLICT (entry_key) DO NOTHING",
         str(EntryKind.REVERSAL),
         row["id"],
@@ -199,21 +194,22 @@ async def _reverse(row: dict, lo: int, hi: int) -> int:
         "system:dividends",
         clock.now(),
         row["id"],
-        lo,
-        hi,
+        after,
+        last,
     )
-    moved = await DividendAllocation.raw(
-        "UPDATE dividend_allocation SET status = {} WHERE declaration = {} AND status IN ({}, {}, {}) "
-        "AND id BETWEEN {} AND {} RETURNING id",
-        str(AllocationStatus.REVERSED),
-        row["id"],
-        str(AllocationStatus.COMPUTED),
-        str(AllocationStatus.DECLARED),
-        str(AllocationStatus.CREDITED),
-        lo,
-        hi,
+    return await execute_count(
+        "UPDATE dividend_allocation SET status = {} WHERE declaration + 0 = {} AND status || '' IN ({}, {}, {}) "
+        "AND id > {} AND id <= {}",
+        [
+            str(AllocationStatus.REVERSED),
+            row["id"],
+            str(AllocationStatus.COMPUTED),
+            str(AllocationStatus.DECLARED),
+            str(AllocationStatus.CREDITED),
+            after,
+            last,
+        ],
     )
-    return len(moved)
 
 
 async def reversal_entries(row: dict) -> list[tuple[str, str, tuple[entries.Line, ...]]]:

@@ -1,21 +1,23 @@
 """The declaration run at scale: every eligible policy's contribution, then the scaling to the payout — in chunks
 by id, resumable, idempotent (docs/dividends.md "The annual declaration").
 
-Each chunk is one SELECT of the eligible policies' columns after ``run_last_id`` (no ORM object per policy), the
-contributions computed in Python, and in ONE transaction: a multi-row ``INSERT … ON CONFLICT (alloc_key) DO
-NOTHING`` of the chunk's allocations plus the declaration's progress, guarded by ``WHERE run_last_id = <what
-this runner read>``. A worker killed mid-run leaves either the whole chunk and its progress or neither; the next
-runner resumes after ``run_last_id``, and two runners racing cannot both advance (the loser's guard matches no
-row, its transaction is rolled back and it reads the progress again). Nobody gets two allocations:
-``alloc_key`` = "<declaration id>:<policy id>" is unique.
+Each chunk (ids after ``run_last_id``, ``DIVIDEND_RUN_CHUNK`` eligible policies) is computed set-based on
+PostgreSQL (``declaration_setbased``: the chunk's pricing keys valued in Python, one INSERT … SELECT in NUMERIC)
+and policy by policy in exact Decimal on SQLite and for the products the SQL leaves out (bonus style), then in
+ONE transaction: the chunk's allocations (``ON CONFLICT (alloc_key) DO NOTHING``) plus the declaration's progress,
+guarded by ``WHERE run_last_id = <what this runner read>``. A worker killed mid-run leaves either the whole chunk
+and its progress or neither; the next runner resumes after ``run_last_id``, and two runners racing cannot both
+advance (the loser's guard matches no row, its transaction is rolled back and it reads the progress again).
+Nobody gets two allocations: ``alloc_key`` = "<declaration id>:<policy id>" is unique.
 
 A runner that finds the run touched less than ``LEASE`` seconds ago leaves it to whoever touches it (a message
 delivered twice); the reconciler (``stalled``) hands a run untouched for longer to a worker again.
 
-Phase 2, ``scaling``: each cash-style allocation's dividend = floor(raw × payout / raw total) with its remainder
-(``dividends.scaled``), chunked; then, in the transaction that makes the declaration ``prepared``, the fen left
-over go one each to the largest remainders (one UPDATE, ties to the smaller policy id) and the sum is checked
-against the payout. Posting and reversal are in ``declaration_posting``.
+Phase 2, ``scaling``: each cash-style allocation's dividend = floor(raw × payout / raw total) with its remainder,
+chunked. On PostgreSQL one UPDATE per chunk in NUMERIC that also gives the fen left over to the largest
+remainders (ties to the smaller policy id) by a threshold computed once from the raw dividends; on SQLite
+``dividends.scaled`` per row, and the leftover fen in one UPDATE when the declaration is made ``prepared``. In
+that transaction the sum is checked against the payout. Posting and reversal are in ``declaration_posting``.
 """
 
 from __future__ import annotations
@@ -31,11 +33,14 @@ from insure import clock
 from insure.accounts import dividends
 from insure.accounts.balances import balances_many
 from insure.accounts.declaration_allocations import allocation_row, insert_allocations
+from insure.accounts.declaration_setbased import insert_chunk, set_based_versions
 from insure.accounts.declaration_sql import (
     POLICY_COLUMNS,
     eligible_where,
-    execute_many_values,
+    execute_count,
+    execute_rows,
     participating_products,
+    postgres,
 )
 from insure.accounts.model import DECLARATION, Bucket, DeclarationStatus, DividendStyle
 from insure.accounts.tables import Declaration, DeclarationEvent, DividendAllocation
@@ -53,8 +58,11 @@ Progress = Callable[[dict], None]
 
 
 def chunk_size() -> int:
-    """Policies per chunk (DIVIDEND_RUN_CHUNK; tests make it tiny so a kill lands mid-run)."""
-    return load_settings().dividend_run_chunk
+    """Policies per chunk (DIVIDEND_RUN_CHUNK; tests make it tiny so a kill lands mid-run). 0, the default, is
+    automatic: 50,000 on PostgreSQL, where a chunk is a few set-based statements and Python holds none of its
+    rows; 20,000 on SQLite, where Python holds the chunk's rows."""
+    chosen = load_settings().dividend_run_chunk
+    return chosen if chosen > 0 else (50_000 if postgres() else 20_000)
 
 
 def pause_seconds() -> float:
@@ -111,17 +119,39 @@ async def _advance(declaration_id: int, read_last: int, new_last: int, done: int
 # ------------------------------------------------------------------------------------ phase 1: contributions
 
 
-async def _contributions_chunk(row: dict) -> bool:
-    """One chunk of phase 1; False when no eligible policy is left."""
+async def _chunk_end(row: dict) -> tuple[int, int] | None:
+    """(last policy id, count) of the next chunk of eligible policies after ``run_last_id``."""
     where, args = eligible_where(row["insurer_code"], row["year"])
-    policies = await DividendAllocation.raw(
-        f"SELECT {POLICY_COLUMNS} FROM policy WHERE {where} AND id > {{}} ORDER BY id LIMIT {{}}",
+    found = await DividendAllocation.raw(
+        f"SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM policy WHERE {where} AND id > {{}} "
+        "ORDER BY id LIMIT {}) AS c",
         *args,
         row["run_last_id"],
         chunk_size(),
     )
+    if not found or not found[0]["n"]:
+        return None
+    return int(found[0]["hi"]), int(found[0]["n"])
+
+
+async def _python_rows(row: dict, last: int, totals: dict[str, int]) -> list[tuple]:
+    """The chunk's allocations computed policy by policy in exact Decimal: every policy on SQLite (its numbers
+    are floats), on PostgreSQL only those the set-based SQL leaves out (bonus style, age at the nearest
+    birthday). The unit values are cached per pricing key (``dividends.unit_reserve``)."""
+    versions = sorted(participating_products(row["insurer_code"]))
+    if postgres():
+        versions = sorted(set(versions) - set(set_based_versions(row["insurer_code"])))
+        if not versions:
+            return []
+    where, args = eligible_where(row["insurer_code"], row["year"], versions)
+    policies = await DividendAllocation.raw(
+        f"SELECT {POLICY_COLUMNS} FROM policy WHERE {where} AND id > {{}} AND id <= {{}} ORDER BY id",
+        *args,
+        row["run_last_id"],
+        last,
+    )
     if not policies:
-        return False
+        return []
     styles = {key: p.participation.style for key, p in participating_products(row["insurer_code"]).items()}
     bonus_ids = [
         p["id"]
@@ -129,20 +159,26 @@ async def _contributions_chunk(row: dict) -> bool:
         if styles.get((p["product_code"], p["product_version"])) == DividendStyle.REVERSIONARY_BONUS
     ]
     held = await balances_many(bonus_ids) if bonus_ids else {}
+    return [allocation_row(row, p, held.get(p["id"], {}).get(Bucket.BONUS_SUM_INSURED, 0), totals) for p in policies]
+
+
+async def _contributions_chunk(row: dict) -> bool:
+    """One chunk of phase 1; False when no eligible policy is left."""
+    span = await _chunk_end(row)
+    if span is None:
+        return False
+    last, count = span
     totals = dict.fromkeys(("premiums_fen", "expenses_fen", "investment_income_fen", "reserves_fen"), 0)
-    values = [allocation_row(row, p, held.get(p["id"], {}).get(Bucket.BONUS_SUM_INSURED, 0), totals) for p in policies]
+    values = await _python_rows(row, last, totals)
     running = dict(row["fund_results"] if isinstance(row["fund_results"], dict) else json.loads(row["fund_results"]))
-    for key, amount in totals.items():
-        running[key] = int(running.get(key, 0)) + amount
     async with transaction():
-        await _advance(
-            row["id"],
-            row["run_last_id"],
-            policies[-1]["id"],
-            len(policies),
-            {Declaration.fund_results: json.dumps(running)},
-        )
         await insert_allocations(values)
+        if postgres():
+            for key, amount in (await insert_chunk(row, row["run_last_id"], last)).items():
+                totals[key] += amount
+        for key, amount in totals.items():
+            running[key] = int(running.get(key, 0)) + amount
+        await _advance(row["id"], row["run_last_id"], last, count, {Declaration.fund_results: json.dumps(running)})
     return True
 
 
@@ -195,32 +231,90 @@ def can_share(row: dict) -> bool:
 
 
 async def _scaling_chunk(row: dict) -> bool:
+    """One chunk of phase 2: floor(raw × payout / raw total) and the remainder of each cash-style allocation —
+    one UPDATE on PostgreSQL (exact NUMERIC: raw × payout passes 2^63 at a million policies), Python integers
+    and one executemany on SQLite."""
     if not can_share(row):
         return False
-    found = await DividendAllocation.raw(
-        "SELECT id, raw_fen FROM dividend_allocation WHERE declaration = {} AND style = {} AND id > {} "
-        "ORDER BY id LIMIT {}",
+    cash = str(DividendStyle.CASH)
+    span = await DividendAllocation.raw(
+        "SELECT MAX(id) AS hi, COUNT(*) AS n FROM (SELECT id FROM dividend_allocation WHERE declaration + 0 = {} "
+        "AND style = {} AND id > {} ORDER BY id LIMIT {}) AS c",
         row["id"],
-        str(DividendStyle.CASH),
+        cash,
         row["run_last_id"],
         chunk_size(),
     )
-    if not found:
+    if not span or not span[0]["n"]:
         return False
-    values: list[int] = []
-    for a in found:
-        fen, remainder = dividends.scaled(int(a["raw_fen"]), row["payout_fen"], row["raw_total_fen"])
-        values += [a["id"], fen, remainder]
-    triple = "(CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))"
+    last, count = int(span[0]["hi"]), int(span[0]["n"])
+    payout, total = row["payout_fen"], row["raw_total_fen"]
+    # ``declaration + 0``: the id range drives the scan (the declaration's index matches every row, dead ones too)
+    where = "declaration + 0 = {} AND style = {} AND id > {} AND id <= {}"
+    if postgres():
+        left, rank_remainder, rank_policy = await _leftover_threshold(row)
+        share = "raw_fen::numeric * {}"
+        async with transaction():
+            await execute_count(
+                f"UPDATE dividend_allocation SET dividend_fen = div({share}, {{}})::bigint + CASE WHEN {{}} > 0 AND "
+                f"(mod({share}, {{}}) > {{}} OR (mod({share}, {{}}) = {{}} AND policy <= {{}})) THEN 1 ELSE 0 END, "
+                f"remainder = mod({share}, {{}})::bigint WHERE {where}",
+                [
+                    *(payout, total, left),
+                    *(payout, total, rank_remainder, payout, total, rank_remainder, rank_policy),
+                    *(payout, total),
+                    *(row["id"], cash, row["run_last_id"], last),
+                ],
+            )
+            await _advance(row["id"], row["run_last_id"], last, count)
+        return True
     async with transaction():
-        await _advance(row["id"], row["run_last_id"], found[-1]["id"], len(found))
-        await execute_many_values(
-            "UPDATE dividend_allocation SET dividend_fen = v.column2, remainder = v.column3 "
-            f"FROM (VALUES {', '.join([triple] * len(found))}) AS v "
-            "WHERE dividend_allocation.id = v.column1",
-            values,
+        found = await DividendAllocation.raw(
+            f"SELECT id, raw_fen FROM dividend_allocation WHERE {where}", row["id"], cash, row["run_last_id"], last
         )
+        await execute_rows(
+            "UPDATE dividend_allocation SET dividend_fen = {}, remainder = {} WHERE id = {}",
+            [(*dividends.scaled(int(a["raw_fen"]), payout, total), a["id"]) for a in found],
+        )
+        await _advance(row["id"], row["run_last_id"], last, count)
     return True
+
+
+_THRESHOLDS: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+
+
+async def _leftover_threshold(row: dict) -> tuple[int, int, int]:
+    """(fen left over after the floors, remainder and policy of the last allocation that gets one of them) — the
+    largest-remainder rule (remainder descending, ties to the smaller policy id) as a threshold, so each chunk's
+    UPDATE gives its allocations their extra fen at once (no second pass over a million rows). Derived from the
+    raw dividends, which the scaling does not change: a runner taking over computes the same again (and caches
+    it for its own chunks)."""
+    key = (row["id"], row["payout_fen"], row["raw_total_fen"])
+    if key not in _THRESHOLDS:
+        payout, total, cash = row["payout_fen"], row["raw_total_fen"], str(DividendStyle.CASH)
+        (floors,) = await _sum(
+            "SELECT SUM(div(raw_fen::numeric * {}, {})) AS f FROM dividend_allocation "
+            "WHERE declaration = {} AND style = {}",
+            payout,
+            total,
+            row["id"],
+            cash,
+        )
+        left, found = payout - floors, (0, 0)
+        if left > 0:
+            ranked = await DividendAllocation.raw(
+                "SELECT mod(raw_fen::numeric * {}, {}) AS r, policy FROM dividend_allocation "
+                "WHERE declaration = {} AND style = {} ORDER BY 1 DESC, policy OFFSET {} LIMIT 1",
+                payout,
+                total,
+                row["id"],
+                cash,
+                left - 1,
+            )
+            found = (int(ranked[0]["r"]), int(ranked[0]["policy"]))
+        _THRESHOLDS.clear()  # one declaration at a time is enough to remember
+        _THRESHOLDS[key] = (left, *found)
+    return _THRESHOLDS[key]
 
 
 async def _finish(row: dict) -> None:
@@ -245,7 +339,7 @@ async def _finish(row: dict) -> None:
                 cash,
             )
             left = row["payout_fen"] - shared
-            if left > 0:
+            if left > 0 and not postgres():  # PostgreSQL's scaling UPDATEs gave them already
                 await DividendAllocation.raw(
                     "UPDATE dividend_allocation SET dividend_fen = dividend_fen + 1 WHERE id IN (SELECT id FROM "
                     "dividend_allocation WHERE declaration = {} AND style = {} ORDER BY remainder DESC, policy "

@@ -48,17 +48,21 @@ def participating_products(insurer_code: str) -> dict[tuple[str, str], Product]:
     return _participating_versions(insurer_code)
 
 
-def eligible_where(insurer_code: str, year: int) -> tuple[str, list[object]]:
+def eligible_where(
+    insurer_code: str, year: int, versions: list[tuple[str, str]] | None = None
+) -> tuple[str, list[object]]:
     """The WHERE clause (with ``{}`` placeholders) and its values for the eligible policies: only product versions
-    the catalog knows as participating (a policy of a version missing from the catalog could not be valued)."""
-    versions = sorted(participating_products(insurer_code)) or [("", "")]
-    pairs = " OR ".join("(product_code = {} AND product_version = {})" for _ in versions)
+    the catalog knows as participating (a policy of a version missing from the catalog could not be valued);
+    ``versions`` narrows them further (the set-based path takes some, the Python path the others)."""
+    chosen = sorted(participating_products(insurer_code)) if versions is None else sorted(versions)
+    chosen = chosen or [("", "")]
+    pairs = " OR ".join("(product_code = {} AND product_version = {})" for _ in chosen)
     start = year_of("effective_date")
     clause = (
         "insurer_code = {} AND status = {} AND effective_date IS NOT NULL AND effective_date < {} "
         f"AND ({pairs}) AND (policy_term_years IS NULL OR policy_term_years >= {{}} - {start})"
     )
-    values = [value for pair in versions for value in pair]
+    values = [value for pair in chosen for value in pair]
     return clause, [insurer_code, PolicyStatus.IN_FORCE.value, date(year, 1, 1), *values, year]
 
 
@@ -68,15 +72,53 @@ POLICY_COLUMNS = (
 )
 
 
+def numbered(sql: str) -> str:
+    """``{}`` placeholders as PostgreSQL's ``$1, $2, …``."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql)
+
+
+def _connection():
+    current = engine().current_transaction.get()
+    if current is None:
+        raise RuntimeError("the declaration's bulk statements run inside insure.db.transaction()")
+    return current.connection
+
+
+async def execute_count(sql: str, args: Sequence[object]) -> int:
+    """Run one statement (``{}`` placeholders) in the current transaction; the number of rows it changed (no
+    RETURNING: a million ids need not travel back)."""
+    connection = _connection()
+    if postgres():
+        status = await connection.execute(numbered(sql), *args)
+        return int(status.rsplit(" ", 1)[-1]) if status and status.rsplit(" ", 1)[-1].isdigit() else 0
+    cursor = await connection.execute(sql.replace("{}", "?"), tuple(args))
+    return max(0, cursor.rowcount)
+
+
+async def execute_rows(sql: str, rows: Sequence[Sequence[object]]) -> None:
+    """One statement (``{}`` placeholders) for each of ``rows`` in the current transaction: the driver's
+    executemany (one prepared statement, no SQL text per row)."""
+    if not rows:
+        return
+    connection = _connection()
+    if postgres():
+        await connection.executemany(numbered(sql), rows)
+    else:
+        await connection.executemany(sql.replace("{}", "?"), [tuple(r) for r in rows])
+
+
+async def fetch_rows(sql: str, args: Sequence[object]) -> list[dict]:
+    """A PostgreSQL query with ``$n`` placeholders, in the current transaction, as dicts."""
+    return [dict(r) for r in await _connection().fetch(sql, *args)]
+
+
 async def execute_many_values(sql: str, args: Sequence[object]) -> None:
     """Run one statement carrying thousands of values (``{}`` placeholders) on the current transaction's
     connection. Piccolo's QueryString takes ~60 µs a row to compile a 2,000-row INSERT; the drivers take the SQL
     with their own placeholders at once. Only inside ``insure.db.transaction()``."""
-    current = engine().current_transaction.get()
-    if current is None:
-        raise RuntimeError("execute_many_values runs inside a transaction")
+    connection = _connection()
     if postgres():
-        numbers = itertools.count(1)
-        await current.connection.execute(_PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql), *args)
+        await connection.execute(numbered(sql), *args)
     else:
-        await current.connection.execute(sql.replace("{}", "?"), tuple(args))
+        await connection.execute(sql.replace("{}", "?"), tuple(args))

@@ -15,6 +15,7 @@ sum of the rounded sources, or 0 if that is negative: so a notice's three figure
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -83,6 +84,9 @@ def _endowment(product: Product) -> bool:
     return product.type.endswith("endowment")
 
 
+# pure and costly (a net premium and a reserve from the commutation columns); a declaration asks for the same
+# few thousand (product, terms, duration) a million times
+@functools.lru_cache(maxsize=65536)
 def unit_reserve(product: Product, terms: LifeTerms, duration: int) -> Decimal:
     """V(duration): the net premium reserve per 1 sum insured on the pricing basis (0 at issue)."""
     if duration <= 0:

@@ -7,14 +7,32 @@ arithmetic called policy by policy (``dividends.contribution``, ``scale_to_payou
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_engine_and_baseline_pay_every_policy_the_same_fen() -> None:
+    _check("sqlite")
+
+
+@pytest.mark.skipif(not os.environ.get("INSURE_TEST_POSTGRES"), reason="PostgreSQL only (CI's PostgreSQL pass)")
+def test_on_postgres_the_set_based_engine_pays_every_policy_the_same_fen() -> None:
+    """The same on PostgreSQL, where the engine computes in SQL (NUMERIC) rather than Decimal per policy."""
+    admin = os.environ["INSURE_TEST_POSTGRES"]
+    database = f"{admin.rsplit('/', 1)[1]}_bench"
+    try:
+        _check("postgres", {"DIVIDEND_BENCH_PG": admin.rsplit("/", 1)[0], "DIVIDEND_BENCH_DATABASE": database})
+    finally:  # the bench keeps its PostgreSQL database for a look; the test's goes
+        subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'], check=False)
+
+
+def _check(db: str, env: dict[str, str] | None = None) -> None:
     out = subprocess.run(
         [
             sys.executable,
@@ -22,12 +40,13 @@ def test_engine_and_baseline_pay_every_policy_the_same_fen() -> None:
             "--policies",
             "300",
             "--db",
-            "sqlite",
+            db,
             "--reference",
             "--notices",
             "0",
         ],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

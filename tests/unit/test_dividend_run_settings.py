@@ -10,9 +10,9 @@ from insure.settings import SettingsError, load_settings
 BASE = {"SECRET_KEY": "x" * 40, "VAR_DIR": "/tmp/insure-settings-test"}
 
 
-def test_the_run_settings_default_to_chunks_of_2000_no_pause_and_a_two_minute_lease():
+def test_the_run_settings_default_to_automatic_chunks_no_pause_and_a_two_minute_lease():
     s = load_settings(BASE)
-    assert (s.dividend_run_chunk, s.dividend_run_pause_s, s.dividend_run_lease_s) == (2000, 0.0, 120.0)
+    assert (s.dividend_run_chunk, s.dividend_run_pause_s, s.dividend_run_lease_s) == (0, 0.0, 120.0)
 
 
 def test_the_run_settings_are_read_from_the_environment():
@@ -23,7 +23,7 @@ def test_the_run_settings_are_read_from_the_environment():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DIVIDEND_RUN_CHUNK", "0"), ("DIVIDEND_RUN_PAUSE_S", "-1"), ("DIVIDEND_RUN_LEASE_S", "soon")],
+    [("DIVIDEND_RUN_CHUNK", "many"), ("DIVIDEND_RUN_PAUSE_S", "-1"), ("DIVIDEND_RUN_LEASE_S", "soon")],
 )
 def test_a_run_setting_that_is_not_a_sensible_number_is_refused_by_name(name, value):
     with pytest.raises(SettingsError, match=name):
