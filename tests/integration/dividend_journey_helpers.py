@@ -217,8 +217,19 @@ def _product_and_terms(row: dict):
     return product, terms
 
 
+def _fund_numbers(stack, declaration: str) -> list[str]:
+    """The policies a declaration found eligible (the demo seed's policies of the fund are among them)."""
+    rows = _rows(
+        stack,
+        "SELECT p.number AS number FROM dividend_allocation a JOIN policy p ON p.id = a.policy "
+        f"JOIN declaration d ON d.id = a.declaration WHERE d.number = '{declaration}'",
+    )
+    return [r["number"] for r in rows]
+
+
 def _expected_dividends(facts: dict[str, dict], year: int, inputs: dict) -> tuple[int, dict[str, int], dict]:
-    """(payout, each policy's dividend, each policy's contribution) of a fund of cash-style policies only."""
+    """(payout, each policy's dividend, each policy's contribution) of a fund of cash-style policies only, for the
+    declaration of calendar year ``year``: each policy's own policy year t is the year less its start's."""
     experience = dividends.Experience(
         Decimal(inputs["investment_yield"]), Decimal(inputs["mortality_ratio"]), Decimal(inputs["expense_ratio"])
     )
@@ -228,7 +239,7 @@ def _expected_dividends(facts: dict[str, dict], year: int, inputs: dict) -> tupl
         found[number] = dividends.contribution(
             product,
             terms,
-            year,
+            year - int(str(row["effective_date"])[:4]),
             Decimal(int(row["sum_insured_fen"])) / 100,
             Decimal(int(row["annual_premium_fen"])) / 100,
             experience,
