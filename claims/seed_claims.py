@@ -44,7 +44,7 @@ from products import services as products
 from products.underwriting import rules_for
 
 HISTORY_DAYS = 120  # the demo customers bought their policies this many days ago
-CARD = ("4242 4242 4242 4242", "12/35", "123")  # the sandbox's card that always pays
+CARD = ("4242 4242 4242 4242", "12/49", "123")  # the sandbox's card that always pays
 BANK_ACCOUNT = "6222020200112233445"
 ISSUER = "Shanghai Xuhui District Central Hospital"  # the demo invoices' issuer
 ADJUSTER = "adjuster@insure.test"  # authority 5,000 CNY: accident, medical, hospital and travel claims

@@ -38,7 +38,7 @@ from insure.policies.tables import Policy
 from products import services as products
 from products.underwriting import rules_for
 
-CARD = ("4242 4242 4242 4242", "12/35", "123")  # the sandbox's card that always pays (and is saved for renewals)
+CARD = ("4242 4242 4242 4242", "12/49", "123")  # the sandbox's card that always pays (and is saved for renewals)
 BANK_ACCOUNT = "6222020200112233445"
 ACTUARY = "actuary@insure.test"
 CHIEF = "chief.actuary@insure.test"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from insure import clock
 from insure.accounts import dividends
 from insure.accounts.balances import balances
 from insure.accounts.model import Bucket, DeclarationStatus
@@ -47,13 +48,14 @@ class AccountValues:
 
 
 def terms_for(policy: dict, product: Product) -> LifeTerms:
-    """The pricing basis of an issued policy, from the facts kept on it (age at its effective date)."""
+    """The pricing basis of a policy, from the facts kept on it (age at its effective date; a policy not yet in
+    force, whose cover has no start yet, is valued as if it started today: it has no account and no years)."""
     return dividends.policy_terms(
         product,
         birth_date=policy["insured_birth_date"],
         sex=policy["insured_sex"] or "male",
         smoker=bool(policy["smoker"]),
-        effective=policy["effective_date"],
+        effective=policy["effective_date"] or clock.today(),
         policy_term_years=policy["policy_term_years"],
         premium_term_years=policy["premium_term_years"],
     )

@@ -19,7 +19,7 @@ from insure.seed import DEMO_PASSWORD
 
 T = TypeVar("T")
 PASSWORD = "a sturdy passphrase 42"
-GOOD_CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/35", "cvc": "123"}
+GOOD_CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/49", "cvc": "123"}
 
 
 def db(query: Awaitable[T]) -> T:

@@ -44,7 +44,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SHOTS = Path("/tmp")
-DECLINED_CARD = {"card_number": "4000 0000 0000 0002", "expiry": "12/35", "cvc": "123"}
+DECLINED_CARD = {"card_number": "4000 0000 0000 0002", "expiry": "12/49", "cvc": "123"}
 SLOW = 60_000  # ms: the worker (payment confirmation, PDF, claim assessment) runs on its own schedule
 
 

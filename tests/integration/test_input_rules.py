@@ -111,7 +111,7 @@ def test_a_non_ascii_cvc_is_refused(api):
     policy = buy_policy(api, customer, pay=False)
     r = api.post(
         f"/policies/{policy['number']}/payments",
-        json={"card_number": "4242 4242 4242 4242", "expiry": "12/35", "cvc": "١٢٣"},
+        json={"card_number": "4242 4242 4242 4242", "expiry": "12/49", "cvc": "١٢٣"},
         headers={**auth(customer), "Idempotency-Key": secrets.token_hex(8)},
     )
     assert r.status_code == 422
