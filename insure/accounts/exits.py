@@ -16,16 +16,15 @@ from insure import clock
 from insure.accounts import applying, dividends
 from insure.accounts.balances import balances
 from insure.accounts.exit_rules import EXIT_EXPENSE, ExitQuote, account_moves, exit_lines
+from insure.accounts.interest import accumulation_rate
 from insure.accounts.model import (
     ALLOCATION,
-    DEFAULT_ACCUMULATION_RATE,
     AllocationStatus,
-    DeclarationStatus,
     DividendOption,
     DividendStyle,
     EntryKind,
 )
-from insure.accounts.tables import AccountEntry, Declaration, DividendAllocation
+from insure.accounts.tables import AccountEntry, DividendAllocation
 from insure.accounts.values import account_values
 from insure.errors import N_, Conflict
 from insure.ledger import entries
@@ -40,17 +39,6 @@ from products import services as products
 
 def participating(policy: dict) -> bool:
     return products.quoted_product(policy).participation is not None
-
-
-async def accumulation_rate(insurer_code: str) -> Decimal:
-    """The accumulation rate of the insurer's latest posted declaration (the default before the first)."""
-    row = (
-        await Declaration.select(Declaration.accumulation_rate)
-        .where((Declaration.insurer_code == insurer_code) & (Declaration.status == DeclarationStatus.POSTED))
-        .order_by(Declaration.year, ascending=False)
-        .first()
-    )
-    return Decimal(row["accumulation_rate"]) if row else DEFAULT_ACCUMULATION_RATE
 
 
 def _days_in_year(policy: dict, on: date) -> tuple[int, int]:
